@@ -1,0 +1,1 @@
+"""Ningbo industrial-space explorer: data loading, geometry and analysis helpers."""

@@ -1,0 +1,131 @@
+"""The command line: ``python -m spaces init | import | validate | summary | info``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import SpacesError, ValidationError
+from .exports import SUMMARY_EXPORTERS
+from .intake import validate_file
+from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocation_layer
+from .schema import layer_names
+from .store import describe_store, dumps, open_store
+from .summary import SAMPLE_NOTICE_EN, build_summary
+from .targets import PLAN_END_YEAR, PLAN_START_YEAR
+
+EXIT_ERROR = 1
+EXIT_INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m spaces", description="宁波产业空间 store and summaries")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="create or reset the store")
+    init.add_argument("--store", help="GeoPackage path (default: $SPACES_STORE or data/spaces.gpkg)")
+    kind = init.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--sample", action="store_true", help="fill it with the simulated sample dataset")
+    kind.add_argument("--empty", action="store_true", help="create it with empty layers")
+    init.add_argument("--plots", type=int, default=DEFAULT_PLOTS, help="sample plots (default %(default)s)")
+    init.add_argument("--seed", type=int, default=DEFAULT_SEED, help=argparse.SUPPRESS)
+
+    for name, text in (("import", "validate FILE and upsert it into a layer"),
+                       ("validate", "check FILE as `import` would, writing nothing")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("file")
+        command.add_argument("--layer", required=True, choices=layer_names())
+        command.add_argument("--crs", help="CRS of the coordinates: EPSG:4326, EPSG:4490, EPSG:4549 …, gcj02, bd09")
+        if name == "import":
+            command.add_argument("--store")
+
+    summary = commands.add_parser("summary", help="attainment per district and for the city")
+    summary.add_argument("--store")
+    summary.add_argument("--year", type=int, default=PLAN_END_YEAR, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
+                         metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}")
+    summary.add_argument("--format", choices=list(SUMMARY_EXPORTERS), default="csv")
+    summary.add_argument("--out", help="write to this file instead of stdout")
+
+    info = commands.add_parser("info", help="what the store holds")
+    info.add_argument("--store")
+    return parser
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _init(args) -> int:
+    store = open_store(args.store)
+    if args.sample:
+        _warn(f"building the sample dataset ({args.plots} plots, seed {args.seed}) …")
+        store.initialise(build_sample(plots=args.plots, seed=args.seed), dataset="sample")
+    else:
+        store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+    _warn(f"initialised {store.location} ({'sample' if args.sample else 'empty'})")
+    return 0
+
+
+def _report(intake) -> None:
+    for problem in intake.warnings:
+        _warn(str(problem))
+
+
+def _validate(args) -> int:
+    intake = validate_file(args.file, args.layer, crs=args.crs)
+    _report(intake)
+    _warn(f"{args.file}: {len(intake.frame)} rows valid for layer {args.layer!r} "
+          f"({len(intake.warnings)} warning(s)); nothing written")
+    return 0
+
+
+def _import(args) -> int:
+    store = open_store(args.store)
+    if not store.exists():
+        raise SpacesError(f"{store.location}: no store here; run `python -m spaces init --empty` first")
+    intake = validate_file(args.file, args.layer, crs=args.crs)
+    _report(intake)
+    counts = store.upsert(intake)
+    _warn(f"{args.file} → {args.layer}: {counts.added} added, {counts.updated} updated, "
+          f"{counts.unchanged} unchanged")
+    return 0
+
+
+def _summary(args) -> int:
+    store = open_store(args.store)
+    summary = build_summary(store.read_all(), year=args.year, store=store.location)
+    if summary.is_sample:
+        _warn(f"note: {SAMPLE_NOTICE_EN}")
+    payload = SUMMARY_EXPORTERS[args.format](summary)
+    if args.out:
+        Path(args.out).write_bytes(payload)
+        _warn(f"wrote {args.out}")
+    elif args.format == "xlsx":
+        raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
+    else:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+    return 0
+
+
+def _info(args) -> int:
+    print(dumps(describe_store(open_store(args.store))))
+    return 0
+
+
+COMMANDS = {"init": _init, "validate": _validate, "import": _import, "summary": _summary, "info": _info}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            _warn(str(problem))
+        _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
+        return EXIT_INVALID
+    except SpacesError as exc:
+        _warn(f"error: {exc}")
+        return EXIT_ERROR

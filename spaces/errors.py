@@ -1,0 +1,73 @@
+"""Exceptions that carry the offending file, row, column and value."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about one value of an input file.
+
+    ``row`` is the 1-based data row as a planner counts it in the file (header excluded);
+    ``feature_id`` is the row's id when it has one.
+    """
+
+    severity: str  # "error" or "warning"
+    file: str
+    message: str
+    row: int | None = None
+    feature_id: str | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.feature_id is not None:
+            where.append(f"id {self.feature_id!r}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        return f"{self.severity}: {', '.join(where)}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class SpacesError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ValidationError(SpacesError):
+    """A file was rejected; ``problems`` lists every error (and the warnings found on the way)."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        shown = "\n".join(f"  {p}" for p in errors[:20])
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"{file}: {len(errors)} error(s); nothing was written.\n{shown}{more}")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class ReadError(SpacesError):
+    """A file cannot be read at all (missing, unreadable, empty, unknown format)."""
+
+
+class CrsError(SpacesError):
+    """A CRS is missing, unknown, or does not fit the coordinates."""
+
+
+class ReferenceDataError(SpacesError):
+    """A file in geodata/ is malformed (a bug in the shipped data, or a bad local edit)."""
+
+
+class StoreError(SpacesError):
+    """The store cannot be opened or written."""
