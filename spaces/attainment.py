@@ -183,4 +183,6 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
             "attainment": attainment.to_numpy(),
             "status": status.to_numpy(),
         }))
-    return pd.concat(frames, ignore_index=True)
+    result = pd.concat(frames, ignore_index=True)
+    result["status"] = result["status"].astype(object).where(result["status"].notna(), None)
+    return result

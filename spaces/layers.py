@@ -9,7 +9,7 @@ import pandas as pd
 
 STATUS_COLOURS = {"met": [26, 152, 80, 190], "on_track": [254, 196, 79, 190], "behind": [215, 48, 39, 190]}
 NO_DATA_COLOUR = [189, 189, 189, 150]
-NINGBO_VIEW = {"longitude": 121.55, "latitude": 29.75, "zoom": 8.2}
+NINGBO_VIEW = {"longitude": 121.55, "latitude": 29.68, "zoom": 7.7}
 
 
 def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,

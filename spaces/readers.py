@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,17 +46,23 @@ def read_any(path: str | Path) -> RawFile:
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        raw = _read_table(path)
-    elif suffix == ".zip":
-        raw = _read_zipped_shapefile(path)
-    elif suffix in VECTOR_SUFFIXES:
-        encoding = _shapefile_encoding(path) if suffix == ".shp" else None
-        raw = _read_vector(str(path), path, encoding=encoding)
-    else:
+    if suffix not in TABLE_SUFFIXES | VECTOR_SUFFIXES:
         raise ReadError(
             f"{path}: unknown format {suffix!r}; use GeoJSON, GeoPackage, a zipped Shapefile, CSV or XLSX"
         )
+    try:
+        if suffix in TABLE_SUFFIXES:
+            raw = _read_table(path)
+        elif suffix == ".zip":
+            raw = _read_zipped_shapefile(path)
+        else:
+            encoding = _shapefile_encoding(path) if suffix == ".shp" else None
+            raw = _read_vector(str(path), path, encoding=encoding)
+            if encoding:
+                raw.notes.append(f"no .cpg file; text read as {encoding}")
+    except OSError as exc:
+        # A directory, a locked network share, a file that vanished: say which, not a traceback.
+        raise ReadError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
     if len(raw.frame) == 0:
         raise ReadError(f"{path}: the file holds no rows")
     return raw
@@ -88,8 +95,14 @@ def _read_zipped_shapefile(path: Path) -> RawFile:
             dbf = by_lower.get(stem.lower() + ".dbf")
             has_cpg = (stem.lower() + ".cpg") in by_lower
             dbf_bytes = archive.read(dbf) if dbf else b""
-    except zipfile.BadZipFile as exc:
-        raise ReadError(f"{path}: not a valid zip file") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ReadError(f"{path}: not a valid zip file ({exc})") from exc
+    except NotImplementedError as exc:
+        # Windows' "send to compressed folder" uses Deflate64 for big files; neither Python nor GDAL reads it.
+        raise ReadError(f"{path}: the zip uses a compression method that cannot be read ({exc}); "
+                        "re-zip it with standard Deflate") from exc
+    except RuntimeError as exc:
+        raise ReadError(f"{path}: the zip is password-protected or unreadable ({exc})") from exc
     encoding = None if has_cpg else _guess_dbf_encoding(dbf_bytes)
     raw = _read_vector(f"/vsizip/{path}/{shp}", path, encoding=encoding)
     if len(shapefiles) > 1:
@@ -114,9 +127,14 @@ def _guess_dbf_encoding(dbf: bytes) -> str:
     """
     if len(dbf) < 32:
         return "utf-8"
+    # Field names (32-byte descriptors after the 32-byte header) are in the same encoding as the
+    # records: a GBK file with Chinese headers and ASCII-only values must not be taken for UTF-8.
+    # Names are NUL-padded; the descriptor's binary fields (type, length) are ASCII or small bytes.
     header_length = int.from_bytes(dbf[8:10], "little")
+    names = b"".join(dbf[start:start + 11].split(b"\0")[0] for start in range(32, header_length - 1, 32))
     records = dbf[header_length:]
     try:
+        names.decode("utf-8")
         records.decode("utf-8")
     except UnicodeDecodeError:
         return "gb18030"
@@ -145,7 +163,10 @@ def _read_table(path: Path) -> RawFile:
     else:
         try:
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-        except (ValueError, OSError, zipfile.BadZipFile, KeyError) as exc:
+        except ImportError as exc:
+            # Only .xlsx has an engine installed (openpyxl); old .xls workbooks need another.
+            raise ReadError(f"{path}: cannot read this Excel format; save it as .xlsx") from exc
+        except (ValueError, zipfile.BadZipFile, KeyError) as exc:
             raise ReadError(f"{path}: not a readable Excel file: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})

@@ -245,7 +245,7 @@ def _grid_sites(rng, geo: _Geometry, count: int, cell: float, park_union, *, par
 
 def _plots(rng, geo: _Geometry, count: int, park_union) -> tuple[pd.DataFrame, np.ndarray]:
     land_m2 = sum(s.area for s in geo.shapes.values())
-    mean_area_m2 = min(25.0, PLOT_AREA_BUDGET_MU / count) * MU
+    mean_area_m2 = min(150.0, PLOT_AREA_BUDGET_MU / count) * MU
     # Cells large enough for a plot, small enough that the candidates outnumber the plots 4:1.
     cell = min(np.sqrt(mean_area_m2) * 2.2, np.sqrt(land_m2 / (4 * count)))
     xs, ys, adcodes = _grid_sites(rng, geo, count, cell, park_union, park_bias=2.5)

@@ -303,13 +303,17 @@ def _merge(existing: pd.DataFrame, incoming: pd.DataFrame, schema: LayerSchema):
 
 
 def _values_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
-    both_missing = old.isna().to_numpy() & new.isna().to_numpy()
+    old_missing, new_missing = old.isna().to_numpy(), new.isna().to_numpy()
+    both_missing = old_missing & new_missing
     if pd.api.types.is_float_dtype(old) or pd.api.types.is_float_dtype(new):
         a = pd.to_numeric(old, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         b = pd.to_numeric(new, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return both_missing | np.isclose(a, b, rtol=1e-9, atol=1e-9)
-    equal = (old.astype(object).to_numpy() == new.astype(object).to_numpy())
-    return both_missing | np.asarray(equal, dtype=bool)
+    # Missing values become None first: comparing pd.NA (nullable Int64 years) has no truth value.
+    a = np.where(old_missing, None, old.astype(object).to_numpy())
+    b = np.where(new_missing, None, new.astype(object).to_numpy())
+    equal = np.fromiter((x == y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
+    return both_missing | (equal & (old_missing == new_missing))
 
 
 def _single_part(geometries: np.ndarray) -> np.ndarray:

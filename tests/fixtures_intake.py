@@ -1,0 +1,153 @@
+"""Small hand-built input files (GeoJSON, GeoPackage, Shapefile, CSV, XLSX) for the reader and intake tests."""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from functools import cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from spaces.districts import load_districts
+
+HAISHU = "330203"
+YINZHOU = "330212"
+CIXI = "330282"
+BEIJING = (116.397, 39.909)  # Tiananmen: unmistakably outside Ningbo
+# Box half-size in degrees: about 100 m by 110 m near 30°N, well inside any district.
+HALF = 0.0005
+
+
+@cache
+def district_shape(adcode: str):
+    """The shipped WGS-84 outline of one district."""
+    districts = load_districts()
+    return districts.loc[districts["adcode"] == adcode].geometry.iloc[0]
+
+
+@cache
+def inside(adcode: str) -> tuple[float, float]:
+    """A point at least ~1 km inside ``adcode``, so a small box around it lies wholly in that district."""
+    point = district_shape(adcode).buffer(-0.01).representative_point()
+    return round(point.x, 6), round(point.y, 6)
+
+
+def box_at(lon: float, lat: float, half: float = HALF) -> shapely.Polygon:
+    return shapely.box(lon - half, lat - half, lon + half, lat + half)
+
+
+def plot_rows(n: int = 3, adcode: str = YINZHOU) -> list[dict]:
+    """``n`` valid plot rows with canonical headers, side by side inside ``adcode``."""
+    lon, lat = inside(adcode)
+    statuses = ["pending", "in_progress", "reclaimed"]
+    return [
+        {
+            "plot_id": f"P{i + 1}",
+            "name_zh": f"地块{i + 1}",
+            "status": statuses[i % 3],
+            "reclaimed_year": 2020 + i % 5,
+            "district_adcode": adcode,
+            "geometry": box_at(lon + i * 3 * HALF, lat),
+        }
+        for i in range(n)
+    ]
+
+
+def plots_frame(rows: list[dict] | None = None, crs="EPSG:4326") -> gpd.GeoDataFrame:
+    rows = plot_rows() if rows is None else rows
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
+
+
+def factory_rows(n: int = 2, adcode: str = YINZHOU) -> list[dict]:
+    """``n`` valid green-factory rows (points) inside ``adcode``."""
+    lon, lat = inside(adcode)
+    levels = ["national", "provincial", "municipal"]
+    return [
+        {
+            "factory_id": f"F{i + 1}",
+            "name_zh": f"工厂{i + 1}",
+            "level": levels[i % 3],
+            "certified_year": 2019 + i,
+            "industry": "新材料",
+            "district_adcode": adcode,
+            "geometry": shapely.Point(lon + i * 0.001, lat),
+        }
+        for i in range(n)
+    ]
+
+
+def write_vector(frame: gpd.GeoDataFrame, path: Path, **kwargs) -> Path:
+    """Write with pyogrio, silencing GDAL's field-name laundering warnings (they are the point)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.write_dataframe(frame, path, **kwargs)
+    return path
+
+
+def write_shapefile(frame: gpd.GeoDataFrame, folder: Path, stem: str = "plots", *, encoding: str = "UTF-8",
+                    cpg: bool = True, prj: bool = True, zipped: bool = False) -> Path:
+    """A Shapefile (optionally zipped) in ``encoding``; ``cpg=False`` drops the .cpg as old GIS tools do."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shp = write_vector(frame, folder / f"{stem}.shp", encoding=encoding)
+    if not cpg:
+        shp.with_suffix(".cpg").unlink(missing_ok=True)
+    if not prj:
+        shp.with_suffix(".prj").unlink(missing_ok=True)
+    if not zipped:
+        return shp
+    archive = folder / f"{stem}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in sorted(folder.glob(f"{stem}.*")):
+            if part.suffix.lower() != ".zip":
+                out.write(part, arcname=part.name)
+    return archive
+
+
+def with_lonlat(frame: gpd.GeoDataFrame, lon: str = "lon", lat: str = "lat") -> pd.DataFrame:
+    """A point layer as a plain table with lon/lat columns (how planners send factories in Excel)."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table[lon] = frame.geometry.x.round(7)
+    table[lat] = frame.geometry.y.round(7)
+    return table
+
+
+def with_wkt(frame: gpd.GeoDataFrame, column: str = "wkt") -> pd.DataFrame:
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table[column] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=7)
+    return table
+
+
+def write_csv(table: pd.DataFrame, path: Path, *, encoding: str = "utf-8") -> Path:
+    path.write_bytes(table.to_csv(index=False).encode(encoding))
+    return path
+
+
+def write_xlsx(table: pd.DataFrame, path: Path) -> Path:
+    table.to_excel(path, index=False, engine="openpyxl")
+    return path
+
+
+def straddling_box(major: str, minor: str, *, share: float = 0.75, half: float = 0.004) -> shapely.Polygon:
+    """A box across the shared edge of two districts with about ``share`` of its area in ``major``.
+
+    Found by sliding a box along the normal of the shared edge, so the test uses the real outlines
+    rather than coordinates that happen to work for today's file.
+    """
+    edge = shapely.line_merge(shapely.intersection(district_shape(major).boundary, district_shape(minor).boundary))
+    edge = max(shapely.get_parts(edge), key=lambda part: part.length)
+    pair = shapely.union(district_shape(major), district_shape(minor))
+    for fraction in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+        on_edge = edge.interpolate(fraction, normalized=True)
+        for step in range(1, 40):
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)):
+                candidate = box_at(on_edge.x + dx * step * half / 20, on_edge.y + dy * step * half / 20, half)
+                if not pair.contains(candidate):
+                    continue
+                in_major = shapely.area(shapely.intersection(candidate, district_shape(major))) / candidate.area
+                if share - 0.03 <= in_major <= share + 0.03:
+                    return candidate
+    raise LookupError(f"no box found across {major}/{minor}")
