@@ -8,8 +8,8 @@ import shapely
 
 from spaces.attainment import compute_attainment, elapsed_share
 from spaces.districts import DISTRICT_ADCODES
-from spaces.store import empty_layer
 from spaces.schema import load_schemas
+from spaces.store import empty_layer
 
 HAISHU, BEILUN, YINZHOU = "330203", "330206", "330212"
 
