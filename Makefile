@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: app test lint sample clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Leaflet comes from the npm registry into static/vendor/leaflet/ (git-ignored): offline folium maps.
+$(STAMP): requirements.txt requirements-dev.txt scripts/vendor_leaflet.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python scripts/vendor_leaflet.py
 	touch $(STAMP)
 
 app: $(STAMP)

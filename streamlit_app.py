@@ -1,14 +1,57 @@
-"""The app's frame and router: page config, the shared sidebar, and navigation."""
+"""The app's frame and router: page config, the shared sidebar (drawn once), URL state, navigation."""
 
 import streamlit as st
 
+from spaces import cached
+from spaces.districts import district_names
 from spaces.i18n import t
+from spaces.targets import PLAN_END_YEAR, PLAN_START_YEAR
+from spaces.urlstate import FIELDS, query_from_state, state_from_query
+from spaces.vocab import load_vocabularies
 
 st.set_page_config(page_title="宁波产业空间 Ningbo industrial space", page_icon="🏭", layout="wide")
+
+if "_from_url" not in st.session_state:
+    st.session_state.update(state_from_query(st.query_params.to_dict()))
+    st.session_state["_from_url"] = True
+for key in FIELDS:  # keep page widgets' values while another page is shown
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+
+store = cached.store()
+version = store.version()
+vocab = load_vocabularies()
+names = district_names().set_index("adcode")
 
 with st.sidebar:
     language = st.radio("语言 Language", options=["zh", "en"], horizontal=True, key="language",
                         format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+    lang = "label_zh" if language == "zh" else "label_en"
     st.title(t("app_title", language))
+    st.subheader(t("filters", language))
+    st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year")
+    options = cached.industry_options(store.location, version)
+    st.session_state["industries"] = [i for i in st.session_state.get("industries", []) if i in options]
+    st.multiselect(t("industries", language), options=options, key="industries", placeholder=t("all", language))
+    st.multiselect(t("districts", language), options=list(names.index[:-1]), key="districts",
+                   placeholder=t("all", language),
+                   format_func=lambda code: names.loc[code, "name_zh" if language == "zh" else "name_en"])
+    labels = {kind: getattr(vocab[kind], f"labels_{language}") for kind in ("level", "status")}
+    st.multiselect(t("levels", language), options=vocab["level"].values, key="levels",
+                   placeholder=t("all", language), format_func=labels["level"].get)
+    st.multiselect(t("statuses", language), options=vocab["status"].values, key="statuses",
+                   placeholder=t("all", language), format_func=labels["status"].get)
+    st.toggle(t("inside_parks", language), key="inside_parks")
 
-st.navigation([st.Page("pages/overview.py", title="概况 Overview", icon="🗺️", default=True)]).run()
+source = cached.source_of_data(store.location, version)
+if "sample" in source:
+    st.warning(t("sample_banner" if source == "sample" else "mixed_banner", language), icon=":material/warning:")
+
+pages = [
+    st.Page("pages/map.py", title=t("page_map", language), icon=":material/map:", default=True, url_path="map"),
+    st.Page("pages/districts.py", title=t("page_districts", language), icon=":material/bar_chart:", url_path="districts"),
+    st.Page("pages/parks.py", title=t("page_parks", language), icon=":material/factory:", url_path="parks"),
+    st.Page("pages/data.py", title=t("page_data", language), icon=":material/database:", url_path="data"),
+]
+st.navigation(pages).run()
+st.query_params.from_dict(query_from_state(st.session_state))

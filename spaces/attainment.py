@@ -186,3 +186,32 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
     result = pd.concat(frames, ignore_index=True)
     result["status"] = result["status"].astype(object).where(result["status"].notna(), None)
     return result
+
+
+def ranking(long: pd.DataFrame) -> pd.DataFrame:
+    """Districts ranked by targets met, then on track, then mean attainment (each capped at 100%).
+
+    Returns ``adcode, district, met, on_track, behind, mean_attainment, rank``; the city row is left out.
+    """
+    districts = long.loc[long["adcode"] != CITY_ADCODE]
+    counts = districts.pivot_table(index=["adcode", "district"], columns="status", values="key",
+                                   aggfunc="count", fill_value=0).reindex(columns=list(STATUSES), fill_value=0)
+    mean = districts.assign(capped=districts["attainment"].clip(upper=1.0)).groupby(["adcode", "district"])["capped"].mean()
+    table = counts.join(mean.rename("mean_attainment")).reset_index()
+    table = table.sort_values(["met", "on_track", "mean_attainment"], ascending=False, kind="stable")
+    table["rank"] = range(1, len(table) + 1)
+    return table.reset_index(drop=True)
+
+
+def actual_by_year(layers: dict[str, pd.DataFrame], *, adcode: str, years: range) -> pd.DataFrame:
+    """The actual value of every target for one district (or the city) in each of ``years``.
+
+    Years before 2022 are allowed here (a 2021 value shows the starting point of stocks).
+    Returns ``year, key, actual``.
+    """
+    rows = []
+    for target in load_targets().values():
+        for year in years:
+            value = MEASURES[target.measure](target, layers, year).get(adcode, np.nan)
+            rows.append({"year": year, "key": target.key, "actual": value})
+    return pd.DataFrame(rows)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .districts import load_districts
+from .filters import Filters, apply_filters, industries_in
 from .sample import build_sample
 from .store import Store, open_store
-from .summary import Summary, build_summary
+from .summary import Summary, build_summary, data_source
 
 
 def store() -> Store:
@@ -19,11 +19,19 @@ def store() -> Store:
     return current
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+# cache_resource, not cache_data: the layers are read-only here, and a pickled copy per rerun
+# would cost more than the read itself once a store holds hundreds of thousands of plots.
+@st.cache_resource(show_spinner=False, max_entries=2)
 def layers(location: str, version: str) -> dict[str, pd.DataFrame]:
     """Every layer of the store at ``location``; ``version`` keys the cache so a write invalidates it."""
     del version
     return open_store(location).read_all()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def filtered(location: str, version: str, filters: Filters) -> dict[str, pd.DataFrame]:
+    """The map layers after ``filters`` (read-only)."""
+    return apply_filters(layers(location, version), filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -31,7 +39,11 @@ def summary(location: str, version: str, year: int) -> Summary:
     return build_summary(layers(location, version), year=year, store=location)
 
 
-@st.cache_data(show_spinner=False)
-def districts_geojson() -> dict:
-    """The districts as a GeoJSON dict (the reference file never changes while the app runs)."""
-    return load_districts().__geo_interface__
+@st.cache_data(show_spinner=False, max_entries=4)
+def source_of_data(location: str, version: str) -> str:
+    return data_source(layers(location, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def industry_options(location: str, version: str) -> list[str]:
+    return industries_in(layers(location, version))

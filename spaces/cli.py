@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     kind = init.add_mutually_exclusive_group(required=True)
     kind.add_argument("--sample", action="store_true", help="fill it with the simulated sample dataset")
     kind.add_argument("--empty", action="store_true", help="create it with empty layers")
-    init.add_argument("--plots", type=int, default=DEFAULT_PLOTS, help="sample plots (default %(default)s)")
+    init.add_argument("--plots", type=_positive, default=DEFAULT_PLOTS, help="sample plots (default %(default)s)")
     init.add_argument("--seed", type=int, default=DEFAULT_SEED, help=argparse.SUPPRESS)
 
     for name, text in (("import", "validate FILE and upsert it into a layer"),
@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="what the store holds")
     info.add_argument("--store")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return number
 
 
 def _warn(message: str) -> None:
@@ -93,6 +103,8 @@ def _import(args) -> int:
 
 
 def _summary(args) -> int:
+    if args.format == "xlsx" and not args.out:
+        raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
     store = open_store(args.store)
     summary = build_summary(store.read_all(), year=args.year, store=store.location)
     if summary.is_sample:
@@ -101,8 +113,6 @@ def _summary(args) -> int:
     if args.out:
         Path(args.out).write_bytes(payload)
         _warn(f"wrote {args.out}")
-    elif args.format == "xlsx":
-        raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
     else:
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
@@ -127,5 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
         return EXIT_INVALID
     except SpacesError as exc:
+        _warn(f"error: {exc}")
+        return EXIT_ERROR
+    except OSError as exc:  # e.g. --out in a folder that does not exist, a store that cannot be written
         _warn(f"error: {exc}")
         return EXIT_ERROR

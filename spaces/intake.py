@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +27,10 @@ OUTSIDE_TOLERANCE_DEG = 0.02
 MAX_PROBLEMS_PER_CHECK = 200
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "对", "√", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "不是", "", "0.0"}
+# Spellings of "no value" that spreadsheets and database exports leave in cells.
+BLANK_WORDS = {"", "nan", "none", "null"}
+# Whole numbers beyond 2**53 are not exact in float64, which is how pandas reads numeric text.
+LARGEST_WHOLE_NUMBER = 2**53
 
 
 @dataclass
@@ -75,11 +80,10 @@ class _Findings:
 
 
 def _is_blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() in ("", "nan", "None", "NULL", "null")
+    if isinstance(value, str):
+        return value.strip().lower() in BLANK_WORDS
+    # None, NaN, pd.NA and NaT all count as missing; lists or other non-scalars never do.
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 def _show(value) -> str:
@@ -119,6 +123,11 @@ def validate_frame(
     if len(frame) == 0:
         findings.add("error", "the file holds no rows")
         raise ValidationError(file, findings.items)
+    # Rows are matched by position throughout; a frame cut from another (or concatenated) must not
+    # bring index labels that repeat or skip.
+    frame = frame.reset_index(drop=True)
+    if file_crs is None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        file_crs = frame.crs.to_string()
 
     table = _rename_columns(frame, schema, findings)
     if findings.has_errors:
@@ -193,31 +202,14 @@ def _coerce(values: pd.Series, column, schema: LayerSchema, findings: _Findings)
         findings.add("error", f"{column.name} must not be empty", rows=blank.to_numpy(), column=column.name,
                      values=values)
     kind = column.type
-    text = values.where(~blank, None).map(lambda v: None if v is None else str(v).strip())
+    # Built as an object Series so a blank is None: pandas' string dtype would turn it into NaN,
+    # which str() makes the text "nan".
+    text = pd.Series([None if is_blank else str(v).strip() for v, is_blank in zip(values, blank, strict=True)],
+                     index=values.index, dtype=object)
     if kind == "text":
         return text
     if kind in ("int", "year", "float"):
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = ~blank & numbers.isna()
-        if bad.any():
-            findings.add("error", f"{column.name} must be a number", rows=bad.to_numpy(), column=column.name,
-                         values=values)
-        if kind in ("int", "year"):
-            fractional = numbers.notna() & (numbers != np.floor(numbers))
-            if fractional.any():
-                findings.add("error", f"{column.name} must be a whole number", rows=fractional.to_numpy(),
-                             column=column.name, values=values)
-        if kind == "year":
-            out_of_range = numbers.notna() & ~numbers.between(*YEAR_RANGE)
-            if out_of_range.any():
-                findings.add("error", f"{column.name} must be a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
-                             rows=out_of_range.to_numpy(), column=column.name, values=values)
-        else:
-            negative = numbers.notna() & (numbers < 0)
-            if negative.any():
-                findings.add("error", f"{column.name} must not be negative", rows=negative.to_numpy(),
-                             column=column.name, values=values)
-        return numbers.astype("Int64") if kind in ("int", "year") and not (bad.any()) else numbers.astype(float)
+        return _coerce_number(text, blank, column.name, kind, findings, values)
     if kind == "bool":
         folded = text.map(lambda v: "" if v is None else v.lower())
         truth = folded.isin(TRUE_WORDS)
@@ -247,21 +239,60 @@ def _coerce(values: pd.Series, column, schema: LayerSchema, findings: _Findings)
     raise AssertionError(f"unhandled column type {kind}")  # schema.py rejects unknown types on load
 
 
+def _coerce_number(text: pd.Series, blank: pd.Series, name: str, kind: str, findings: _Findings,
+                   values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = ~blank & numbers.isna()
+    if bad.any():
+        findings.add("error", f"{name} must be a number", rows=bad.to_numpy(), column=name, values=values)
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        findings.add("error", f"{name} must be a finite number", rows=infinite.to_numpy(), column=name, values=values)
+    finite = numbers.notna() & ~infinite
+    if kind in ("int", "year"):
+        fractional = finite & (numbers != np.floor(numbers))
+        if fractional.any():
+            findings.add("error", f"{name} must be a whole number", rows=fractional.to_numpy(), column=name,
+                         values=values)
+        finite &= ~fractional
+    if kind == "year":
+        out_of_range = finite & ~numbers.between(*YEAR_RANGE)
+        if out_of_range.any():
+            findings.add("error", f"{name} must be a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
+                         rows=out_of_range.to_numpy(), column=name, values=values)
+        finite &= ~out_of_range
+    else:
+        negative = finite & (numbers < 0)
+        if negative.any():
+            findings.add("error", f"{name} must not be negative", rows=negative.to_numpy(), column=name,
+                         values=values)
+    if kind == "int":
+        too_large = finite & (numbers.abs() > LARGEST_WHOLE_NUMBER)
+        if too_large.any():
+            findings.add("error", f"{name} is too large", rows=too_large.to_numpy(), column=name, values=values)
+        finite &= ~too_large
+    if kind == "float":
+        return numbers.where(~infinite)
+    # Values already reported above become missing, so the cast to whole numbers cannot fail.
+    return numbers.where(finite).astype("Int64")
+
+
+def _adcode_key(value: str) -> str:
+    """A district spelling as looked up: Excel's floats (330212.0) lose their ``.0``, names are case-folded."""
+    key = value[:-2] if value.endswith(".0") else value
+    return key.lower()
+
+
 def _coerce_adcode(text: pd.Series, name: str, findings: _Findings, values: pd.Series) -> pd.Series:
     lookup = adcode_lookup()
 
-    def to_code(value):
-        if value is None:
-            return None
-        key = value[:-2] if value.endswith(".0") else value
-        return lookup.get(key, lookup.get(key.lower()))
-
-    codes = text.map(to_code)
+    codes = text.map(lambda value: None if value is None else lookup.get(_adcode_key(value)))
     unknown = text.notna() & codes.isna()
     if unknown.any():
         findings.add("error", "not a Ningbo district (use an adcode such as 330212, or a name such as 鄞州区)",
                      rows=unknown.to_numpy(), column=name, values=values)
-    historical = text.isin(list(HISTORICAL_ADCODES) + list(HISTORICAL_NAMES))
+    retired = set(HISTORICAL_ADCODES) | set(HISTORICAL_NAMES)
+    historical = text.map(lambda value: value is not None and _adcode_key(value) in retired).astype(bool)
     if historical.any():
         findings.add("warning", "pre-2016 district code or name, mapped to today's district (江东区→鄞州区, 奉化市→奉化区)",
                      rows=historical.to_numpy(), column=name, values=values)
@@ -297,58 +328,94 @@ def _source_crs(file: str, file_crs: str | None, override: str | None, findings:
     return crs_module.parse_crs("EPSG:4326")
 
 
+GEOMETRY_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+                       5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection", -1: "missing"}
+
+
 def _geometry_checks(out, geometries, schema: LayerSchema, source, findings: _Findings) -> gpd.GeoDataFrame:
     geometries = np.asarray(geometries, dtype=object)
     missing = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     if missing.any():
         findings.add("error", "the feature has no geometry", rows=missing, column="geometry")
-    frame = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(np.where(missing, None, geometries), index=out.index))
-    finite = np.array([g is None or np.isfinite(shapely.get_coordinates(g)).all() for g in frame.geometry])
+    # Heights (CAD exports, GPS) mean nothing for plots and a NaN z poisons reprojection and areas.
+    geometries = shapely.force_2d(np.where(missing, None, geometries))
+    finite = _finite(geometries)
     if not finite.all():
         findings.add("error", "the geometry has non-numeric coordinates (NaN or infinite)", rows=~finite,
                      column="geometry")
-        frame.loc[~finite, "geometry"] = None
+        geometries = np.where(finite, geometries, None)
+    frame = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometries, index=out.index))
+    # Suggestions about the CRS come from the coordinates as the file gives them, not as converted.
+    source_bounds = tuple(shapely.total_bounds(geometries))
     try:
         frame = crs_module.to_storage_crs(frame, source, file=findings.file)
     except CrsError as exc:
         findings.add("error", str(exc), column="geometry")
         raise ValidationError(findings.file, findings.items) from exc
+    lost = ~_finite(frame.geometry.to_numpy())
+    if lost.any():
+        # PROJ returns inf for coordinates outside what the CRS can convert (a zone-40 x in a CM 120E CRS).
+        findings.add("error", f"the coordinates cannot be converted from {source.label} to WGS-84"
+                     f"{_crs_hint(source, source_bounds)}", rows=lost, column="geometry",
+                     values=pd.Series(_first_vertex(geometries), index=frame.index))
+        frame = frame.set_geometry(gpd.GeoSeries(np.where(lost, None, frame.geometry.to_numpy()),
+                                                 index=frame.index, crs=frame.crs))
     frame = _repair(frame, schema, findings)
-    _check_inside_ningbo(frame, source, findings)
+    _check_inside_ningbo(frame, source, source_bounds, findings)
     if findings.has_errors:
         return frame
     return _assign_and_measure(frame, schema, findings)
 
 
+def _finite(geometries: np.ndarray) -> np.ndarray:
+    """True where a geometry is missing or has only finite x and y coordinates."""
+    return np.array([g is None or bool(np.isfinite(shapely.get_coordinates(g)).all())
+                     for g in geometries], dtype=bool)
+
+
+def _first_vertex(geometries: np.ndarray) -> list[str | None]:
+    shown = []
+    for geometry in geometries:
+        xy = None if geometry is None else shapely.get_coordinates(geometry)
+        shown.append(None if xy is None or len(xy) == 0 else f"{xy[0, 0]:.10g}, {xy[0, 1]:.10g}")
+    return shown
+
+
+def _crs_hint(source, source_bounds: tuple[float, ...]) -> str:
+    hint = f" — is the CRS right? It was read as {source.label}"
+    if np.all(np.isfinite(source_bounds)):
+        others = [c for c in crs_module.suggest_crs(source_bounds) if not c.startswith(source.label)]
+        if others:
+            hint += f"; coordinates like these are usually in {' or '.join(others)} (pass --crs)"
+    return hint
+
+
 def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: _Findings) -> gpd.GeoDataFrame:
-    geometries = frame.geometry.to_numpy()
+    geometries = frame.geometry.to_numpy().copy()
     present = ~shapely.is_missing(geometries)
-    invalid = present & ~shapely.is_valid(geometries)
-    if invalid.any():
-        reasons = pd.Series(shapely.is_valid_reason(geometries[invalid]), index=frame.index[invalid])
-        findings.add("warning", "invalid geometry repaired with make_valid", rows=invalid, column="geometry",
-                     values=pd.Series(shapely.is_valid_reason(geometries), index=frame.index).where(invalid, None))
-        repaired = shapely.make_valid(geometries[invalid])
-        geometries = geometries.copy()
-        geometries[invalid] = [_keep_kind(g, schema) for g in repaired]
-        del reasons
-    kinds = shapely.get_type_id(geometries)
     allowed = set()
     if "polygon" in schema.geometry:
         allowed |= {3, 6}
     if "point" in schema.geometry:
         allowed |= {0, 4}
+    # The kind is judged as given: repairing a line first would turn it into an "empty polygon".
+    kinds = shapely.get_type_id(geometries)
     wrong = present & ~np.isin(kinds, list(allowed))
     if wrong.any():
-        names = pd.Series(shapely.get_type_id(geometries), index=frame.index).map(
-            {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
-             6: "MultiPolygon", 7: "GeometryCollection", -1: "missing"})
         findings.add("error", f"layer {schema.name!r} takes {' or '.join(schema.geometry)} geometries",
-                     rows=wrong, column="geometry", values=names)
-    collapsed = present & shapely.is_empty(geometries)
+                     rows=wrong, column="geometry",
+                     values=pd.Series(kinds, index=frame.index).map(GEOMETRY_TYPE_NAMES))
+    invalid = present & ~wrong & ~shapely.is_valid(geometries)
+    if invalid.any():
+        findings.add("warning", "invalid geometry repaired with make_valid", rows=invalid, column="geometry",
+                     values=pd.Series(shapely.is_valid_reason(geometries), index=frame.index).where(invalid, None))
+        geometries[invalid] = [_keep_kind(g, schema) for g in shapely.make_valid(geometries[invalid])]
+    collapsed = invalid & shapely.is_empty(geometries)
     if collapsed.any():
         findings.add("error", "the geometry is empty after repair (a degenerate polygon)", rows=collapsed,
                      column="geometry")
+    # Wrong kinds and collapsed shapes are reported; dropping them keeps later checks from judging them twice.
+    geometries[wrong | collapsed] = None
     return frame.set_geometry(gpd.GeoSeries(geometries, index=frame.index, crs=frame.crs))
 
 
@@ -359,32 +426,34 @@ def _keep_kind(geometry, schema: LayerSchema):
     parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
     if not parts:
         return shapely.Polygon()
-    merged = shapely.union_all(parts)
-    return merged
+    return shapely.union_all(parts)
 
 
-def _check_inside_ningbo(frame: gpd.GeoDataFrame, source, findings: _Findings) -> None:
+def _check_inside_ningbo(frame: gpd.GeoDataFrame, source, source_bounds, findings: _Findings) -> None:
     geometries = frame.geometry.to_numpy()
     present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
     if not present.any():
         return
+    city = _city_with_margin()
+    points = np.full(len(geometries), None, dtype=object)
+    points[present] = shapely.point_on_surface(geometries[present])
+    inside = np.ones(len(geometries), dtype=bool)
+    inside[present] = shapely.contains_xy(city, shapely.get_x(points[present]), shapely.get_y(points[present]))
+    if inside.all():
+        return
+    where = pd.Series([f"{p.x:.5f}, {p.y:.5f}" if p is not None else None for p in points], index=frame.index)
+    hint = ""
+    if not inside[present].any():
+        hint = " — none of the file lies in Ningbo" + _crs_hint(source, source_bounds).replace(" —", ";", 1)
+    findings.add("error", f"the feature lies outside Ningbo (WGS-84 lon, lat shown){hint}", rows=~inside,
+                 column="geometry", values=where)
+
+
+@cache
+def _city_with_margin():
     city = load_city_outline().geometry.iloc[0].buffer(OUTSIDE_TOLERANCE_DEG)
     shapely.prepare(city)
-    points = shapely.point_on_surface(geometries[present])
-    inside = np.ones(len(geometries), dtype=bool)
-    inside[present] = shapely.contains_xy(city, shapely.get_x(points), shapely.get_y(points))
-    if not inside.all():
-        positions = ~inside
-        where = pd.Series(
-            [f"{p.x:.5f}, {p.y:.5f}" if p is not None else "" for p in shapely.point_on_surface(geometries)],
-            index=frame.index,
-        )
-        hint = ""
-        if positions.all():
-            hint = (f" — none of the file lies in Ningbo; is the CRS right? It was read as {source.label}"
-                    f"{'; metres suggest ' + ' or '.join(crs_module.suggest_crs(tuple(shapely.total_bounds(geometries)))) if not source.is_geographic else ''}")
-        findings.add("error", f"the feature lies outside Ningbo (WGS-84 lon, lat shown){hint}", rows=positions,
-                     column="geometry", values=where)
+    return city
 
 
 def _assign_and_measure(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: _Findings) -> gpd.GeoDataFrame:
@@ -394,7 +463,7 @@ def _assign_and_measure(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: 
     mismatch = ~filled & spatial.notna() & (supplied != spatial)
     if mismatch.any():
         findings.add("warning", "district_adcode differs from the district the geometry lies in "
-                     "(kept as supplied; the geometry lies mostly in " + "another district)",
+                     "(kept as supplied; value shows supplied vs geometry)",
                      rows=mismatch.to_numpy(), column="district_adcode",
                      values=supplied.astype(str) + " vs " + spatial.astype(str))
     frame["district_adcode"] = supplied.where(~filled, spatial)

@@ -1,15 +1,51 @@
-"""Map layer data: what pydeck draws, built from the store's frames (colours, escaped tooltips)."""
+"""Map layers for pydeck: only the columns the tooltips need, colours in one place, every text escaped."""
 
 from __future__ import annotations
 
 import html
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pydeck as pdk
+import shapely
 
-STATUS_COLOURS = {"met": [26, 152, 80, 190], "on_track": [254, 196, 79, 190], "behind": [215, 48, 39, 190]}
-NO_DATA_COLOUR = [189, 189, 189, 150]
-NINGBO_VIEW = {"longitude": 121.55, "latitude": 29.68, "zoom": 7.7}
+from .vocab import load_vocabularies
+
+STATUS_COLOURS = {"met": [26, 152, 80, 150], "on_track": [254, 196, 79, 150], "behind": [215, 48, 39, 150]}
+NO_DATA_COLOUR = [189, 189, 189, 120]
+PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 220], "reclaimed": [0, 109, 44, 230]}
+FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [33, 113, 181, 240]}
+PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
+COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
+NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
+COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
+
+
+def _e(value) -> str:
+    """HTML-escaped text; empty for missing values."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value))
+
+
+def markdown_text(value) -> str:
+    """``value`` safe to put in Streamlit markdown: HTML escaped and markdown punctuation backslashed."""
+    escaped = html.escape(str(value))
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>" else ch for ch in escaped)
+
+
+def _labels(vocabulary: str, language: str) -> dict[str, str]:
+    vocab = load_vocabularies()[vocabulary]
+    return vocab.labels_zh if language == "zh" else vocab.labels_en
+
+
+def _area(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.1f} 亩"
+
+
+def _rounded(geometries: np.ndarray) -> np.ndarray:
+    return shapely.set_precision(geometries, 10 ** -COORDINATE_DECIMALS, mode="pointwise")
 
 
 def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,
@@ -29,10 +65,102 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
             "type": "Feature",
             "geometry": record.geometry.__geo_interface__,
             "properties": {
-                "adcode": record.adcode,
+                "kind": "district",
+                "id": record.adcode,
                 "fill": STATUS_COLOURS.get(status, NO_DATA_COLOUR),
-                "tooltip": f"<b>{html.escape(record.name_zh)}</b> {html.escape(record.name_en)}<br/>"
-                           f"{html.escape(shown)} · {html.escape(label)}",
+                "tooltip": f"<b>{_e(record.name_zh)}</b> {_e(record.name_en)}<br/>{_e(shown)} · {_e(label)}",
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
+    """GeoJSON of parks with their name, industries, level and area in the tooltip."""
+    levels = _labels("level", language)
+    features = []
+    for record, geometry in zip(parks.itertuples(), _rounded(parks.geometry.to_numpy()), strict=True):
+        flags = " · 万亩千亿" if bool(getattr(record, "wanmu_qianyi", False)) else ""
+        tooltip = (f"<b>{_e(record.name_zh)}</b>{flags}<br/>{_e(levels.get(record.level, ''))} · "
+                   f"{_e(_area(record.area_mu))}<br/>{_e(str(record.industries or '').replace(';', '、'))}")
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
+                         "properties": {"kind": "park", "id": record.park_id, "tooltip": tooltip}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def community_features(communities: gpd.GeoDataFrame) -> dict:
+    """GeoJSON of communities (polygons, or points drawn as circles)."""
+    features = []
+    for record, geometry in zip(communities.itertuples(), _rounded(communities.geometry.to_numpy()), strict=True):
+        tooltip = (f"<b>{_e(record.name_zh)}</b><br/>{_e(str(record.industries or '').replace(';', '、'))}"
+                   f"<br/>{_e(_area(record.area_mu))}")
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
+                         "properties": {"kind": "community", "id": record.community_id, "tooltip": tooltip}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
+    """One record per plot for a PolygonLayer: exterior ring, colour by status as of the year, tooltip."""
+    statuses = _labels("status", language)
+    status = plots["status_as_of"] if "status_as_of" in plots.columns else plots["status"]
+    shapes = _rounded(shapely.get_exterior_ring(shapely.get_geometry(plots.geometry.to_numpy(), 0)))
+    records = []
+    for plot_id, state, year, area, ring in zip(plots["plot_id"], status, plots["reclaimed_year"],
+                                                plots["area_mu"], shapes, strict=True):
+        year_text = "" if year is None or pd.isna(year) else f" ({int(year)})"
+        records.append({
+            "kind": "plot", "id": plot_id,
+            "polygon": shapely.get_coordinates(ring).tolist(),
+            "color": PLOT_COLOURS.get(state, PLOT_COLOURS["pending"]),
+            "tooltip": f"<b>{_e(plot_id)}</b><br/>{_e(statuses.get(state, state))}{_e(year_text)} · {_e(_area(area))}",
+        })
+    return records
+
+
+def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]:
+    """One record per green factory for a ScatterplotLayer, coloured by level."""
+    levels = _labels("level", language)
+    xs = np.round(shapely.get_x(factories.geometry.to_numpy()), COORDINATE_DECIMALS)
+    ys = np.round(shapely.get_y(factories.geometry.to_numpy()), COORDINATE_DECIMALS)
+    return [
+        {"kind": "factory", "id": record.factory_id, "position": [x, y],
+         "color": FACTORY_COLOURS.get(record.level, FACTORY_COLOURS["municipal"]),
+         "tooltip": f"<b>{_e(record.name_zh)}</b><br/>{_e(levels.get(record.level, ''))} · "
+                    f"{_e(record.industry)} · {_e(record.certified_year)}"}
+        for record, x, y in zip(factories.itertuples(), xs, ys, strict=True)
+    ]
+
+
+def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropleth: dict | None,
+                 language: str) -> list[pdk.Layer]:
+    """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer."""
+    built = []
+    if "districts" in visible and choropleth is not None:
+        built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
+                               filled=True, get_fill_color="properties.fill", get_line_color=[70, 70, 70, 255],
+                               line_width_min_pixels=1))
+    if "parks" in visible:
+        built.append(pdk.Layer("GeoJsonLayer", data=park_features(layers["parks"], language=language), id="parks",
+                               pickable=True, stroked=True, filled=True, get_fill_color=PARK_FILL,
+                               get_line_color=PARK_LINE, line_width_min_pixels=2))
+    if "communities" in visible:
+        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"]), id="communities",
+                               pickable=True, stroked=True, filled=True, get_fill_color=COMMUNITY_FILL,
+                               get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
+                               get_point_radius=250, point_radius_min_pixels=4))
+    if "plots" in visible:
+        built.append(pdk.Layer("PolygonLayer", data=plot_records(layers["plots"], language=language), id="plots",
+                               pickable=True, stroked=False, filled=True, get_polygon="polygon",
+                               get_fill_color="color"))
+    if "factories" in visible:
+        built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),
+                               id="factories", pickable=True, get_position="position", get_fill_color="color",
+                               get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
+    return built
+
+
+def view_for(geometry) -> dict:
+    """A view centred on ``geometry`` at a zoom that shows all of it (for "fly to")."""
+    minx, miny, maxx, maxy = shapely.bounds(geometry)
+    span = max(maxx - minx, (maxy - miny) * 1.2, 0.005)
+    zoom = float(np.clip(np.log2(360 / span) - 1.2, 7, 16))
+    return {"longitude": (minx + maxx) / 2, "latitude": (miny + maxy) / 2, "zoom": round(zoom, 2)}

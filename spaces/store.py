@@ -5,12 +5,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +33,9 @@ LOG_TABLE = "import_log"
 META_TABLE = "spaces_meta"
 GEOMETRY_TYPES = {("polygon",): "MultiPolygon", ("point",): "Point", ("polygon", "point"): "Unknown"}
 STALE_TEMP_SECONDS = 3600
+TEMP_SUFFIX = ".tmp.gpkg"
+# Lock-free reads of every layer tried before a reader waits for the writer (see read_all).
+OPTIMISTIC_READS = 3
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,11 @@ def canonical(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
+    # Built by hand: Series.map turns a returned None back into NaN, and text must be str or None.
     as_object = values.astype(object)
-    return as_object.where(as_object.notna(), None).map(lambda v: v if v is None else str(v)).astype(object)
+    missing = as_object.isna().to_numpy()
+    texts = [None if gone else str(value) for value, gone in zip(as_object.to_numpy(), missing, strict=True)]
+    return pd.Series(texts, index=values.index, dtype=object)
 
 
 class GeoPackageStore:
@@ -150,14 +158,25 @@ class GeoPackageStore:
         return self._read_layer_from(self.path, layer)
 
     def read_all(self) -> dict[str, pd.DataFrame]:
-        """Every layer, all from the same version of the file."""
+        """Every layer, all from the same version of the file.
+
+        Writers replace the file whole, so a read needs no lock unless a write lands between two
+        layers; after a few such clashes the reader waits for the writer and holds the next one off.
+        """
         self._require()
-        for _attempt in range(5):
+        for _attempt in range(OPTIMISTIC_READS):
             before = self.version()
-            layers = {name: self._read_layer_from(self.path, name) for name in load_schemas()}
+            layers = self._read_every_layer()
             if self.version() == before:
                 return layers
-        raise StoreError(f"{self.path}: the store kept changing while being read; try again")
+        if not os.access(self.path.parent, os.W_OK):  # no lock file can be made in a read-only folder
+            raise StoreError(f"{self.path}: the store kept changing while being read; try again")
+        with self._locked(shared=True):
+            self._require()
+            return self._read_every_layer()
+
+    def _read_every_layer(self) -> dict[str, pd.DataFrame]:
+        return {name: self._read_layer_from(self.path, name) for name in load_schemas()}
 
     def _read_layer_from(self, path: Path, layer: str) -> pd.DataFrame:
         schema = load_schemas()[layer]
@@ -191,11 +210,12 @@ class GeoPackageStore:
 
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, shared: bool = False) -> Iterator[None]:
+        """Writers hold the lock exclusively for a whole write; a waiting reader holds it shared."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -205,7 +225,7 @@ class GeoPackageStore:
     def _transaction(self, *, start_empty: bool = False) -> Iterator[Path]:
         """A private copy of the store to change; renamed over the store when the block succeeds."""
         self._remove_stale_temporaries()
-        temporary = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex}.tmp.gpkg")
+        temporary = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
         try:
             if not start_empty and self.exists():
                 with open(self.path, "rb") as src, open(temporary, "wb") as dst:
@@ -221,14 +241,21 @@ class GeoPackageStore:
             finally:
                 os.close(directory)
         finally:
-            for leftover in (temporary, Path(str(temporary) + "-journal"), Path(str(temporary) + "-wal")):
-                if leftover.exists():
-                    leftover.unlink()
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{temporary}{suffix}").unlink(missing_ok=True)
 
     def _remove_stale_temporaries(self) -> None:
-        # Left by a writer that was killed mid-write; the store itself was never touched.
-        for leftover in self.path.parent.glob(f".{self.path.stem}.*.tmp.gpkg"):
-            if time.time() - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
+        # Left by a writer that was killed mid-write (with SQLite's journal beside them); the
+        # store itself was never touched. Only this store's names: another store may share the folder.
+        own = re.compile(rf"\.{re.escape(self.path.stem)}\.[0-9a-f]{{32}}{re.escape(TEMP_SUFFIX)}(-journal|-wal|-shm)?")
+        for leftover in self.path.parent.glob(f".{glob_escape(self.path.stem)}.*{TEMP_SUFFIX}*"):
+            if not own.fullmatch(leftover.name):
+                continue
+            try:
+                age = time.time() - leftover.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age > STALE_TEMP_SECONDS:
                 leftover.unlink(missing_ok=True)
 
     def initialise(self, layers: dict[str, pd.DataFrame], *, dataset: str) -> None:

@@ -1,0 +1,61 @@
+"""园区名录 Parks: a sortable, filterable directory of parks and communities; one chosen shows on a map."""
+
+import pydeck as pdk
+import streamlit as st
+
+from spaces import cached
+from spaces.detail import community_detail, park_detail
+from spaces.directory import directory
+from spaces.i18n import t
+from spaces.layers import build_layers, markdown_text, view_for
+from spaces.urlstate import filters_from_state
+
+language = st.session_state.get("language", "zh")
+store = cached.store()
+version = store.version()
+filters = filters_from_state(st.session_state)
+everything = cached.layers(store.location, version)
+shown = cached.filtered(store.location, version, filters)
+
+st.header(t("page_parks", language))
+search = st.text_input(t("filter_text", language), key="directory_search")
+table = directory(shown, language=language, search=search)
+if table.empty:
+    st.info(t("no_match", language))
+event = st.dataframe(
+    table, hide_index=True, key="directory", on_select="rerun", selection_mode="single-row",
+    column_order=[c for c in table.columns if c != "key"],
+    column_config={
+        "kind": t("kind", language), "name_zh": t("name", language), "district": t("district", language),
+        "level": t("attr_level", language), "industries": t("attr_industries", language),
+        "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="%.0f"),
+        "wanmu_qianyi": st.column_config.CheckboxColumn(t("attr_wanmu_qianyi", language)),
+        "green_park_level": t("attr_green_park_level", language),
+        "established_year": st.column_config.NumberColumn(t("attr_established_year", language), format="%d"),
+        "park": t("attr_park", language),
+    })
+rows = event.selection.rows if event is not None else []
+if not rows:
+    st.caption(t("choose_row", language))
+    st.stop()
+
+kind, _, ident = table.iloc[rows[0]]["key"].partition(":")
+st.session_state["selected"] = f"{kind}:{ident}"
+detail = (park_detail if kind == "park" else community_detail)(everything, ident, year=filters.year,
+                                                                 language=language)
+frame = everything["parks" if kind == "park" else "communities"]
+geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
+map_column, detail_column = st.columns([1.4, 1])
+deck = pdk.Deck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"], choropleth=None,
+                                    language=language),
+                initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None,
+                tooltip={"html": "{tooltip}"})
+map_column.pydeck_chart(deck, key="parks_map", height=420)
+with detail_column:
+    st.markdown(f"#### {markdown_text(detail.title)}")
+    if detail.approximate:
+        st.caption(t("approximate_note", language))
+    st.table({t(f"attr_{k}", language): [v] for k, v in detail.attributes.items() if v}, border="horizontal")
+    if not detail.contents.empty:
+        contents = detail.contents.assign(layer=detail.contents["layer"].map(lambda n: t(f"layer_{n}", language)))
+        st.dataframe(contents, hide_index=True, key="parks_contents")

@@ -1,0 +1,333 @@
+"""Static maps and charts for printed exports, drawn offline with matplotlib (Agg, no pyplot) in a CJK font."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.collections import PathCollection
+from matplotlib.ft2font import FT2Font
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from .districts import CITY_ADCODE, load_city_outline, load_districts
+from .errors import SpacesError
+from .i18n import t
+from .schema import load_schemas
+from .vocab import load_vocabularies
+
+# Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-*), Fedora, macOS and Windows locations, tried in order
+# after $SPACES_CJK_FONT and fontconfig's own answer for Simplified Chinese.
+CJK_FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+)
+# A font is taken as CJK when it has every one of these glyphs (district words and the 亩 unit).
+CJK_PROBE = "宁波区县亩绿"
+
+# Print palette shared by the XLSX, PDF and HTML exports (Excel's good / neutral / bad fills).
+STATUS_FILLS = {"met": "#C6EFCE", "on_track": "#FFEB9C", "behind": "#FFC7CE"}
+STATUS_TEXT = {"met": "#006100", "on_track": "#9C5700", "behind": "#9C0006"}
+NO_DATA_FILL = "#EDEDED"
+PLOT_COLOURS = {"pending": "#D7301F", "in_progress": "#FDAE61", "reclaimed": "#1A9850"}
+FACTORY_MARKERS = {"national": ("*", "#6A3D9A", 70), "provincial": ("^", "#1F78B4", 26),
+                   "municipal": ("o", "#35978F", 9)}
+PARK_FILL, PARK_EDGE = "#9ECAE1", "#08519C"
+COMMUNITY_EDGE = "#C51B7D"
+OTHER_DISTRICT_FILL, FOCUS_EDGE = "#F0F0F0", "#252525"
+LAND_BAR, LAND_LINE, TARGET_LINE = "#9ECAE1", "#08519C", "#D7301F"
+INDEX_COLOURS = ("#1B9E77", "#7570B3")
+FALLBACK_FAMILY = "DejaVu Sans"
+
+
+class MissingFontError(SpacesError):
+    """No font with Chinese glyphs was found, so a printed export would show empty boxes."""
+
+
+def _has_cjk_glyphs(path: str) -> bool:
+    try:
+        charmap = FT2Font(path).get_charmap()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(ord(char) in charmap for char in CJK_PROBE)
+
+
+def _fontconfig_choice() -> str | None:
+    if not shutil.which("fc-match"):
+        return None
+    result = subprocess.run(["fc-match", "-f", "%{file}", "sans-serif:lang=zh-cn"], capture_output=True,
+                            text=True, timeout=10, check=False)
+    return result.stdout.strip() or None
+
+
+def find_cjk_font(candidates: tuple[str, ...] = CJK_FONT_PATHS, *, use_fontconfig: bool = True) -> str:
+    """Path of a font file that can draw Chinese: ``$SPACES_CJK_FONT``, fontconfig's pick, or a known path.
+
+    Raises
+    ------
+    MissingFontError
+        When none has Chinese glyphs (say how to install one).
+    """
+    tried = [os.environ.get("SPACES_CJK_FONT") or None]
+    if use_fontconfig:
+        tried.append(_fontconfig_choice())
+    tried.extend(candidates)
+    for path in filter(None, tried):
+        if Path(path).is_file() and _has_cjk_glyphs(path):
+            return path
+    raise MissingFontError(
+        "no font with Chinese glyphs found for the PDF/HTML brief (tried $SPACES_CJK_FONT, fontconfig and "
+        f"{', '.join(candidates) or 'no fixed paths'}); install one, e.g. `apt-get install fonts-noto-cjk`, "
+        "or set SPACES_CJK_FONT=/path/to/font.ttc")
+
+
+@cache
+def cjk_family(path: str) -> str:
+    """The matplotlib family name of ``path``, registered once; the Simplified Chinese face of a collection."""
+    before = {entry.name for entry in font_manager.fontManager.ttflist}
+    font_manager.fontManager.addfont(path)
+    bold = path.replace("-Regular", "-Bold")
+    if bold != path and Path(bold).is_file():
+        font_manager.fontManager.addfont(bold)
+    names = [entry.name for entry in font_manager.fontManager.ttflist if entry.fname == path]
+    for preferred in (" SC", "CN", "Hans", "GB"):
+        for name in names:
+            if name.endswith(preferred) or preferred.strip() in name.split():
+                return name
+    return names[0] if names else sorted(before)[0]
+
+
+@contextmanager
+def print_style() -> Iterator[None]:
+    """matplotlib settings for every printed figure: the CJK font, embedded as Type 3 with a ToUnicode map.
+
+    Type 3 keeps the text extractable and searchable in the PDF; TrueType (42) embedding of the OpenType
+    CJK collections makes poppler warn about a font-type mismatch.
+    """
+    family = cjk_family(find_cjk_font())
+    settings = {
+        "font.family": [family, FALLBACK_FAMILY],
+        "font.size": 8,
+        "pdf.fonttype": 3,
+        "text.parse_math": False,  # planners' names may contain "$"
+        "axes.unicode_minus": False,
+        "svg.fonttype": "none",
+    }
+    with matplotlib.rc_context(settings):
+        yield
+
+
+def _label(vocabulary: str, value: str, language: str) -> str:
+    vocab = load_vocabularies()[vocabulary]
+    return (vocab.labels_zh if language == "zh" else vocab.labels_en).get(value, value)
+
+
+def _layer_label(layer: str, language: str) -> str:
+    schema = load_schemas()[layer]
+    return schema.label_zh if language == "zh" else schema.label_en
+
+
+def polygon_path(geometry) -> MplPath | None:
+    """A matplotlib path (with holes) of a Polygon or MultiPolygon; None for anything else."""
+    parts = getattr(geometry, "geoms", [geometry])
+    vertices, codes = [], []
+    for part in parts:
+        if part is None or part.geom_type != "Polygon" or part.is_empty:
+            continue
+        for ring in (part.exterior, *part.interiors):
+            coords = np.asarray(ring.coords)[:, :2]
+            ring_codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
+            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            vertices.append(coords)
+            codes.append(ring_codes)
+    if not vertices:
+        return None
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _draw_polygons(ax, geometries, *, facecolors, edgecolor="none", linewidth=0.0, zorder=2, **style) -> None:
+    paths, colours = [], []
+    for geometry, colour in zip(geometries, facecolors, strict=True):
+        path = polygon_path(geometry)
+        if path is not None:
+            paths.append(path)
+            colours.append(colour)
+    if paths:
+        ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors=edgecolor, linewidths=linewidth,
+                                         zorder=zorder, **style))
+
+
+def _points(frame: pd.DataFrame) -> pd.DataFrame:
+    geometries = frame.geometry
+    return frame.loc[(geometries.geom_type == "Point").to_numpy()]
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """What a map page shows: one district (adcode) or the whole city (330200)."""
+
+    adcode: str
+
+    @property
+    def is_city(self) -> bool:
+        return self.adcode == CITY_ADCODE
+
+    def outline(self):
+        if self.is_city:
+            return load_city_outline().geometry.iloc[0]
+        districts = load_districts()
+        return districts.loc[districts["adcode"] == self.adcode].geometry.iloc[0]
+
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.is_city or "district_adcode" not in frame.columns:
+            return frame
+        return frame.loc[(frame["district_adcode"] == self.adcode).to_numpy()]
+
+
+def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language: str = "zh") -> list:
+    """Draw the district (or city) with parks, communities, plots by status and factories by level.
+
+    Features are picked by their ``district_adcode``. Plots are coloured by ``status_as_of`` (their
+    status at the end of the filtered year) when present, else ``status``. Returns legend handles.
+    """
+    outline = area.outline()
+    minx, miny, maxx, maxy = outline.bounds
+    pad = max(maxx - minx, maxy - miny) * 0.04
+    districts = load_districts()
+    others = districts if area.is_city else districts.loc[districts["adcode"] != area.adcode]
+    _draw_polygons(ax, others.geometry, facecolors=[OTHER_DISTRICT_FILL] * len(others), edgecolor="#BDBDBD",
+                   linewidth=0.5, zorder=0)
+    ax.add_patch(PathPatch(polygon_path(outline), facecolor="white" if not area.is_city else "none",
+                           edgecolor=FOCUS_EDGE, linewidth=1.1, zorder=1))
+    if area.is_city:
+        name_column = "name_zh" if language == "zh" else "name_en"
+        for record in districts.itertuples():
+            spot = record.geometry.representative_point()
+            ax.text(spot.x, spot.y, getattr(record, name_column), fontsize=6.5, color="#525252", ha="center",
+                    va="center", zorder=6, clip_on=True)
+
+    parks = area.select(map_layers["parks"])
+    _draw_polygons(ax, parks.geometry, facecolors=[PARK_FILL] * len(parks), edgecolor=PARK_EDGE, linewidth=0.7,
+                   alpha=0.55, zorder=2)
+    plots = area.select(map_layers["plots"])
+    status_column = "status_as_of" if "status_as_of" in plots.columns else "status"
+    _draw_polygons(ax, plots.geometry, facecolors=[PLOT_COLOURS.get(s, "#969696") for s in plots[status_column]],
+                   zorder=3)
+    communities = area.select(map_layers["communities"])
+    _draw_polygons(ax, communities.geometry, facecolors=["none"] * len(communities), edgecolor=COMMUNITY_EDGE,
+                   linewidth=0.8, linestyle="--", zorder=4)
+    community_points = _points(communities)
+    if len(community_points):
+        ax.scatter(community_points.geometry.x, community_points.geometry.y, marker="D", s=14,
+                   facecolor="none", edgecolor=COMMUNITY_EDGE, linewidth=0.8, zorder=4)
+    factories = _points(area.select(map_layers["factories"]))
+    for level, (marker, colour, size) in reversed(FACTORY_MARKERS.items()):
+        chosen = factories.loc[(factories["level"] == level).to_numpy()]
+        if len(chosen):
+            ax.scatter(chosen.geometry.x, chosen.geometry.y, marker=marker, s=size, color=colour,
+                       edgecolor="white", linewidth=0.3, zorder=5)
+
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect(1.0 / np.cos(np.radians((miny + maxy) / 2)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#BDBDBD")
+    _scale_bar(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
+    return legend_handles(language)
+
+
+def legend_handles(language: str) -> list:
+    """Legend entries for :func:`draw_map`, labelled from the layer schemas and vocabularies."""
+    handles = [
+        Patch(facecolor=PARK_FILL, edgecolor=PARK_EDGE, alpha=0.7, label=_layer_label("parks", language)),
+        Patch(facecolor="none", edgecolor=COMMUNITY_EDGE, linestyle="--", label=_layer_label("communities", language)),
+    ]
+    plot_word = t("export_map_plots", language)
+    handles += [Patch(facecolor=colour, label=f"{plot_word}: {_label('status', status, language)}")
+                for status, colour in PLOT_COLOURS.items()]
+    factory_word = t("export_map_factories", language)
+    handles += [Line2D([], [], linestyle="none", marker=marker, color=colour, markersize=np.sqrt(size) * 0.9,
+                       label=f"{factory_word}: {_label('level', level, language)}")
+                for level, (marker, colour, size) in FACTORY_MARKERS.items()]
+    return handles
+
+
+def _scale_bar(ax, x0: float, x1: float, y0: float, y1: float) -> None:
+    km_per_degree = 111.32 * np.cos(np.radians((y0 + y1) / 2))
+    width_km = (x1 - x0) * km_per_degree
+    length_km = next(n for n in (50, 20, 10, 5, 2, 1, 0.5) if n <= width_km / 4)
+    left, bottom = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    right = left + length_km / km_per_degree
+    ax.plot([left, right], [bottom, bottom], color="#252525", linewidth=2, solid_capstyle="butt", zorder=7)
+    ax.text((left + right) / 2, bottom + (y1 - y0) * 0.015, f"{length_km:g} km", ha="center", va="bottom",
+            fontsize=6.5, zorder=7)
+    ax.annotate("N", xy=(x1 - (x1 - x0) * 0.04, y1 - (y1 - y0) * 0.04),
+                xytext=(x1 - (x1 - x0) * 0.04, y1 - (y1 - y0) * 0.13), ha="center", va="center", fontsize=7,
+                arrowprops={"arrowstyle": "-|>", "color": "#252525", "linewidth": 0.8}, zorder=7)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Year-by-year context of one district (or the city) for the brief's small charts."""
+
+    years: list[int]  # 2021..year
+    reclaimed_mu: list[float | None]  # reclaimed in that year (None for 2021, before the plan)
+    reclaimed_target_mu: float | None
+    tax_index: list[float | None]  # 2021 = 100
+    value_added_index: list[float | None]
+    index_target: float | None  # 100 + the growth target
+
+
+def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None:
+    """Land reclaimed per year with its running total against the target, and 亩均 indices (2021 = 100)."""
+    plan_years = [y for y, v in zip(trend.years, trend.reclaimed_mu, strict=True) if v is not None]
+    per_year = [v for v in trend.reclaimed_mu if v is not None]
+    ax_land.bar(plan_years, per_year, color=LAND_BAR, width=0.6, label=t("export_trend_per_year", language))
+    ax_land.plot(plan_years, np.cumsum(per_year), color=LAND_LINE, marker="o", markersize=3, linewidth=1.2,
+                 label=t("export_trend_cumulative", language))
+    if trend.reclaimed_target_mu:
+        ax_land.axhline(trend.reclaimed_target_mu, color=TARGET_LINE, linestyle="--", linewidth=0.9,
+                        label=t("export_trend_target_2026", language))
+    ax_land.set_title(t("export_trend_land", language), fontsize=8, loc="left")
+    ax_land.set_xticks(plan_years or trend.years)
+    ax_land.legend(fontsize=6, frameon=False, loc="upper left")
+    ax_land.margins(y=0.25)
+
+    for values, colour, key in ((trend.tax_index, INDEX_COLOURS[0], "export_trend_tax"),
+                                (trend.value_added_index, INDEX_COLOURS[1], "export_trend_value_added")):
+        known = [(y, v) for y, v in zip(trend.years, values, strict=True) if v is not None]
+        if known:
+            ax_index.plot(*zip(*known, strict=True), color=colour, marker="o", markersize=3, linewidth=1.2,
+                          label=t(key, language))
+    if trend.index_target:
+        ax_index.axhline(trend.index_target, color=TARGET_LINE, linestyle="--", linewidth=0.9,
+                         label=t("export_trend_target_2026", language))
+    ax_index.set_title(t("export_trend_index", language), fontsize=8, loc="left")
+    ax_index.set_xticks(trend.years)
+    ax_index.legend(fontsize=6, frameon=False, loc="upper left")
+    ax_index.margins(y=0.3)
+    for ax in (ax_land, ax_index):
+        ax.tick_params(labelsize=6.5)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)

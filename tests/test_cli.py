@@ -1,0 +1,454 @@
+"""Tests for spaces.cli: ``python -m spaces`` run in a child process, as planners run it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import tomllib
+import warnings
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pyproj
+import pytest
+import shapely
+
+from spaces.chinacoords import transform_geometries, wgs84_to_gcj02
+from spaces.cli import main
+from spaces.crs import EQUAL_AREA_CRS
+from spaces.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
+from spaces.sample import default_allocation_layer
+from spaces.store import GeoPackageStore
+from spaces.summary import SAMPLE_NOTICE_EN
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Read straight from the file, not through spaces.targets: this is what the CLI promises.
+TARGET_KEYS = [entry["key"] for entry in tomllib.loads((PROJECT_DIR / "geodata" / "targets.toml").read_text())["target"]]
+CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS
+                                        for part in ("actual", "target", "attainment", "status")]
+ALL_ADCODES = [*DISTRICT_ADCODES, CITY_ADCODE]
+STATUSES = {"met", "on_track", "behind", None}
+GEOD = pyproj.Geod(ellps="WGS84")
+SQUARE_METRES_PER_MU = 2000 / 3
+
+
+def snapshot(path: Path) -> tuple:
+    stat = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_ino, stat.st_mtime_ns
+
+
+def folder_listing(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+# -- a store with the sample, and its summaries ------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_cli_store(tmp_path_factory, run_cli):
+    """``init --sample --plots 200`` run once; returns the store path and the finished process."""
+    store = tmp_path_factory.mktemp("cli-sample") / "spaces.gpkg"
+    done = run_cli("init", "--sample", "--plots", "200", "--store", store)
+    assert done.returncode == 0, done.stderr.decode()
+    return store, done
+
+
+@pytest.fixture(scope="module")
+def summaries(sample_cli_store, run_cli):
+    """``summary`` of the sample store as CSV (store from $SPACES_STORE) and JSON (from --store)."""
+    store, _ = sample_cli_store
+    return {"csv": run_cli("summary", "--year", "2024", store=store),
+            "json": run_cli("summary", "--format", "json", "--year", "2024", "--store", store)}
+
+
+@pytest.fixture
+def store_copy(sample_cli_store, tmp_path) -> Path:
+    """A private copy of the sample store (copying is cheaper than another ``init``)."""
+    store = tmp_path / "store" / "spaces.gpkg"
+    store.parent.mkdir()
+    shutil.copyfile(sample_cli_store[0], store)
+    return store
+
+
+def test_init_sample_builds_the_requested_number_of_plots(sample_cli_store):
+    store, done = sample_cli_store
+    assert done.stdout == b""
+    assert b"initialised" in done.stderr
+    opened = GeoPackageStore(store)
+    layers = opened.read_all()
+    assert len(layers["plots"]) == 200
+    assert (layers["plots"]["source"] == "sample").all()
+    assert len(layers["factories"]) > 0 and len(layers["allocations"]) == len(default_allocation_layer())
+    assert opened.meta()["dataset"] == "sample"
+
+
+def test_summary_csv_has_the_documented_columns_and_rows(summaries):
+    done = summaries["csv"]
+    assert done.returncode == 0, done.stderr.decode()
+    rows = list(csv.reader(io.StringIO(done.stdout.decode("utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert header in (CSV_COLUMNS, [*CSV_COLUMNS, "data_source"])
+    assert len(body) == 11 and all(len(row) == len(header) for row in body)
+    records = [dict(zip(header, row, strict=True)) for row in body]
+    assert [r["adcode"] for r in records] == ALL_ADCODES
+    assert records[0]["district"] == "海曙区" and records[-1]["district"] == "宁波市"
+    assert {r["reclaimed_land_mu_status"] for r in records} <= {"met", "on_track", "behind"}
+    districts = sum(float(r["reclaimed_land_mu_actual"]) for r in records[:-1])
+    assert float(records[-1]["reclaimed_land_mu_actual"]) == pytest.approx(districts, abs=0.1)
+    assert districts > 0
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_summary_stdout_holds_only_data_and_stderr_the_sample_notice(summaries, kind):
+    done = summaries[kind]
+    assert done.returncode == 0
+    assert SAMPLE_NOTICE_EN in done.stderr.decode()
+    text = done.stdout.decode("utf-8")
+    assert "SAMPLE" not in text and "Warning" not in text
+    first_line = text.splitlines()[0]
+    assert first_line == ("[" if kind == "json" else ",".join([*CSV_COLUMNS, "data_source"]))
+
+
+def test_summary_json_has_the_documented_shape_and_agrees_with_csv(summaries):
+    records = json.loads(summaries["json"].stdout)
+    assert isinstance(records, list) and [r["adcode"] for r in records] == ALL_ADCODES
+    table = {row["adcode"]: row for row in csv.DictReader(io.StringIO(summaries["csv"].stdout.decode()))}
+    for record in records:
+        assert {"adcode", "district", "metrics"} <= set(record)
+        assert record["district"] == table[record["adcode"]]["district"]
+        assert list(record["metrics"]) == TARGET_KEYS
+        for key, metric in record["metrics"].items():
+            assert set(metric) == {"actual", "target", "attainment", "status"}
+            assert metric["status"] in STATUSES
+            for part in ("actual", "target", "attainment"):
+                assert metric[part] is None or isinstance(metric[part], int | float), (key, part)
+                written = table[record["adcode"]][f"{key}_{part}"]
+                assert (metric[part] is None) == (written == ""), (record["adcode"], key, part)
+                if metric[part] is not None:
+                    assert float(written) == pytest.approx(metric[part]), (record["adcode"], key, part)
+
+
+def test_summary_xlsx_is_written_to_out(sample_cli_store, run_cli, tmp_path):
+    out = tmp_path / "summary.xlsx"
+    done = run_cli("summary", "--format", "xlsx", "--out", out, store=sample_cli_store[0])
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b""
+    sheet = openpyxl.load_workbook(out)["区县达标"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 12 and rows[0][:2] == ("区县代码", "区县")
+    assert [row[0] for row in rows[1:]] == ALL_ADCODES
+
+
+def test_summary_xlsx_without_out_fails(sample_cli_store, run_cli, tmp_path):
+    done = run_cli("summary", "--format", "xlsx", store=sample_cli_store[0])
+    assert done.returncode != 0
+    assert done.stdout == b""
+    assert "--out" in done.stderr.decode()
+
+
+def test_summary_to_a_missing_folder_fails_with_a_message(sample_cli_store, tmp_path, capsys):
+    # In-process: an argument check needs no child process.
+    out = tmp_path / "missing" / "summary.csv"
+    assert main(["summary", "--store", str(sample_cli_store[0]), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[-1].startswith("error:") and str(out) in captured.err
+    assert captured.out == ""
+
+
+def test_info_prints_the_layer_counts_as_json(sample_cli_store, capsys):
+    assert main(["info", "--store", str(sample_cli_store[0])]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["layers"]["plots"] == 200 and info["meta"]["dataset"] == "sample"
+    assert info["sources"]["plots"] == {"sample": 200}
+
+
+def test_an_unknown_crs_is_rejected_by_name(tmp_path, capsys):
+    path = _plots(tmp_path / "p.geojson", ["P1"])
+    assert main(["validate", str(path), "--layer", "plots", "--crs", "EPSG:999999"]) == 2
+    err = capsys.readouterr().err
+    assert "EPSG:999999" in err and "p.geojson" in err
+
+
+@pytest.mark.parametrize("plots", ["0", "-5", "many"])
+def test_init_refuses_a_plot_count_below_one(tmp_path, capsys, plots):
+    with pytest.raises(SystemExit) as exited:
+        main(["init", "--sample", "--plots", plots, "--store", str(tmp_path / "spaces.gpkg")])
+    assert exited.value.code == 2
+    assert "--plots" in capsys.readouterr().err
+    assert not (tmp_path / "spaces.gpkg").exists()
+
+
+# -- import and validate -----------------------------------------------------------------------
+def _plots(path: Path, ids: list[str], *, status: list[str] | None = None, year: list[str] | None = None) -> Path:
+    """A small plots GeoJSON in WGS-84 (squares in 海曙区) with the given statuses and years."""
+    lon = 121.50 + 0.004 * np.arange(len(ids))
+    frame = gpd.GeoDataFrame({
+        "地块编号": ids,
+        "状态": status or ["已盘活"] * len(ids),
+        "盘活年份": year or ["2023"] * len(ids),
+    }, geometry=shapely.box(lon, 29.85, lon + 0.002, 29.852), crs="EPSG:4326")
+    pyogrio.write_dataframe(frame, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bad_plots(tmp_path_factory) -> Path:
+    """Plots whose row 2 has an unknown status and row 3 a year that is not a number."""
+    return _plots(tmp_path_factory.mktemp("bad") / "地块_bad.geojson", ["B1", "B2", "B3"],
+                  status=["已盘活", "也许", "已盘活"], year=["2023", "2023", "20x3"])
+
+
+def test_validate_accepts_a_good_file_and_writes_nothing(store_copy, run_cli, tmp_path):
+    before, listing = snapshot(store_copy), folder_listing(store_copy)
+    done = run_cli("validate", _plots(tmp_path / "good.geojson", ["G1", "G2"]), "--layer", "plots", store=store_copy)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b""
+    assert "2 rows valid" in done.stderr.decode() and "nothing written" in done.stderr.decode()
+    assert snapshot(store_copy) == before and folder_listing(store_copy) == listing
+
+
+@pytest.mark.parametrize("command", ["validate", "import"])
+def test_a_bad_file_is_rejected_naming_file_row_column_and_value(store_copy, run_cli, bad_plots, command):
+    before, listing = snapshot(store_copy), folder_listing(store_copy)
+    done = run_cli(command, bad_plots, "--layer", "plots", store=store_copy)
+    assert done.returncode == 2
+    assert done.stdout == b""
+    errors = [line for line in done.stderr.decode().splitlines() if line.startswith("error:")]
+    assert len(errors) == 2, done.stderr.decode()
+    status, year = sorted(errors)
+    for needle in ("地块_bad.geojson", "row 2", "id 'B2'", "column 'status'", "value '也许'"):
+        assert needle in status
+    for needle in ("row 3", "column 'reclaimed_year'", "value '20x3'"):
+        assert needle in year
+    assert "nothing was written" in done.stderr.decode()
+    assert snapshot(store_copy) == before and folder_listing(store_copy) == listing
+
+
+def test_import_adds_rows_and_reports_counts(store_copy, run_cli, tmp_path):
+    done = run_cli("import", _plots(tmp_path / "new.geojson", ["N1", "N2", "N3"]), "--layer", "plots",
+                   "--store", store_copy)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == b""
+    assert "3 added, 0 updated, 0 unchanged" in done.stderr.decode()
+    plots = GeoPackageStore(store_copy).read_layer("plots")
+    assert len(plots) == 203 and {"N1", "N2", "N3"} <= set(plots["plot_id"])
+
+
+def test_import_into_a_missing_store_says_to_run_init(run_cli, tmp_path):
+    store = tmp_path / "nowhere" / "spaces.gpkg"
+    done = run_cli("import", _plots(tmp_path / "p.geojson", ["P1"]), "--layer", "plots", store=store)
+    assert done.returncode == 1
+    assert "init" in done.stderr.decode() and str(store) in done.stderr.decode()
+    assert not store.exists()
+
+
+# -- a planner's afternoon ---------------------------------------------------------------------
+class Truth:
+    """Plots and factories drawn in WGS-84, with the district and geodesic area each one really has."""
+
+    def __init__(self, seed: int = 2026):
+        self.rng = np.random.default_rng(seed)
+        districts = load_districts()
+        self.shapes = dict(zip(districts["adcode"], districts.geometry, strict=True))
+        self.names = dict(zip(districts["adcode"], districts["name_zh"], strict=True))
+        self.to_metric = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA_CRS, always_xy=True)
+        self.to_degrees = pyproj.Transformer.from_crs(EQUAL_AREA_CRS, "EPSG:4326", always_xy=True)
+
+    def square(self, lon: float, lat: float, side_m: float) -> shapely.Polygon:
+        x, y = self.to_metric.transform(lon, lat)
+        corner = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) * side_m
+        angle = self.rng.uniform(0, np.pi / 2)
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        xy = corner @ rotation.T + [x, y]
+        return shapely.Polygon(np.column_stack(self.to_degrees.transform(xy[:, 0], xy[:, 1])))
+
+    def point_inside(self, adcode: str, inset: float = 0.02) -> tuple[float, float]:
+        area = self.shapes[adcode].buffer(-inset)
+        minx, miny, maxx, maxy = area.bounds
+        while True:
+            lon, lat = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
+            if shapely.contains_xy(area, lon, lat):
+                return lon, lat
+
+    @staticmethod
+    def area_mu(geometry) -> float:
+        return abs(GEOD.geometry_area_perimeter(geometry)[0]) / SQUARE_METRES_PER_MU
+
+    def owner(self, polygon) -> tuple[str, float]:
+        """The district the polygon overlaps most (by geodesic area), and the share it holds."""
+        shares = {code: self.area_mu(shapely.intersection(polygon, shape)) for code, shape in self.shapes.items()
+                  if shapely.intersects(polygon, shape)}
+        code = max(shares, key=shares.get)
+        return code, shares[code] / self.area_mu(polygon)
+
+    def plots_inside(self, per_district: int) -> list[tuple[shapely.Polygon, str]]:
+        return [(self.square(*self.point_inside(code), self.rng.uniform(150, 450)), code)
+                for code in DISTRICT_ADCODES for _ in range(per_district)]
+
+    def plots_across_lines(self, count: int) -> list[tuple[shapely.Polygon, str]]:
+        """Squares straddling the line between two districts, most of each on one side."""
+        lines = [shapely.intersection(self.shapes[a].boundary, self.shapes[b].boundary)
+                 for i, a in enumerate(DISTRICT_ADCODES) for b in DISTRICT_ADCODES[i + 1:]]
+        lines = [line for line in lines if line.length > 0.05]
+        plots = []
+        while len(plots) < count:
+            line = lines[len(plots) % len(lines)]
+            on_line = line.interpolate(self.rng.uniform(0.2, 0.8), normalized=True)
+            shifted = (on_line.x + self.rng.uniform(-0.001, 0.001), on_line.y + self.rng.uniform(-0.001, 0.001))
+            square = self.square(*shifted, 300)
+            code, share = self.owner(square)
+            if 0.6 < share < 0.95:
+                plots.append((square, code))
+        return plots
+
+
+def _gcj02(polygons) -> np.ndarray:
+    return transform_geometries(np.array(polygons, dtype=object), wgs84_to_gcj02)
+
+
+def _zipped_gbk_shapefile(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    folder = path.with_suffix("")
+    folder.mkdir()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)  # no .prj is the point
+        pyogrio.write_dataframe(frame, folder / "地块.shp", encoding="GBK")
+    with zipfile.ZipFile(path, "w") as archive:
+        for member in sorted(folder.iterdir()):
+            if member.suffix.lower() in (".shp", ".shx", ".dbf"):  # no .cpg, no .prj: as QQ/WeChat deliver them
+                archive.write(member, member.name)
+    dbf = (folder / "地块.dbf").read_bytes()
+    assert "已盘活".encode("gbk") in dbf and "已盘活".encode() not in dbf
+    return path
+
+
+@pytest.fixture(scope="module")
+def planner_run(tmp_path_factory, run_cli):
+    """A planner's session, step by step, through the CLI.
+
+    ``init --empty``; import (1) a GeoPackage in EPSG:4549 with district codes, (2) a GeoJSON in
+    GCJ-02 without district codes whose plots straddle district lines, (3) a zipped GBK Shapefile
+    in GCJ-02 without a .cpg, and (4) a CSV of green factories; then ``summary --year 2026``; then
+    a rejected import and the same summary again. Every plot is reclaimed in 2023. Returns the
+    truth (expected 亩 and factory counts per district) with every finished process.
+    """
+    work = tmp_path_factory.mktemp("planner")
+    store = work / "store" / "spaces.gpkg"
+    truth = Truth()
+    steps: dict = {"init": run_cli("init", "--empty", store=store)}
+    steps["after_init"] = GeoPackageStore(store).read_all()
+
+    gk = truth.plots_inside(per_district=2)
+    gk_frame = gpd.GeoDataFrame({
+        "plot_id": [f"GK{n:02d}" for n in range(len(gk))],
+        "name_zh": [f"{truth.names[code]}低效用地{n}" for n, (_, code) in enumerate(gk)],
+        "status": "已盘活", "reclaimed_year": 2023, "district_adcode": [code for _, code in gk],
+    }, geometry=[g for g, _ in gk], crs="EPSG:4326").to_crs("EPSG:4549")
+    pyogrio.write_dataframe(gk_frame, work / "cgcs2000.gpkg")
+
+    across = truth.plots_across_lines(14)
+    steps["moved_by_gcj02"] = sum(truth.owner(g)[0] != code for g, code in zip(_gcj02([g for g, _ in across]), [c for _, c in across], strict=True))
+    across_frame = gpd.GeoDataFrame({
+        "id": [f"AM{n:02d}" for n in range(len(across))], "status": "reclaimed", "year": 2023,
+    }, geometry=_gcj02([g for g, _ in across]), crs="EPSG:4326")  # AMap exports claim WGS-84
+    pyogrio.write_dataframe(across_frame, work / "amap.geojson")
+
+    shp = truth.plots_inside(per_district=1)
+    shp_frame = gpd.GeoDataFrame({
+        "地块编号": [f"SH{n:02d}" for n in range(len(shp))],
+        "名称": [f"{truth.names[code]}腾退地块" for _, code in shp],
+        "状态": "已盘活", "盘活年份": 2023, "区县": [truth.names[code] for _, code in shp],
+    }, geometry=_gcj02([g for g, _ in shp]))
+    _zipped_gbk_shapefile(shp_frame, work / "地块_gbk.zip")
+
+    levels = ["国家级", "市级", "省级"]
+    factory_points = [(truth.point_inside(code, inset=0.01), code, levels[n % 3])
+                      for n, code in enumerate(np.repeat(DISTRICT_ADCODES, 3))]
+    pd.DataFrame({
+        "工厂编号": [f"GF{n:02d}" for n in range(len(factory_points))],
+        "企业名称": [f"宁波绿色工厂{n}" for n in range(len(factory_points))],
+        "级别": [level for _, _, level in factory_points],
+        "认定年份": [2019 + n % 7 for n in range(len(factory_points))],
+        "行业": "高端装备",
+        "经度": [lon for (lon, _), _, _ in factory_points],
+        "纬度": [lat for (_, lat), _, _ in factory_points],
+    }).to_csv(work / "绿色工厂.csv", index=False)
+
+    imports = [("cgcs2000.gpkg", "plots", []), ("amap.geojson", "plots", ["--crs", "gcj02"]),
+               ("地块_gbk.zip", "plots", ["--crs", "gcj02"]), ("绿色工厂.csv", "factories", [])]
+    steps["imports"] = [run_cli("import", work / name, "--layer", layer, *extra, store=store)
+                        for name, layer, extra in imports]
+    steps["summary"] = run_cli("summary", "--year", "2026", "--format", "json", store=store)
+    steps["store_after_summary"] = snapshot(store)
+    steps["bad_import"] = run_cli("import", _plots(work / "broken.geojson", ["X1", "X2"], status=["已盘活", "??"]),
+                                  "--layer", "plots", store=store)
+    steps["summary_again"] = run_cli("summary", "--year", "2026", "--format", "json", store=store)
+    steps["store"] = store
+
+    mu = dict.fromkeys(DISTRICT_ADCODES, 0.0)
+    for geometry, code in [*gk, *across, *shp]:
+        mu[code] += truth.area_mu(geometry)
+    factories = {level: dict.fromkeys(DISTRICT_ADCODES, 0) for level in levels}
+    for (lon, lat), code, level in factory_points:
+        assert truth.shapes[code].contains(shapely.Point(lon, lat))
+        factories[level][code] += 1
+    steps["truth"] = {"mu": mu, "national": factories["国家级"], "municipal": factories["市级"]}
+    return steps
+
+
+def test_planner_init_empty_leaves_only_the_default_allocations(planner_run):
+    assert planner_run["init"].returncode == 0, planner_run["init"].stderr.decode()
+    layers = planner_run["after_init"]
+    assert {name: len(frame) for name, frame in layers.items() if name != "allocations"} == dict.fromkeys(
+        ["plots", "factories", "parks", "communities", "indicators"], 0)
+    assert len(layers["allocations"]) == len(default_allocation_layer())
+
+
+def test_planner_imports_all_succeed(planner_run):
+    for done in planner_run["imports"]:
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout == b""
+    log = GeoPackageStore(planner_run["store"]).import_log()
+    assert log["file"].tolist() == ["init (empty)", "cgcs2000.gpkg", "amap.geojson", "地块_gbk.zip", "绿色工厂.csv"]
+    assert log["crs"].tolist()[1:] == ["EPSG:4549", "gcj02", "gcj02", "EPSG:4326"]
+    assert log["added"].tolist()[1:] == [20, 14, 10, 30]
+    names = GeoPackageStore(planner_run["store"]).read_layer("plots").set_index("plot_id")["name_zh"]
+    assert names["SH00"] == "海曙区腾退地块"  # GBK text read as GBK
+
+
+def test_planner_reclaimed_land_matches_the_geodesic_truth(planner_run):
+    # Without the GCJ-02 correction several straddling plots would land in the wrong district.
+    assert planner_run["moved_by_gcj02"] >= 3
+    done = planner_run["summary"]
+    assert done.returncode == 0, done.stderr.decode()
+    assert "SAMPLE" not in done.stderr.decode()
+    records = {r["adcode"]: r["metrics"] for r in json.loads(done.stdout)}
+    expected = planner_run["truth"]["mu"]
+    for code in DISTRICT_ADCODES:
+        actual = records[code]["reclaimed_land_mu"]["actual"]
+        assert actual == pytest.approx(expected[code], rel=0.005), code
+    assert records[CITY_ADCODE]["reclaimed_land_mu"]["actual"] == pytest.approx(sum(expected.values()), rel=0.005)
+
+
+@pytest.mark.parametrize("level", ["national", "municipal"])
+def test_planner_green_factory_counts_are_exact(planner_run, level):
+    records = {r["adcode"]: r["metrics"] for r in json.loads(planner_run["summary"].stdout)}
+    expected = planner_run["truth"][level]
+    key = f"{level}_green_factories"
+    assert {code: records[code][key]["actual"] for code in DISTRICT_ADCODES} == expected
+    assert records[CITY_ADCODE][key]["actual"] == sum(expected.values()) == 10
+
+
+def test_planner_rejected_import_changes_nothing(planner_run):
+    bad = planner_run["bad_import"]
+    assert bad.returncode == 2
+    assert "broken.geojson" in bad.stderr.decode() and "value '??'" in bad.stderr.decode()
+    assert snapshot(planner_run["store"]) == planner_run["store_after_summary"]
+    again = planner_run["summary_again"]
+    assert again.returncode == 0
+    assert again.stdout == planner_run["summary"].stdout

@@ -1,0 +1,172 @@
+"""AppTest of the frame and of every page, driven by widget keys.
+
+Streamlit 1.67's AppTest does not run the entry script again after the first run of an
+st.navigation app (only the page), so the frame (sidebar, banner, URL state) is tested on first
+runs with query parameters, and each page is run on its own with the session state the frame
+would have set, where its widgets can be driven over several runs.
+"""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from spaces.sample import build_sample
+from spaces.store import open_store
+from spaces.urlstate import DEFAULTS
+
+APP = "../streamlit_app.py"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    """One small sample store for the whole module (the app only reads it)."""
+    location = tmp_path_factory.mktemp("app") / "spaces.gpkg"
+    open_store(str(location)).initialise(build_sample(plots=300), dataset="sample")
+    return str(location)
+
+
+@pytest.fixture
+def frame(store_path, monkeypatch):
+    """The whole app (entry script + default page)."""
+    monkeypatch.setenv("SPACES_STORE", store_path)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+@pytest.fixture
+def page(store_path, monkeypatch):
+    """One page on its own, with the session state the frame sets from an empty URL."""
+    monkeypatch.setenv("SPACES_STORE", store_path)
+
+    def make(name: str, **state) -> AppTest:
+        at = AppTest.from_file(f"../pages/{name}.py", default_timeout=60)
+        for key, value in {**DEFAULTS, **state}.items():
+            at.session_state[key] = value
+        return at
+
+    return make
+
+
+def _deck(at) -> dict:
+    """The spec of the first pydeck chart on the page."""
+    for element in at.main:
+        proto = getattr(element, "proto", None)
+        if proto is not None and getattr(proto, "json", None) and '"layers"' in proto.json:
+            return json.loads(proto.json)
+    raise AssertionError("no deck chart on the page")
+
+
+def _layer(deck: dict, layer_id: str) -> dict:
+    return next(layer for layer in deck["layers"] if layer["id"] == layer_id)
+
+
+# -- the frame -------------------------------------------------------------------------------
+def test_frame_shows_sidebar_filters_and_the_sample_banner(frame):
+    at = frame.run()
+    assert not at.exception
+    assert any("示例数据" in w.value for w in at.warning)
+    keys = {getattr(element, "key", None) for element in at.sidebar}
+    assert {"year", "industries", "districts", "levels", "statuses", "inside_parks", "language"} <= keys
+    assert at.select_slider(key="year").value == DEFAULTS["year"]
+    assert "绿色石化" in at.multiselect(key="industries").options
+
+
+def test_url_state_opens_the_same_view(frame):
+    frame.query_params.update({"year": "2023", "ind": "绿色石化", "sel": "park:P004", "t": "green_parks",
+                               "ly": "districts,parks", "junk": "1"})
+    at = frame.run()
+    assert at.select_slider(key="year").value == 2023
+    assert at.multiselect(key="industries").value == ["绿色石化"]
+    assert at.selectbox(key="target").value == "green_parks"
+    assert any("宁波石化经济技术开发区" in m.value for m in at.markdown)
+    assert [layer["id"] for layer in _deck(at)["layers"]] == ["districts", "parks"]
+    assert at.query_params["year"] == "2023" and "junk" not in at.query_params  # rewritten by the frame
+
+
+def test_bad_url_values_fall_back_to_defaults(frame):
+    frame.query_params.update({"year": "1999", "d": "<script>", "t": "nope", "sel": "park"})
+    at = frame.run()
+    assert not at.exception
+    assert at.select_slider(key="year").value == DEFAULTS["year"]
+    assert at.multiselect(key="districts").value == []
+
+
+def test_english_from_the_url(frame):
+    frame.query_params["lang"] = "en"
+    at = frame.run()
+    assert any("Sample data" in w.value for w in at.warning)
+    assert at.select_slider(key="year").label == "Year"
+
+
+# -- the map page ----------------------------------------------------------------------------
+def test_map_draws_the_default_layers(page):
+    at = page("map").run()
+    assert not at.exception
+    deck = _deck(at)
+    assert [layer["id"] for layer in deck["layers"]] == ["districts", "parks", "communities", "plots"]
+    assert len(_layer(deck, "parks")["data"]["features"]) == 20
+    assert len(_layer(deck, "districts")["data"]["features"]) == 10
+
+
+def test_industry_filter_changes_what_is_drawn(page):
+    at = page("map", industries=["生物医药"]).run()
+    parks = _layer(_deck(at), "parks")["data"]["features"]
+    assert 0 < len(parks) < 20
+    assert all("生物医药" in f["properties"]["tooltip"] for f in parks)
+
+
+def test_layer_toggle_and_year(page):
+    at = page("map").run()
+    at.multiselect(key="layers").set_value(["districts", "factories"]).run()
+    deck = _deck(at)
+    assert [layer["id"] for layer in deck["layers"]] == ["districts", "factories"]
+    late = len(_layer(deck, "factories")["data"])
+    at.session_state["year"] = 2022  # a sidebar widget of the frame
+    at.run()
+    assert 0 < len(_layer(_deck(at), "factories")["data"]) < late
+
+
+def test_search_flies_to_a_park_and_opens_its_detail(page):
+    at = page("map").run()
+    at.selectbox(key="search").set_value("park:P001").run()
+    assert at.session_state["selected"] == "park:P001"
+    assert any("宁波经济技术开发区" in m.value for m in at.markdown)
+    view = _deck(at)["initialViewState"]
+    assert view["zoom"] > 9
+    at.selectbox(key="target").set_value("green_parks").run()  # a filter change keeps the view
+    assert _deck(at)["initialViewState"] == view
+    at.button(key="clear").click().run()
+    assert at.session_state["selected"] is None
+
+
+def test_district_selection_shows_its_attainment(page):
+    at = page("map", selected="district:330206").run()
+    assert any("北仑区" in m.value for m in at.markdown)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 12
+
+
+# -- the other pages -------------------------------------------------------------------------
+def test_districts_page(page):
+    at = page("districts").run()
+    assert not at.exception
+    ranking = at.dataframe[1].value  # AppTest exposes no keys on dataframes: [0] status table, [1] ranking
+    assert len(ranking) == 10 and ranking["rank"].tolist() == list(range(1, 11))
+    at.selectbox(key="drill_district").set_value("330206").run()
+    assert not at.exception
+    assert "北仑区" in at.selectbox(key="drill_district").options
+
+
+def test_parks_page_search_filters_the_directory(page):
+    at = page("parks").run()
+    assert len(at.dataframe[0].value) == 90  # 20 parks + 70 communities
+    at.text_input(key="directory_search").set_value("绿色石化").run()
+    assert 0 < len(at.dataframe[0].value) < 90
+    assert page("parks", industries=["生物医药"]).run().dataframe[0].value["industries"].str.contains("生物医药").all()
+
+
+def test_data_page_lists_layers_and_sources(page):
+    at = page("data").run()
+    assert not at.exception
+    provenance = at.dataframe[0].value
+    assert "示例（模拟）" in set(provenance["source"])
+    assert provenance["rows"].sum() > 300

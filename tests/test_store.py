@@ -1,0 +1,546 @@
+"""Tests for spaces.store: the GeoPackage layer store, its upserts and its atomic, serialised writes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import spaces.store as store_module
+from spaces.errors import StoreError, ValidationError
+from spaces.intake import validate_file
+from spaces.sample import default_allocation_layer
+from spaces.schema import PROVENANCE_COLUMNS, load_schemas
+from spaces.store import GeoPackageStore, open_store
+
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header, per the GeoPackage standard
+STORE_GEOMETRY_TYPES = {"plots": "MULTIPOLYGON", "factories": "POINT", "parks": "MULTIPOLYGON",
+                        "communities": "GEOMETRY"}
+CHILD_TIMEOUT = 90
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def snapshot(path: Path) -> tuple:
+    """What must not change when nothing is written: content, inode, size and modification time."""
+    stat = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def strays(store: Path) -> list[str]:
+    """Files beside the store other than the store and its lock file (temporaries, journals)."""
+    return sorted(p.name for p in store.parent.iterdir() if p.name not in (store.name, store.name + ".lock"))
+
+
+def assert_valid_geopackage(path: Path) -> None:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        assert connection.execute("PRAGMA application_id").fetchone()[0] == GPKG_APPLICATION_ID
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = dict(connection.execute("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns"))
+    assert tables == STORE_GEOMETRY_TYPES
+
+
+def wait_for(path: Path, process, *, timeout: float = CHILD_TIMEOUT) -> None:
+    """Wait until the child process creates ``path``; fail with its stderr if it dies first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            pytest.fail(f"child exited with {process.returncode}: {process.communicate()[1].decode()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"child did not create {path.name} within {timeout} s")
+        time.sleep(0.01)
+
+
+def plots_file(path: Path, sample_layers, ids: list[str], *, offset: int = 0, crs: str | None = None) -> Path:
+    """A planner's plots file: ids ``ids``, Chinese names and statuses, some plots without a year.
+
+    Geometries are borrowed from the sample plots (rows ``offset`` on), so they lie in Ningbo.
+    """
+    geometries = sample_layers["plots"].geometry.iloc[offset:offset + len(ids)].to_numpy()
+    reclaimed = np.arange(len(ids)) % 2 == 0
+    frame = gpd.GeoDataFrame({
+        "地块编号": ids,
+        "名称": [f"测试地块{n}号（东区）" for n in range(len(ids))],
+        "状态": np.where(reclaimed, "已盘活", "待处置"),
+        "盘活年份": pd.array([2023 if r else None for r in reclaimed], dtype="Int64"),
+    }, geometry=geometries, crs="EPSG:4326")
+    if crs:
+        frame = frame.to_crs(crs)
+    pyogrio.write_dataframe(frame, path)
+    return path
+
+
+def import_file(store: GeoPackageStore, path: Path, layer: str, *, crs: str | None = None):
+    """What ``python -m spaces import`` does: validate, then upsert."""
+    return store.upsert(validate_file(path, layer, crs=crs))
+
+
+def counts_of(result) -> tuple[int, int, int]:
+    return result.added, result.updated, result.unchanged
+
+
+def as_multi(geometries: np.ndarray) -> np.ndarray:
+    single = shapely.get_type_id(geometries) == 3
+    out = geometries.copy()
+    out[single] = [shapely.MultiPolygon([g]) for g in geometries[single]]
+    return out
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+@pytest.fixture
+def empty_store(tmp_store: Path) -> GeoPackageStore:
+    """A store made as ``init --empty`` makes it: empty layers and the default allocations."""
+    store = GeoPackageStore(tmp_store)
+    store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+    return store
+
+
+@pytest.fixture
+def sample_store(tmp_store: Path, sample_layers) -> GeoPackageStore:
+    """A store holding the 300-plot sample: imports land next to rows that must be kept."""
+    store = GeoPackageStore(tmp_store)
+    store.initialise(sample_layers, dataset="sample")
+    return store
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory, _sample_layers_once):
+    """The sample layers as written, and as ``read_all`` reads them back from a fresh store."""
+    store = GeoPackageStore(tmp_path_factory.mktemp("round-trip") / "spaces.gpkg")
+    store.initialise(_sample_layers_once, dataset="sample")
+    return _sample_layers_once, store.read_all(), store
+
+
+# -- an empty store ----------------------------------------------------------------------------
+def test_empty_store_has_every_layer_empty_with_canonical_columns(empty_store):
+    layers = empty_store.read_all()
+    schemas = load_schemas()
+    assert list(layers) == list(schemas)
+    for name, schema in schemas.items():
+        frame = layers[name]
+        expected = set(schema.columns) | set(PROVENANCE_COLUMNS)
+        if "polygon" in schema.geometry:
+            expected.add("area_mu")
+        if schema.is_spatial:
+            expected.add("geometry")
+            assert isinstance(frame, gpd.GeoDataFrame), name
+            assert frame.crs == "EPSG:4326", name
+        assert set(frame.columns) == expected, name
+        for column in schema.columns.values():
+            wanted = {"year": "Int64", "int": "Int64", "float": "float64", "bool": "bool"}.get(column.type, "object")
+            assert str(frame[column.name].dtype) == wanted, (name, column.name)
+        if name != "allocations":
+            assert len(frame) == 0, name
+
+
+def test_empty_store_holds_the_default_allocations(empty_store):
+    stored = empty_store.read_layer("allocations")
+    default = default_allocation_layer()
+    assert len(stored) == len(default) == 110
+    key = ["district_adcode", "target_key"]
+    merged = default.merge(stored, on=key, suffixes=("", "_stored"), validate="one_to_one")
+    assert len(merged) == len(default)
+    np.testing.assert_array_equal(merged["target"], merged["target_stored"])
+    assert (stored["source"] == "default").all()
+    assert empty_store.meta()["dataset"] == "empty"
+
+
+def test_store_is_a_valid_geopackage_in_wgs84(empty_store):
+    assert_valid_geopackage(empty_store.path)
+    layers = dict(pyogrio.list_layers(empty_store.path))
+    assert set(layers) == set(load_schemas()) | {"import_log", "spaces_meta"}
+    for name in STORE_GEOMETRY_TYPES:
+        assert pyogrio.read_info(empty_store.path, layer=name)["crs"] == "EPSG:4326"
+
+
+# -- round trip of the sample ------------------------------------------------------------------
+@pytest.mark.parametrize("layer", list(load_schemas()))
+def test_sample_round_trips_rows_and_dtypes(round_trip, layer):
+    written, read, _store = round_trip
+    schema = load_schemas()[layer]
+    ids = list(schema.id_columns)
+    before, after = written[layer], read[layer]
+    assert len(after) == len(before) > 0
+    after = after.set_index(ids).loc[before.set_index(ids).index]  # same rows, in the written order
+    before = before.set_index(ids)
+    for name, column in schema.columns.items():
+        if name in ids or name not in before.columns:
+            continue
+        values = after[name]
+        if column.type in ("year", "int"):
+            assert str(values.dtype) == "Int64", name
+            assert [None if pd.isna(v) else int(v) for v in values] == \
+                   [None if pd.isna(v) else int(v) for v in before[name]], name
+        elif column.type == "bool":
+            assert values.dtype == bool, name
+            assert values.tolist() == before[name].astype(bool).tolist(), name
+        elif column.type == "float":
+            np.testing.assert_array_equal(values.to_numpy(float), before[name].to_numpy(float), err_msg=name)
+        else:
+            assert values.dtype == object, name
+            assert all(v is None or isinstance(v, str) for v in values), name
+            assert [None if pd.isna(v) else v for v in values] == \
+                   [None if pd.isna(v) else v for v in before[name]], name
+    for name in ("source", "source_file"):
+        assert after[name].tolist() == before[name].tolist()
+
+
+@pytest.mark.parametrize("layer", ["plots", "factories", "parks", "communities"])
+def test_sample_round_trips_geometry(round_trip, layer):
+    written, read, _store = round_trip
+    id_column = load_schemas()[layer].id_columns[0]
+    before = written[layer].set_index(id_column)
+    after = read[layer].set_index(id_column).loc[before.index]
+    old, new = before.geometry.to_numpy(), after.geometry.to_numpy()
+    if STORE_GEOMETRY_TYPES[layer] == "MULTIPOLYGON":
+        # The store promotes polygons to MultiPolygons (one geometry type per table, as QGIS wants).
+        assert set(shapely.get_type_id(new)) == {6}
+        old = as_multi(old)
+    else:
+        np.testing.assert_array_equal(shapely.get_type_id(new), shapely.get_type_id(old))
+    assert shapely.equals_exact(old, new, tolerance=1e-9).all()
+    if "area_mu" in before.columns:
+        np.testing.assert_allclose(after["area_mu"].to_numpy(float), before["area_mu"].to_numpy(float),
+                                   rtol=1e-12)
+
+
+def test_sample_round_trips_chinese_text(round_trip):
+    written, read, _store = round_trip
+    parks = read["parks"].set_index("park_id")["name_zh"]
+    assert parks["P001"] == written["parks"].set_index("park_id").loc["P001", "name_zh"] == "宁波经济技术开发区"
+    factories = read["factories"]["name_zh"]
+    assert factories.str.contains("绿色工厂").all()
+    assert set(factories) == set(written["factories"]["name_zh"])
+    assert set(read["parks"]["industries"]) == set(written["parks"]["industries"])
+
+
+def test_init_logs_itself_and_records_the_dataset(round_trip):
+    _written, _read, store = round_trip
+    log = store.import_log()
+    assert log["file"].tolist() == ["init (sample)"]
+    assert store.meta()["dataset"] == "sample"
+
+
+# -- upserts -----------------------------------------------------------------------------------
+def _factories_csv(path: Path, sample_layers) -> Path:
+    factories = sample_layers["factories"].iloc[:12]
+    pd.DataFrame({
+        "工厂编号": [f"G{n:03d}" for n in range(12)],
+        "企业名称": [f"宁波测试{n}号绿色工厂" for n in range(12)],
+        "级别": ["国家级", "市级", "省级"] * 4,
+        "认定年份": [2020 + n % 6 for n in range(12)],
+        "行业": "汽车及零部件",
+        "经度": factories.geometry.x.to_numpy(),
+        "纬度": factories.geometry.y.to_numpy(),
+    }).to_csv(path, index=False)
+    return path
+
+
+def _indicators_csv(path: Path, sample_layers) -> Path:
+    indicators = sample_layers["indicators"].drop(columns=list(PROVENANCE_COLUMNS))
+    # Revised 2025 figures and new 2026 rows, with gaps (nullable ints) and the city row.
+    revised = indicators[indicators["year"] == 2025].assign(tax_per_mu=lambda f: f["tax_per_mu"] + 1.5)
+    pd.concat([revised, revised.assign(year=2026)]).to_csv(path, index=False)
+    return path
+
+
+IMPORT_FILES = {
+    "plots as GeoJSON": ("plots", lambda p, s: plots_file(p / "plots.geojson", s, [f"T{n:03d}" for n in range(20)])),
+    "plots as GeoPackage in EPSG:4549": (
+        "plots", lambda p, s: plots_file(p / "plots.gpkg", s, [f"T{n:03d}" for n in range(20)], crs="EPSG:4549")),
+    "factories as CSV with lon/lat": ("factories", lambda p, s: _factories_csv(p / "factories.csv", s)),
+    "indicators as CSV (two-column id)": ("indicators", lambda p, s: _indicators_csv(p / "indicators.csv", s)),
+}
+
+
+@pytest.mark.parametrize("kind", list(IMPORT_FILES))
+def test_importing_the_same_file_twice_writes_nothing_the_second_time(sample_store, sample_layers, tmp_path, kind):
+    layer, make = IMPORT_FILES[kind]
+    path = make(tmp_path, sample_layers)
+    rows_before = len(sample_store.read_layer(layer))
+    first = import_file(sample_store, path, layer)
+    assert first.added + first.updated > 0
+    written = snapshot(sample_store.path)
+    version = sample_store.version()
+
+    second = import_file(sample_store, path, layer)
+
+    assert (second.added, second.updated) == (0, 0)
+    assert second.unchanged == first.added + first.updated + first.unchanged
+    assert snapshot(sample_store.path) == written
+    assert sample_store.version() == version
+    assert len(sample_store.read_layer(layer)) == rows_before + first.added
+    assert sample_store.import_log()["file"].tolist() == ["init (sample)", path.name]
+
+
+def test_upsert_updates_changed_rows_adds_new_ids_and_keeps_the_rest(sample_store, sample_layers, tmp_path):
+    ids = [f"T{n:03d}" for n in range(10)]
+    first = plots_file(tmp_path / "first.geojson", sample_layers, ids)
+    assert counts_of(import_file(sample_store, first, "plots")) == (10, 0, 0)
+
+    changed_status = gpd.read_file(first)
+    changed_status.loc[3, "状态"] = "处置中"
+    changed_status.to_file(tmp_path / "status.geojson")
+    assert counts_of(import_file(sample_store, tmp_path / "status.geojson", "plots")) == (0, 1, 9)
+
+    moved = gpd.read_file(tmp_path / "status.geojson")
+    moved.loc[5, "geometry"] = shapely.affinity.translate(moved.geometry[5], xoff=1e-5)
+    moved.to_file(tmp_path / "moved.geojson")
+    assert counts_of(import_file(sample_store, tmp_path / "moved.geojson", "plots")) == (0, 1, 9)
+
+    one_new = plots_file(tmp_path / "new.geojson", sample_layers, ["T999"], offset=50)
+    assert counts_of(import_file(sample_store, one_new, "plots")) == (1, 0, 0)
+
+    plots = sample_store.read_layer("plots").set_index("plot_id")
+    assert len(plots) == 300 + 11
+    assert (plots.loc[plots.index.str.startswith("L"), "source"] == "sample").sum() == 300
+    assert plots.loc["T003", "status"] == "in_progress"
+    assert plots.loc["T003", "source_file"] == "status.geojson"
+    assert plots.loc["T005", "source_file"] == "moved.geojson"
+    assert plots.loc["T005", "geometry"].centroid.x == pytest.approx(moved.geometry[5].centroid.x, abs=1e-9)
+    assert plots.loc["T004", "source_file"] == "first.geojson"  # unchanged rows keep their provenance
+    assert plots.loc["T001", "name_zh"] == "测试地块1号（东区）"
+    assert pd.isna(plots.loc["T001", "reclaimed_year"]) and plots.loc["T000", "reclaimed_year"] == 2023
+    assert sample_store.import_log()["file"].tolist() == [
+        "init (sample)", "first.geojson", "status.geojson", "moved.geojson", "new.geojson"]
+
+
+# -- failed writes -----------------------------------------------------------------------------
+class InjectedFailure(RuntimeError):
+    """Raised by a patched writer in the middle of a write."""
+
+
+def _fail_after_layer(monkeypatch):
+    """The layer is written into the temporary copy; the import log write then fails."""
+    def fail(*_args, **_kwargs):
+        raise InjectedFailure("disk full while writing the import log")
+    monkeypatch.setattr(store_module, "_write_table", fail)
+
+
+def _fail_inside_layer(monkeypatch):
+    """A layer is half written (its first rows) into the temporary copy, then the write fails."""
+    original = store_module._write_layer
+
+    def half_then_fail(path, name, frame, schema):
+        original(path, name, frame.iloc[: max(1, len(frame) // 2)], schema)
+        raise InjectedFailure(f"killed while writing {name}")
+    monkeypatch.setattr(store_module, "_write_layer", half_then_fail)
+
+
+@pytest.mark.parametrize("inject", [_fail_after_layer, _fail_inside_layer], ids=["after-layer", "inside-layer"])
+@pytest.mark.parametrize("operation", ["upsert", "initialise"])
+def test_a_write_failing_midway_leaves_the_store_untouched(sample_store, sample_layers, tmp_path, monkeypatch,
+                                                           inject, operation):
+    path = plots_file(tmp_path / "plots.geojson", sample_layers, [f"T{n:03d}" for n in range(20)])
+    intake = validate_file(path, "plots")
+    before = snapshot(sample_store.path)
+    inject(monkeypatch)
+
+    with pytest.raises(InjectedFailure):
+        if operation == "upsert":
+            sample_store.upsert(intake)
+        else:
+            sample_store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+
+    assert snapshot(sample_store.path) == before
+    assert strays(sample_store.path) == []
+    monkeypatch.undo()
+    # The lock was released and nothing of the failed write was kept: the import now adds every row.
+    assert counts_of(sample_store.upsert(intake)) == (20, 0, 0)
+    assert len(sample_store.read_layer("plots")) == 320
+
+
+def test_a_rejected_file_is_not_imported(sample_store, sample_layers, tmp_path):
+    before = snapshot(sample_store.path)
+    bad = plots_file(tmp_path / "bad.geojson", sample_layers, ["X1", "X2", "X3"])
+    frame = gpd.read_file(bad)
+    frame.loc[1, "状态"] = "也许"
+    frame.to_file(bad)
+    with pytest.raises(ValidationError) as caught:
+        import_file(sample_store, bad, "plots")
+    (problem,) = caught.value.errors
+    assert (problem.row, problem.column, problem.value) == (2, "status", "也许")
+    assert snapshot(sample_store.path) == before
+
+
+# -- several processes -------------------------------------------------------------------------
+CONCURRENT_IMPORT = """
+import sys, time
+from pathlib import Path
+from spaces.intake import validate_file
+from spaces.store import open_store
+file, ready, go = sys.argv[1:4]
+intake = validate_file(file, "plots")
+store = open_store()
+Path(ready).touch()
+deadline = time.monotonic() + 60
+while not Path(go).exists():
+    if time.monotonic() > deadline:
+        sys.exit("never told to go")
+    time.sleep(0.001)
+print(store.upsert(intake).added)
+"""
+
+
+def test_two_processes_importing_at_once_are_serialised(sample_store, sample_layers, tmp_path, spawn_python):
+    batches = {"east": [f"E{n:03d}" for n in range(40)], "west": [f"W{n:03d}" for n in range(40)]}
+    go = tmp_path / "go"
+    children = {}
+    for offset, (name, ids) in enumerate(batches.items()):
+        path = plots_file(tmp_path / f"{name}.geojson", sample_layers, ids, offset=offset * 40)
+        children[name] = spawn_python(CONCURRENT_IMPORT, path, tmp_path / f"{name}.ready", go,
+                                      store=sample_store.path)
+    for name, child in children.items():
+        wait_for(tmp_path / f"{name}.ready", child)
+    go.touch()  # both have read their file: they now write at the same moment
+    for child in children.values():
+        out, err = child.communicate(timeout=CHILD_TIMEOUT)
+        assert child.returncode == 0, err.decode()
+        assert out.decode().strip() == "40"
+
+    plots = sample_store.read_layer("plots")
+    assert len(plots) == 300 + 80
+    assert set(batches["east"]) | set(batches["west"]) <= set(plots["plot_id"])
+    log = sample_store.import_log()
+    assert sorted(log["file"]) == ["east.geojson", "init (sample)", "west.geojson"]
+    assert_valid_geopackage(sample_store.path)
+    assert strays(sample_store.path) == []
+
+
+REWRITER = """
+import sys
+from pathlib import Path
+from spaces.sample import build_sample
+from spaces.store import open_store
+started, stop, plots = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+full = build_sample(plots=plots)
+small = {name: frame.iloc[: len(frame) // 3] for name, frame in full.items()}
+store = open_store()
+for round_ in range(1000):
+    if stop.exists():
+        break
+    store.initialise(small if round_ % 2 == 0 else full, dataset="small" if round_ % 2 == 0 else "full")
+    started.touch()
+"""
+
+
+@pytest.mark.parametrize(("seconds_per_layer", "reads"), [(0.0, 25), (0.05, 2)],
+                         ids=["fast-reader", "reader-slower-than-writes"])
+def test_a_reader_never_sees_a_half_written_store(sample_store, sample_layers, tmp_path, spawn_python, monkeypatch,
+                                                  seconds_per_layer, reads):
+    full = tuple(len(sample_layers[name]) for name in load_schemas())
+    small = tuple(len(sample_layers[name]) // 3 for name in load_schemas())
+    if seconds_per_layer:
+        # A big store: reading every layer takes longer than the writer takes to replace the file,
+        # so a reader that only retried would clash with a write every time.
+        read_layer = GeoPackageStore._read_layer_from
+
+        def slow_read(self, path, layer):
+            frame = read_layer(self, path, layer)
+            time.sleep(seconds_per_layer)
+            return frame
+        monkeypatch.setattr(GeoPackageStore, "_read_layer_from", slow_read)
+    started, stop = tmp_path / "started", tmp_path / "stop"
+    writer = spawn_python(REWRITER, started, stop, len(sample_layers["plots"]), store=sample_store.path)
+    wait_for(started, writer)
+    try:
+        seen = []
+        for _ in range(reads):
+            layers = sample_store.read_all()
+            seen.append(tuple(len(layers[name]) for name in load_schemas()))
+        assert writer.poll() is None, "the writer should still be rewriting the store"
+    finally:
+        stop.touch()
+        _out, err = writer.communicate(timeout=CHILD_TIMEOUT)
+    assert writer.returncode == 0, err.decode()
+    assert set(seen) <= {full, small}
+    if not seconds_per_layer:
+        assert set(seen) == {full, small}, "the reader should have overlapped several rewrites"
+
+
+CRASHING_IMPORT = """
+import sys, time
+from pathlib import Path
+import spaces.store as store_module
+from spaces.intake import validate_file
+file, inside = sys.argv[1:3]
+write_table = store_module._write_table
+
+def write_then_hang(*args, **kwargs):
+    write_table(*args, **kwargs)
+    Path(inside).touch()
+    time.sleep(600)
+
+store_module._write_table = write_then_hang
+store_module.open_store().upsert(validate_file(file, "plots"))
+"""
+
+
+def test_a_writer_killed_midway_loses_nothing_and_its_leftovers_go_later(sample_store, sample_layers, tmp_path,
+                                                                       spawn_python):
+    path = plots_file(tmp_path / "plots.geojson", sample_layers, [f"K{n:03d}" for n in range(30)])
+    before = snapshot(sample_store.path)
+    writer = spawn_python(CRASHING_IMPORT, path, tmp_path / "inside", store=sample_store.path)
+    wait_for(tmp_path / "inside", writer)
+    writer.kill()  # SIGKILL: no cleanup code runs
+    writer.communicate(timeout=CHILD_TIMEOUT)
+
+    assert snapshot(sample_store.path) == before
+    assert len(sample_store.read_all()["plots"]) == 300
+    killed = [name for name in strays(sample_store.path) if name.endswith(".tmp.gpkg")]
+    assert len(killed) == 1, strays(sample_store.path)
+
+    folder = sample_store.path.parent
+    stale = [folder / killed[0], folder / f".spaces.{'a' * 32}.tmp.gpkg-journal"]
+    young = folder / f".spaces.{'b' * 32}.tmp.gpkg"
+    other_store = folder / f".spaces.v2.{'c' * 32}.tmp.gpkg"
+    for leftover in (stale[1], young, other_store):
+        leftover.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    for leftover in (*stale, other_store):
+        os.utime(leftover, (two_hours_ago, two_hours_ago))
+
+    # The next write takes the lock (the kernel released the dead writer's) and sweeps old leftovers.
+    assert counts_of(import_file(sample_store, path, "plots")) == (30, 0, 0)
+    assert strays(sample_store.path) == sorted([young.name, other_store.name])
+    assert len(sample_store.read_layer("plots")) == 330
+
+
+# -- opening -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["postgresql://planner:s3cret@db.example:5432/spaces", "postgres://db.example/spaces"])
+def test_a_postgis_url_is_refused_clearly(url):
+    with pytest.raises(StoreError, match="PostGIS") as caught:
+        open_store(url)
+    assert ".gpkg" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("operation", ["read_all", "read_layer", "import_log", "upsert"])
+def test_a_missing_store_says_to_run_init(tmp_store, sample_layers, tmp_path, operation):
+    store = open_store(str(tmp_store))
+    calls = {
+        "read_all": store.read_all,
+        "read_layer": lambda: store.read_layer("plots"),
+        "import_log": store.import_log,
+        "upsert": lambda: import_file(store, plots_file(tmp_path / "p.geojson", sample_layers, ["T1"]), "plots"),
+    }
+    with pytest.raises(StoreError, match=r"python -m spaces init") as caught:
+        calls[operation]()
+    assert str(tmp_store) in str(caught.value)
+    assert not tmp_store.exists()
+    assert store.meta() == {}
+
+
+def test_the_store_location_comes_from_the_environment(tmp_store, monkeypatch):
+    monkeypatch.setenv("SPACES_STORE", str(tmp_store))
+    assert open_store().location == str(tmp_store)
+    assert open_store(str(tmp_store.with_name("other.gpkg"))).location == str(tmp_store.with_name("other.gpkg"))
