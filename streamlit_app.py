@@ -1,4 +1,9 @@
-"""The app's frame and router: page config, the shared sidebar (drawn once), URL state, navigation."""
+"""The app's frame and router: page config, the shared sidebar (drawn once), URL state, navigation.
+
+Pages live in app_pages/, not pages/: with a pages/ folder, Streamlit runs the first request after
+a start in its v1 multipage mode, so a shared deep link (/map?…) would open a bare page without
+this frame (no sidebar, no filters, no sample banner).
+"""
 
 import streamlit as st
 
@@ -48,10 +53,10 @@ if "sample" in source:
     st.warning(t("sample_banner" if source == "sample" else "mixed_banner", language), icon=":material/warning:")
 
 pages = [
-    st.Page("pages/map.py", title=t("page_map", language), icon=":material/map:", default=True, url_path="map"),
-    st.Page("pages/districts.py", title=t("page_districts", language), icon=":material/bar_chart:", url_path="districts"),
-    st.Page("pages/parks.py", title=t("page_parks", language), icon=":material/factory:", url_path="parks"),
-    st.Page("pages/data.py", title=t("page_data", language), icon=":material/database:", url_path="data"),
+    st.Page("app_pages/map.py", title=t("page_map", language), icon=":material/map:", default=True),
+    st.Page("app_pages/districts.py", title=t("page_districts", language), icon=":material/bar_chart:", url_path="districts"),
+    st.Page("app_pages/parks.py", title=t("page_parks", language), icon=":material/factory:", url_path="parks"),
+    st.Page("app_pages/data.py", title=t("page_data", language), icon=":material/database:", url_path="data"),
 ]
 st.navigation(pages).run()
 st.query_params.from_dict(query_from_state(st.session_state))

@@ -244,14 +244,20 @@ def tile_hosts(basemap_id: str) -> set[str]:
     return {host for layer in _basemap(basemap_id).layers for host in layer.hosts}
 
 
-def shift_overlays(layers: Mapping[str, pd.DataFrame], basemap_id: str) -> dict[str, pd.DataFrame]:
-    """The layers as drawn over ``basemap_id``: GeoDataFrames shifted to GCJ-02 for AMap, else unchanged.
+def shift_frame(frame: pd.DataFrame, basemap_id: str) -> pd.DataFrame:
+    """``frame`` as drawn over ``basemap_id``: a GeoDataFrame shifted to GCJ-02 for AMap, else ``frame`` itself.
 
-    Only for drawing: stored data and areas stay in EPSG:4326.
+    Only for drawing: stored data, areas and detail panels stay in EPSG:4326.
     """
-    if not needs_gcj02(basemap_id):
-        return dict(layers)
-    return {name: to_gcj02(frame) if isinstance(frame, gpd.GeoDataFrame) else frame for name, frame in layers.items()}
+    if isinstance(frame, gpd.GeoDataFrame) and needs_gcj02(basemap_id):
+        return to_gcj02(frame)
+    return frame
+
+
+def shift_overlays(layers: Mapping[str, pd.DataFrame], basemap_id: str) -> dict[str, pd.DataFrame]:
+    """Every layer of ``layers`` through :func:`shift_frame` (tables without geometry pass unchanged)."""
+    needs_gcj02(basemap_id)  # an unknown id fails here too, not only when a layer has geometry
+    return {name: shift_frame(frame, basemap_id) for name, frame in layers.items()}
 
 
 def shift_view(view: Mapping[str, float], basemap_id: str) -> dict[str, float]:

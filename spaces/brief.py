@@ -16,22 +16,15 @@ from matplotlib.patches import Rectangle
 
 from .attainment import elapsed_share
 from .districts import CITY_ADCODE, district_names
+from .exports import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon
 from .i18n import t
-from .mapimage import (
-    NO_DATA_FILL,
-    STATUS_FILLS,
-    STATUS_TEXT,
-    MapArea,
-    Trend,
-    draw_map,
-    draw_trend,
-    print_style,
-)
+from .mapimage import MapArea, Trend, draw_map, draw_trend, print_style
 from .summary import Summary
 from .targets import BASELINE_YEAR, PLAN_START_YEAR, Target, load_targets
 
 A4_INCHES = (8.27, 11.69)
-GROUPS = ("platforms", "land", "enterprises", "green")
+WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column of a PDF page (6% margins)
+NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)")
 # Parks named under a page's map; more are counted, not listed.
 MAX_PARKS_NAMED = 12
 MAP_DPI, TREND_DPI = 120, 120
@@ -172,9 +165,9 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
             other=page.other_name, adcode=page.adcode, year=summary.year,
             elapsed=f"{elapsed_share(summary.year):.0%}"),
         "notice": metadata["notice"] or "",
-        "filters": f"{t('export_filters', language)}: {metadata['filters_text']}",
+        "filters": f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
         "scope": metadata["filter_scope"],
-        "parks": f"{t('export_brief_parks_shown', language)} ({len(page.parks)}): "
+        "parks": f"{t('export_brief_parks_shown', language)} ({len(page.parks)}){colon(language)}"
                  f"{park_list or t('export_none', language)}",
         "table_note": t("export_brief_table_note", language) + (
             "" if page.adcode == CITY_ADCODE else " " + t("export_brief_city_only_note", language)),
@@ -183,12 +176,18 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
     }
 
 
-def _wrap(text: str, width_em: float, max_lines: int = 2) -> str:
-    """Break ``text`` into lines of about ``width_em`` (CJK characters count 1, others 0.55)."""
+def _wrap(text: str, width_inches: float, fontsize: float, max_lines: int = 2) -> str:
+    """Break ``text`` into lines that fit ``width_inches`` at ``fontsize`` points.
+
+    matplotlib does not wrap Chinese (it breaks at spaces only): a CJK character is taken as 1 em
+    wide and anything else as 0.6 em. Lines beyond ``max_lines`` are dropped, ending in "…".
+    """
+    width_em = width_inches * 72 / fontsize
     lines, current, width = [], "", 0.0
     for char in text:
-        char_width = 1.0 if ord(char) > 0x2E7F else 0.55
-        if width + char_width > width_em:
+        char_width = 1.0 if ord(char) > 0x2E7F else 0.6
+        # Chinese typesetting keeps closing punctuation off the start of a line (避头点).
+        if width + char_width > width_em and char not in NO_LINE_START:
             lines.append(current)
             current, width = "", 0.0
         current += char
@@ -258,20 +257,20 @@ def _pdf_page(page: BriefPage, number: int, total: int, summary: Summary, map_la
         fig.text(0.06, top, texts["notice"], fontsize=7.5, color=STATUS_TEXT["behind"],
                  bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
         top -= 0.018
-    fig.text(0.06, top, _wrap(texts["filters"], 118, 1), fontsize=6.5, color="#525252")
+    fig.text(0.06, top, _wrap(texts["filters"], WIDTH_INCHES, 6.5, 1), fontsize=6.5, color="#525252")
     map_ax = fig.add_axes((0.06, 0.52, 0.62, top - 0.535))
     handles = draw_map(map_ax, MapArea(page.adcode), map_layers, language=language)
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.695, top - 0.012), fontsize=6.5,
                frameon=False, handlelength=1.4, borderaxespad=0)
-    fig.text(0.06, 0.512, _wrap(texts["parks"], 128, 2), fontsize=6.5, color="#404040", va="top")
+    fig.text(0.06, 0.512, _wrap(texts["parks"], WIDTH_INCHES, 6.5, 2), fontsize=6.5, color="#404040", va="top")
     table_ax = fig.add_axes((0.06, 0.215, 0.88, 0.262))
     _draw_table(table_ax, page, language)
-    fig.text(0.06, 0.205, _wrap(texts["table_note"] + " " + texts["scope"], 128, 3), fontsize=6, color="#595959",
-             va="top")
+    fig.text(0.06, 0.205, _wrap(texts["table_note"] + " " + texts["scope"], WIDTH_INCHES, 6, 3), fontsize=6,
+             color="#595959", va="top")
     land_ax = fig.add_axes((0.08, 0.05, 0.38, 0.105))
     index_ax = fig.add_axes((0.57, 0.05, 0.37, 0.105))
     draw_trend(land_ax, index_ax, page.trend, language=language)
-    fig.text(0.06, 0.015, _wrap(texts["footer"], 110, 1), fontsize=6, color="#737373")
+    fig.text(0.06, 0.015, _wrap(texts["footer"], WIDTH_INCHES - 1.0, 6, 1), fontsize=6, color="#737373")
     fig.text(0.94, 0.015, t("export_brief_page", language).format(page=number, pages=total), fontsize=6,
              color="#737373", ha="right")
     return fig
@@ -298,38 +297,38 @@ def _png(fig: Figure, dpi: int) -> str:
 
 
 def _map_png(page: BriefPage, map_layers: dict, language: str) -> str:
-    fig = Figure(figsize=(7.0, 4.3))
-    ax = fig.add_axes((0.01, 0.02, 0.66, 0.96))
+    fig = Figure(figsize=(7.0, 3.7))
+    ax = fig.add_axes((0.01, 0.02, 0.70, 0.96))
     handles = draw_map(ax, MapArea(page.adcode), map_layers, language=language)
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.69, 0.97), fontsize=7, frameon=False,
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.97), fontsize=7, frameon=False,
                handlelength=1.4, borderaxespad=0)
     return _png(fig, MAP_DPI)
 
 
 def _trend_png(page: BriefPage, language: str) -> str:
-    fig = Figure(figsize=(7.0, 1.9))
-    land_ax = fig.add_axes((0.07, 0.14, 0.4, 0.72))
-    index_ax = fig.add_axes((0.57, 0.14, 0.4, 0.72))
+    fig = Figure(figsize=(7.0, 1.65))
+    land_ax = fig.add_axes((0.07, 0.15, 0.4, 0.7))
+    index_ax = fig.add_axes((0.57, 0.15, 0.4, 0.7))
     draw_trend(land_ax, index_ax, page.trend, language=language)
     return _png(fig, TREND_DPI)
 
 
 HTML_STYLE = """
-@page { size: A4; margin: 12mm; }
+@page { size: A4; margin: 10mm 12mm; }
 * { box-sizing: border-box; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
        color: #222; margin: 0; font-size: 10pt; background: #f5f5f5; }
 .page { background: #fff; width: 186mm; margin: 8mm auto; padding: 8mm; break-after: page;
         page-break-after: always; }
 .page:last-child { break-after: auto; page-break-after: auto; }
-h1 { font-size: 16pt; margin: 0 0 2mm; }
+h1 { font-size: 15pt; margin: 0 0 1mm; }
 .sub, .filters, .note, footer { color: #555; font-size: 8pt; margin: 1mm 0; }
 .notice { background: #FFC7CE; color: #9C0006; padding: 1.5mm 2.5mm; font-size: 8.5pt; margin: 2mm 0; }
-figure { margin: 2mm 0; }
+figure { margin: 1mm 0; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { font-size: 8pt; color: #404040; }
-table { width: 100%; border-collapse: collapse; font-size: 8.5pt; margin-top: 2mm; }
-th, td { padding: 0.8mm 1.5mm; border-bottom: 1px solid #e0e0e0; }
+table { width: 100%; border-collapse: collapse; font-size: 8pt; margin-top: 1mm; }
+th, td { padding: 0.5mm 1.5mm; border-bottom: 1px solid #e0e0e0; }
 th { background: #d9d9d9; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -340,7 +339,12 @@ td.on_track { background: #FFEB9C; color: #9C5700; }
 td.behind { background: #FFC7CE; color: #9C0006; }
 td.no_data { background: #EDEDED; color: #595959; }
 footer { display: flex; justify-content: space-between; border-top: 1px solid #ddd; padding-top: 1mm; }
-@media print { body { background: #fff; } .page { margin: 0; padding: 0; width: auto; } }
+@media print {
+  body { background: #fff; }
+  .page { margin: 0; padding: 0; width: auto; break-inside: avoid; }
+  figure.map img { max-height: 88mm; width: auto; max-width: 100%; margin: 0 auto; }
+  figure.trend img { max-height: 42mm; width: auto; max-width: 100%; margin: 0 auto; }
+}
 """
 
 

@@ -45,4 +45,6 @@ def directory(layers: dict[str, pd.DataFrame], *, language: str = "zh", search: 
         needle = search.strip().lower()
         haystack = (table["name_zh"].fillna("") + " " + table["industries"].fillna("")).str.lower()
         table = table.loc[haystack.str.contains(needle, regex=False)]
+    text = ["kind", "name_zh", "district", "level", "industries", "green_park_level", "park"]
+    table[text] = table[text].astype(object).where(table[text].notna(), "")
     return table[COLUMNS].reset_index(drop=True)

@@ -15,13 +15,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import brief, features
+from . import features
 from .attainment import elapsed_share
 from .districts import CITY_ADCODE, district_names
 from .errors import SpacesError
 from .filters import Filters
 from .i18n import t
-from .mapimage import NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT
 from .summary import (
     SAMPLE_NOTICE_EN,
     SAMPLE_NOTICE_ZH,
@@ -36,7 +35,11 @@ from .vocab import load_vocabularies
 
 STATUSES = ("met", "on_track", "behind")
 STATUS_LABELS_ZH = {status: t(f"status_{status}", "zh") for status in STATUSES}
-GROUPS = brief.GROUPS
+GROUPS = ("platforms", "land", "enterprises", "green")  # target groups, in the plan's order
+# Print palette shared by the XLSX, PDF and HTML exports (Excel's good / neutral / bad fills).
+STATUS_FILLS = {"met": "#C6EFCE", "on_track": "#FFEB9C", "behind": "#FFC7CE"}
+STATUS_TEXT = {"met": "#006100", "on_track": "#9C5700", "behind": "#9C0006"}
+NO_DATA_FILL = "#EDEDED"
 # Columns the CSV adds to the summary's wide table, so a file passed on still says what it reflects.
 CSV_CONTEXT_COLUMNS = ("year", "filters", "sample_notice")
 
@@ -59,6 +62,11 @@ def _now() -> str:
 
 
 # -- what every export says about itself ---------------------------------------------------------------
+def colon(language: str) -> str:
+    """The label separator: full-width after Chinese, ": " after English."""
+    return "：" if language == "zh" else ": "
+
+
 def describe_filters(filters: Filters, language: str = "zh") -> str:
     """The filters as a planner reads them: the year, then only the filters that narrow the data.
 
@@ -83,8 +91,7 @@ def describe_filters(filters: Filters, language: str = "zh") -> str:
         ("statuses", labels("status", filters.statuses)),
         ("export_filter_parks", listing.join(filters.park_ids)),
     )
-    colon = "：" if language == "zh" else ": "
-    parts += [f"{t(key, language)}{colon}{value}" for key, value in active if value]
+    parts += [f"{t(key, language)}{colon(language)}{value}" for key, value in active if value]
     if filters.inside_parks:
         parts.append(t("export_filter_inside_parks", language))
     if len(parts) == 1:
@@ -114,6 +121,14 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
     }
     if counts is not None:
         metadata["feature_counts"] = counts
+    metadata["about"] = [line for line in (
+        metadata["notice"],
+        f"{t('year', language)}{colon(language)}{filters.year}",
+        f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
+        metadata["filter_scope"],
+        f"{t('export_data_source', language)}{colon(language)}{source}",
+        f"{t('export_time', language)}{colon(language)}{exported_at}",
+    ) if line]
     return metadata
 
 
@@ -218,8 +233,8 @@ def _group_sheet(book: Workbook, group: str, table: pd.DataFrame, context: dict,
                 sheet.cell(row_index, column).font = Font(bold=True)
                 sheet.cell(row_index, column).fill = CITY_FILL
     notes_row = 3 + len(table) + 1
-    notes = [context["notice"], f"{t('export_filters', language)}: {context['filters_text']}",
-             context["filter_scope"], f"{t('export_time', language)}: {context['exported_at']}"]
+    notes = [context["notice"], f"{t('export_filters', language)}{colon(language)}{context['filters_text']}",
+             context["filter_scope"], f"{t('export_time', language)}{colon(language)}{context['exported_at']}"]
     for offset, text in enumerate(filter(None, notes)):
         cell = sheet.cell(notes_row + offset, 1, text)
         cell.font = Font(italic=True, color="9C0006" if text == context["notice"] else "595959")
@@ -369,11 +384,16 @@ def _features_shapefile(request: ExportRequest) -> bytes:
 
 
 def _brief_pdf(request: ExportRequest) -> bytes:
+    # Imported here: matplotlib adds about a second to every CLI command that never draws.
+    from . import brief
+
     return brief.brief_pdf(request.summary, request.layers, request.feature_layers,
                            request.metadata("export_scope_brief"), language=request.language)
 
 
 def _brief_html(request: ExportRequest) -> bytes:
+    from . import brief
+
     return brief.brief_html(request.summary, request.layers, request.feature_layers,
                             request.metadata("export_scope_brief"), language=request.language)
 

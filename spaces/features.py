@@ -63,16 +63,7 @@ def _metadata_json(metadata: dict) -> bytes:
 
 
 def _readme(metadata: dict, language: str, extra: list[str] = ()) -> bytes:
-    lines = [t("export_readme_title", language), ""]
-    if metadata.get("notice"):
-        lines += [metadata["notice"], ""]
-    lines += [
-        f"{t('year', language)}: {metadata['year']}",
-        f"{t('export_filters', language)}: {metadata['filters_text']}",
-        f"{t('export_data_source', language)}: {metadata['data_source']}",
-        f"{t('export_time', language)}: {metadata['exported_at']}",
-        f"CRS: {STORAGE_CRS} (WGS-84)",
-        "",
+    lines = [t("export_readme_title", language), "", *metadata["about"], f"CRS: {STORAGE_CRS} (WGS-84)", "",
         t("export_readme_columns", language),
         *extra,
     ]

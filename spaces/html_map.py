@@ -24,7 +24,7 @@ from .paths import PROJECT_DIR
 from .vocab import industry_labels_en, load_vocabularies, split_industries
 
 LEAFLET_DIR = PROJECT_DIR / "static" / "vendor" / "leaflet"
-VENDOR_COMMAND = "make (or: python scripts/vendor_leaflet.py)"
+VENDOR_COMMAND = "python scripts/vendor_leaflet.py"
 MAP_LAYERS = ("parks", "communities", "plots", "factories")
 # Above this many plots the browser would choke on polygons: plots become one small circle each.
 MAX_PLOT_POLYGONS = 20_000
@@ -125,7 +125,7 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
 
     Leaflet's JS and CSS (from ``static/vendor/leaflet/``, fetched by ``make``) are inlined, its
     images as data URIs; folium's CDN defaults (jQuery, Bootstrap, Font Awesome, awesome-markers)
-    are left out, and there is no tile basemap. Districts are always drawn as outlines. Parks,
+    are left out, and there is no tile basemap: districts are always drawn, as land with outlines. Parks,
     communities, plots (coloured by status, ``status_as_of`` when present) and factories (coloured
     by level) are drawn when ``layers`` holds them (other keys are ignored), each as a layer that a
     layer control toggles, with a popup of the fields that matter and a legend with counts.
@@ -135,7 +135,7 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     To keep the file small, polygons are simplified by ~2 m and coordinates rounded to 6 decimals
     (~0.1 m); with more than ``MAX_PLOT_POLYGONS`` (20,000) plots each plot is drawn as a small
     circle at a point on its surface, on a canvas instead of SVG. The default sample (6,000
-    plots) gives about 2 MB.
+    plots, 1,126 factories) gives about 2.6 MB; 25,000 plots as points about 5.8 MB.
 
     Raises
     ------
@@ -151,8 +151,9 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     """
     leaflet_js, leaflet_css = _leaflet_assets()
     text = _Text(language)
-    frames = {name: _wgs84(layers[name]) for name in MAP_LAYERS if name in layers and layers[name] is not None}
-    districts = _wgs84(districts)
+    frames = {name: _drawable(_wgs84(layers[name])) for name in MAP_LAYERS
+              if name in layers and layers[name] is not None}
+    districts = _drawable(_wgs84(districts))
     plots_as_points = "plots" in frames and len(frames["plots"]) > MAX_PLOT_POLYGONS
 
     west, south, east, north = districts.total_bounds
@@ -179,9 +180,7 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     if "parks" in frames:
         _park_layer(fmap, frames["parks"], names, text, legend)
     if "communities" in frames:
-        park_names = dict(zip(frames["parks"]["park_id"], frames["parks"]["name_zh"], strict=True)) \
-            if "parks" in frames and "park_id" in frames["parks"] else {}
-        _community_layer(fmap, frames["communities"], names, park_names, text, legend)
+        _community_layer(fmap, frames["communities"], names, _park_names(frames.get("parks")), text, legend)
     if "plots" in frames:
         _plot_layer(fmap, frames["plots"], names, text, legend, as_points=plots_as_points)
     if "factories" in frames:
@@ -190,7 +189,10 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     figure.html.add_child(_Raw(f'<div class="hm-legend"><h4>{html.escape(text("legend"))}</h4>{"".join(legend)}</div>'),
                           name="hm_legend")
-    fmap.fit_bounds([[south, west], [north, east]])
+    # Without animation, so the page opens on Ningbo instead of zooming there from a guess.
+    fit = folium.map.FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    fmap.add_child(fit)
     return figure.render().encode("utf-8")
 
 
@@ -204,14 +206,14 @@ def _leaflet_assets() -> tuple[str, str]:
         if not path.is_file():
             raise LeafletMissingError(
                 f"{path} is missing: Leaflet is fetched from the npm registry by the install step. "
-                f"Run `{VENDOR_COMMAND}` in {PROJECT_DIR}.")
+                f"Run `make` or `{VENDOR_COMMAND}` in {PROJECT_DIR}.")
     js = re.sub(r"^//# sourceMappingURL=.*$", "", js_file.read_text(encoding="utf-8"), flags=re.MULTILINE)
     css = css_file.read_text(encoding="utf-8")
 
     def inline(match: re.Match) -> str:
         image = LEAFLET_DIR / match.group(1)
         if not image.is_file():
-            raise LeafletMissingError(f"{image} is missing (referenced by {css_file}). Run `{VENDOR_COMMAND}`.")
+            raise LeafletMissingError(f"{image} is missing (referenced by {css_file}): run `{VENDOR_COMMAND}`.")
         return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
@@ -288,7 +290,7 @@ def _community_layer(fmap, communities, district_names, park_names, text: _Text,
               text("attr_area_mu"), text("attr_established_year")]
     rows = _rows(communities, [
         ("community_id", _plain), ("district_adcode", lambda v: district_names.get(str(v), str(v))), ("industries", text.industries),
-        ("park_id", lambda v: park_names.get(v, _plain(v))), ("area_mu", _area), ("established_year", _year),
+        ("park_id", lambda v: park_names.get(str(v), _plain(v))), ("area_mu", _area), ("established_year", _year),
     ])
     name = text("layer_communities")
     group = folium.FeatureGroup(name=f"{name} ({len(communities):,})").add_to(fmap)
@@ -302,8 +304,8 @@ def _community_layer(fmap, communities, district_names, park_names, text: _Text,
 
 
 def _plot_layer(fmap, plots, district_names, text: _Text, legend: list[str], *, as_points: bool) -> None:
-    status_column = "status_as_of" if "status_as_of" in plots.columns else "status"
-    status = plots[status_column].astype("string")
+    column = next((name for name in ("status_as_of", "status") if name in plots.columns), None)
+    status = plots[column].astype("string") if column else pd.Series(pd.NA, index=plots.index, dtype="string")
     shown = status.where(status.notna(), "")
     reclaimed_year = plots.get("reclaimed_year", pd.Series(None, index=plots.index)).where(shown == "reclaimed")
     labels = [text("status"), text("attr_reclaimed_year"), text("attr_area_mu"), text("attr_district")]
@@ -313,7 +315,7 @@ def _plot_layer(fmap, plots, district_names, text: _Text, legend: list[str], *, 
     ])
     titles = _titles(plots, "name_zh", "plot_id") if "name_zh" in plots.columns else _titles(plots, "plot_id", "plot_id")
     name = text("layer_plots")
-    suffix = f", {text('attr_plots_as_points')}" if as_points else ""
+    suffix = ("，" if text.language == "zh" else ", ") + text("attr_plots_as_points") if as_points else ""
     group = folium.FeatureGroup(name=f"{name} ({len(plots):,}{suffix})").add_to(fmap)
     legend.append(f'<div class="hm-group">{html.escape(name + suffix)}</div>')
     geometries = plots.geometry
@@ -390,18 +392,16 @@ def _geojson(features: dict, style: dict, *, pane: str, labels: list[str] | None
 
 def _features(frame: gpd.GeoDataFrame, titles: list[str], rows: list[list[str | None]], *,
               simplify_metres: float = SIMPLIFY_METRES) -> dict:
-    """A FeatureCollection with ``{"t": title, "r": [values]}`` properties; rows without geometry are left out."""
-    geometries = frame.geometry.to_numpy()
-    keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
-    prepared = shapely.simplify(geometries[keep], simplify_metres / METRES_PER_DEGREE, preserve_topology=True)
+    """A FeatureCollection with ``{"t": title, "r": [values]}`` properties (title and shown values)."""
+    prepared = shapely.simplify(frame.geometry.to_numpy(), simplify_metres / METRES_PER_DEGREE,
+                                preserve_topology=True)
     prepared = shapely.transform(prepared, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    indices = np.flatnonzero(keep)
     return {
         "type": "FeatureCollection",
         "features": [
             {"type": "Feature", "id": number, "geometry": geometry.__geo_interface__,
-             "properties": {"t": titles[index], "r": rows[index]}}
-            for number, (index, geometry) in enumerate(zip(indices, prepared, strict=True))
+             "properties": {"t": title, "r": row}}
+            for number, (geometry, title, row) in enumerate(zip(prepared, titles, rows, strict=True))
         ],
     }
 
@@ -423,9 +423,23 @@ def _titles(frame: pd.DataFrame, column: str, fallback: str) -> list[str]:
     return [_plain(name) if not _missing(name) else _plain(id_) for name, id_ in zip(names, ids, strict=True)]
 
 
+def _park_names(parks: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """park_id -> name, so that a community's popup names its park."""
+    if parks is None or not {"park_id", "name_zh"} <= set(parks.columns):
+        return {}
+    return {str(k): _plain(v) for k, v in zip(parks["park_id"], parks["name_zh"], strict=True) if not _missing(v)}
+
+
 def _district_names(districts: gpd.GeoDataFrame, language: str) -> dict[str, str]:
     column = "name_zh" if language != "en" else "name_en"
     return dict(zip(districts["adcode"].astype(str), districts[column].astype(str), strict=True))
+
+
+def _drawable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows with a geometry to draw, so that counts in the legend match what is on the map."""
+    geometries = frame.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    return frame if keep.all() else frame.loc[keep]
 
 
 def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -112,7 +112,10 @@ def validate_frame(
     has_geometry: bool | None = None,
     notes: list[str] | None = None,
 ) -> Intake:
-    """Validate an in-memory frame as ``layer`` (see :func:`validate_file`); ``frame`` is not changed."""
+    """Validate an in-memory frame as ``layer`` (see :func:`validate_file`); ``frame`` is not changed.
+
+    ``file_crs`` defaults to the CRS a GeoDataFrame carries; with neither, EPSG:4326 is assumed (with a warning).
+    """
     schemas = load_schemas()
     if layer not in schemas:
         raise ValidationError(file, [Problem("error", file, f"unknown layer {layer!r}; use one of {', '.join(schemas)}")])
@@ -123,9 +126,6 @@ def validate_frame(
     if len(frame) == 0:
         findings.add("error", "the file holds no rows")
         raise ValidationError(file, findings.items)
-    # Rows are matched by position throughout; a frame cut from another (or concatenated) must not
-    # bring index labels that repeat or skip.
-    frame = frame.reset_index(drop=True)
     if file_crs is None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
         file_crs = frame.crs.to_string()
 
@@ -136,7 +136,7 @@ def validate_frame(
     out = pd.DataFrame(index=table.index)
     for column in schema.columns.values():
         if column.name in table.columns:
-            out[column.name] = _coerce(table[column.name], column, schema, findings)
+            out[column.name] = _coerce(table[column.name], column, findings)
         else:
             out[column.name] = pd.Series([None] * len(table), index=table.index, dtype=object)
     extra = [c for c in table.columns if c not in schema.columns and c != "geometry"]
@@ -196,7 +196,7 @@ def _id_series(table: pd.DataFrame, schema: LayerSchema) -> pd.Series | None:
     return table[present].astype(str).agg("/".join, axis=1) if len(present) > 1 else table[present[0]]
 
 
-def _coerce(values: pd.Series, column, schema: LayerSchema, findings: _Findings) -> pd.Series:
+def _coerce(values: pd.Series, column, findings: _Findings) -> pd.Series:
     blank = values.map(_is_blank).astype(bool)
     if not column.nullable and blank.any():
         findings.add("error", f"{column.name} must not be empty", rows=blank.to_numpy(), column=column.name,
@@ -285,7 +285,6 @@ def _adcode_key(value: str) -> str:
 
 def _coerce_adcode(text: pd.Series, name: str, findings: _Findings, values: pd.Series) -> pd.Series:
     lookup = adcode_lookup()
-
     codes = text.map(lambda value: None if value is None else lookup.get(_adcode_key(value)))
     unknown = text.notna() & codes.isna()
     if unknown.any():
@@ -316,14 +315,13 @@ def _check_ids(out: pd.DataFrame, schema: LayerSchema, findings: _Findings) -> N
 
 
 def _source_crs(file: str, file_crs: str | None, override: str | None, findings: _Findings):
-    if override:
+    declared = override or file_crs
+    if declared:
         try:
-            return crs_module.parse_crs(override)
+            return crs_module.parse_crs(declared)
         except CrsError as exc:
-            findings.add("error", str(exc))
+            findings.add("error", str(exc) if override else f"the file's own CRS cannot be used: {exc}; pass --crs")
             raise ValidationError(file, findings.items) from exc
-    if file_crs:
-        return crs_module.parse_crs(file_crs)
     findings.add("warning", "the file declares no CRS; assumed EPSG:4326 (WGS-84). Pass --crs if it is not")
     return crs_module.parse_crs("EPSG:4326")
 

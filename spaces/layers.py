@@ -1,4 +1,9 @@
-"""Map layers for pydeck: only the columns the tooltips need, colours in one place, every text escaped."""
+"""Map layers for pydeck: only the columns the tooltips need, colours in one place, text kept as text.
+
+pydeck has one tooltip template for every layer: ``TOOLTIP`` shows three fields, ``title``,
+``line1`` and ``line2``, that every object of every layer carries as plain text. Streamlit's chart
+HTML-escapes each value it puts into the template, so names such as ``<img onerror=…>`` stay text.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +23,17 @@ PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 2
 FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [33, 113, 181, 240]}
 PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
 COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
+TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
+           "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
 
 
 def _e(value) -> str:
-    """HTML-escaped text; empty for missing values."""
+    """Plain text for a tooltip field; empty for missing values (the chart escapes it)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
-    return html.escape(str(value))
+    return str(value)
 
 
 def markdown_text(value) -> str:
@@ -50,10 +57,7 @@ def _rounded(geometries: np.ndarray) -> np.ndarray:
 
 def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,
                         status_labels: dict[str, str]) -> dict:
-    """GeoJSON of the districts coloured by the status of target ``key``, with an HTML tooltip.
-
-    Every text that reaches the tooltip is HTML-escaped.
-    """
+    """GeoJSON of the districts coloured by the status of target ``key``, with tooltip fields."""
     rows = long.loc[long["key"] == key].set_index("adcode")
     features = []
     for record in districts.itertuples():
@@ -68,7 +72,9 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
                 "kind": "district",
                 "id": record.adcode,
                 "fill": STATUS_COLOURS.get(status, NO_DATA_COLOUR),
-                "tooltip": f"<b>{_e(record.name_zh)}</b> {_e(record.name_en)}<br/>{_e(shown)} · {_e(label)}",
+                "title": f"{_e(record.name_zh)} {_e(record.name_en)}",
+                "line1": f"{shown} · {label}",
+                "line2": "",
             },
         })
     return {"type": "FeatureCollection", "features": features}
@@ -80,10 +86,11 @@ def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
     features = []
     for record, geometry in zip(parks.itertuples(), _rounded(parks.geometry.to_numpy()), strict=True):
         flags = " · 万亩千亿" if bool(getattr(record, "wanmu_qianyi", False)) else ""
-        tooltip = (f"<b>{_e(record.name_zh)}</b>{flags}<br/>{_e(levels.get(record.level, ''))} · "
-                   f"{_e(_area(record.area_mu))}<br/>{_e(str(record.industries or '').replace(';', '、'))}")
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
-                         "properties": {"kind": "park", "id": record.park_id, "tooltip": tooltip}})
+                         "properties": {"kind": "park", "id": record.park_id,
+                                        "title": f"{_e(record.name_zh)}{flags}",
+                                        "line1": f"{_e(levels.get(record.level, ''))} · {_area(record.area_mu)}",
+                                        "line2": _e(str(record.industries or "").replace(";", "、"))}})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -91,10 +98,11 @@ def community_features(communities: gpd.GeoDataFrame) -> dict:
     """GeoJSON of communities (polygons, or points drawn as circles)."""
     features = []
     for record, geometry in zip(communities.itertuples(), _rounded(communities.geometry.to_numpy()), strict=True):
-        tooltip = (f"<b>{_e(record.name_zh)}</b><br/>{_e(str(record.industries or '').replace(';', '、'))}"
-                   f"<br/>{_e(_area(record.area_mu))}")
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
-                         "properties": {"kind": "community", "id": record.community_id, "tooltip": tooltip}})
+                         "properties": {"kind": "community", "id": record.community_id,
+                                        "title": _e(record.name_zh),
+                                        "line1": _e(str(record.industries or "").replace(";", "、")),
+                                        "line2": _area(record.area_mu)}})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -111,7 +119,9 @@ def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
             "kind": "plot", "id": plot_id,
             "polygon": shapely.get_coordinates(ring).tolist(),
             "color": PLOT_COLOURS.get(state, PLOT_COLOURS["pending"]),
-            "tooltip": f"<b>{_e(plot_id)}</b><br/>{_e(statuses.get(state, state))}{_e(year_text)} · {_e(_area(area))}",
+            "title": _e(plot_id),
+            "line1": f"{_e(statuses.get(state, state))}{year_text}",
+            "line2": _area(area),
         })
     return records
 
@@ -124,8 +134,9 @@ def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]
     return [
         {"kind": "factory", "id": record.factory_id, "position": [x, y],
          "color": FACTORY_COLOURS.get(record.level, FACTORY_COLOURS["municipal"]),
-         "tooltip": f"<b>{_e(record.name_zh)}</b><br/>{_e(levels.get(record.level, ''))} · "
-                    f"{_e(record.industry)} · {_e(record.certified_year)}"}
+         "title": _e(record.name_zh),
+         "line1": f"{_e(levels.get(record.level, ''))} · {_e(record.industry)}",
+         "line2": _e(record.certified_year)}
         for record, x, y in zip(factories.itertuples(), xs, ys, strict=True)
     ]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib import font_manager
-from matplotlib.collections import PathCollection
 from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
@@ -23,6 +23,7 @@ from matplotlib.path import Path as MplPath
 
 from .districts import CITY_ADCODE, load_city_outline, load_districts
 from .errors import SpacesError
+from .exports import colon
 from .i18n import t
 from .schema import load_schemas
 from .vocab import load_vocabularies
@@ -44,10 +45,6 @@ CJK_FONT_PATHS = (
 # A font is taken as CJK when it has every one of these glyphs (district words and the 亩 unit).
 CJK_PROBE = "宁波区县亩绿"
 
-# Print palette shared by the XLSX, PDF and HTML exports (Excel's good / neutral / bad fills).
-STATUS_FILLS = {"met": "#C6EFCE", "on_track": "#FFEB9C", "behind": "#FFC7CE"}
-STATUS_TEXT = {"met": "#006100", "on_track": "#9C5700", "behind": "#9C0006"}
-NO_DATA_FILL = "#EDEDED"
 PLOT_COLOURS = {"pending": "#D7301F", "in_progress": "#FDAE61", "reclaimed": "#1A9850"}
 FACTORY_MARKERS = {"national": ("*", "#6A3D9A", 70), "provincial": ("^", "#1F78B4", 26),
                    "municipal": ("o", "#35978F", 9)}
@@ -57,6 +54,9 @@ OTHER_DISTRICT_FILL, FOCUS_EDGE = "#F0F0F0", "#252525"
 LAND_BAR, LAND_LINE, TARGET_LINE = "#9ECAE1", "#08519C", "#D7301F"
 INDEX_COLOURS = ("#1B9E77", "#7570B3")
 FALLBACK_FAMILY = "DejaVu Sans"
+POLYGON_TYPE_ID = 3  # shapely.get_type_id of a Polygon
+# Outlines are simplified to about this fraction of the map's width (finer than print resolution).
+SIMPLIFY_SHARE = 1 / 3000
 
 
 class MissingFontError(SpacesError):
@@ -146,34 +146,39 @@ def _layer_label(layer: str, language: str) -> str:
     return schema.label_zh if language == "zh" else schema.label_en
 
 
-def polygon_path(geometry) -> MplPath | None:
-    """A matplotlib path (with holes) of a Polygon or MultiPolygon; None for anything else."""
-    parts = getattr(geometry, "geoms", [geometry])
-    vertices, codes = [], []
-    for part in parts:
-        if part is None or part.geom_type != "Polygon" or part.is_empty:
-            continue
-        for ring in (part.exterior, *part.interiors):
-            coords = np.asarray(ring.coords)[:, :2]
-            ring_codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
-            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            vertices.append(coords)
-            codes.append(ring_codes)
-    if not vertices:
+def compound_path(geometries, *, tolerance: float = 0.0) -> MplPath | None:
+    """One matplotlib path of every polygon in ``geometries`` (holes kept); None when there is none.
+
+    One path per style rather than one per feature keeps a page with thousands of plots fast to
+    draw and small in the PDF. Exteriors are oriented counter-clockwise and holes clockwise, so the
+    nonzero fill rule leaves the holes empty. ``tolerance`` (degrees) simplifies below print resolution.
+    """
+    shapes = np.asarray(geometries, dtype=object) if not isinstance(geometries, np.ndarray) else geometries
+    shapes = shapes[~shapely.is_missing(shapes)]
+    parts = shapely.get_parts(shapes)
+    parts = parts[shapely.get_type_id(parts) == POLYGON_TYPE_ID]
+    if tolerance:
+        parts = shapely.simplify(parts, tolerance, preserve_topology=True)
+    parts = parts[~shapely.is_empty(parts)]
+    if not len(parts):
         return None
-    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+    rings = shapely.get_rings(shapely.orient_polygons(parts))
+    vertices, ring_index = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(vertices), MplPath.LINETO, dtype=np.uint8)
+    starts = np.flatnonzero(np.r_[True, ring_index[1:] != ring_index[:-1]])
+    codes[starts] = MplPath.MOVETO
+    codes[np.r_[starts[1:], len(vertices)] - 1] = MplPath.CLOSEPOLY
+    return MplPath(vertices, codes)
 
 
-def _draw_polygons(ax, geometries, *, facecolors, edgecolor="none", linewidth=0.0, zorder=2, **style) -> None:
-    paths, colours = [], []
-    for geometry, colour in zip(geometries, facecolors, strict=True):
-        path = polygon_path(geometry)
-        if path is not None:
-            paths.append(path)
-            colours.append(colour)
-    if paths:
-        ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors=edgecolor, linewidths=linewidth,
-                                         zorder=zorder, **style))
+def _draw_polygons(ax, geometries, *, facecolor, edgecolor="none", linewidth=0.0, zorder=2.0,
+                   tolerance: float = 0.0, **style) -> None:
+    path = compound_path(geometries, tolerance=tolerance)
+    if path is not None:
+        # add_artist, not add_patch: the limits are set from the area, and updating them would walk
+        # every segment of the path.
+        ax.add_artist(PathPatch(path, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth,
+                                zorder=zorder, **style))
 
 
 def _points(frame: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +217,13 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
     outline = area.outline()
     minx, miny, maxx, maxy = outline.bounds
     pad = max(maxx - minx, maxy - miny) * 0.04
+    tolerance = max(maxx - minx, maxy - miny) * SIMPLIFY_SHARE
     districts = load_districts()
     others = districts if area.is_city else districts.loc[districts["adcode"] != area.adcode]
-    _draw_polygons(ax, others.geometry, facecolors=[OTHER_DISTRICT_FILL] * len(others), edgecolor="#BDBDBD",
-                   linewidth=0.5, zorder=0)
-    ax.add_patch(PathPatch(polygon_path(outline), facecolor="white" if not area.is_city else "none",
-                           edgecolor=FOCUS_EDGE, linewidth=1.1, zorder=1))
+    _draw_polygons(ax, others.geometry.to_numpy(), facecolor=OTHER_DISTRICT_FILL, edgecolor="#BDBDBD",
+                   linewidth=0.5, zorder=0, tolerance=tolerance)
+    _draw_polygons(ax, np.array([outline]), facecolor="white" if not area.is_city else "none",
+                   edgecolor=FOCUS_EDGE, linewidth=1.1, zorder=1, tolerance=tolerance)
     if area.is_city:
         name_column = "name_zh" if language == "zh" else "name_en"
         for record in districts.itertuples():
@@ -226,14 +232,17 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
                     va="center", zorder=6, clip_on=True)
 
     parks = area.select(map_layers["parks"])
-    _draw_polygons(ax, parks.geometry, facecolors=[PARK_FILL] * len(parks), edgecolor=PARK_EDGE, linewidth=0.7,
+    _draw_polygons(ax, parks.geometry.to_numpy(), facecolor=PARK_FILL, edgecolor=PARK_EDGE, linewidth=0.7,
                    alpha=0.55, zorder=2)
     plots = area.select(map_layers["plots"])
     status_column = "status_as_of" if "status_as_of" in plots.columns else "status"
-    _draw_polygons(ax, plots.geometry, facecolors=[PLOT_COLOURS.get(s, "#969696") for s in plots[status_column]],
-                   zorder=3)
+    for status, colour in PLOT_COLOURS.items():
+        chosen = (plots[status_column] == status).fillna(False).to_numpy(dtype=bool)
+        # A hairline edge in the fill colour keeps plots of a few 亩 visible on a district-wide map.
+        _draw_polygons(ax, plots.geometry.to_numpy()[chosen], facecolor=colour, edgecolor=colour, linewidth=0.35,
+                       zorder=3)
     communities = area.select(map_layers["communities"])
-    _draw_polygons(ax, communities.geometry, facecolors=["none"] * len(communities), edgecolor=COMMUNITY_EDGE,
+    _draw_polygons(ax, communities.geometry.to_numpy(), facecolor="none", edgecolor=COMMUNITY_EDGE,
                    linewidth=0.8, linestyle="--", zorder=4)
     community_points = _points(communities)
     if len(community_points):
@@ -246,14 +255,15 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
             ax.scatter(chosen.geometry.x, chosen.geometry.y, marker=marker, s=size, color=colour,
                        edgecolor="white", linewidth=0.3, zorder=5)
 
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
-    ax.set_aspect(1.0 / np.cos(np.radians((miny + maxy) / 2)))
+    x0, x1, y0, y1 = _fill_box(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(_y_stretch(miny, maxy))
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_edgecolor("#BDBDBD")
-    _scale_bar(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
+    _scale_bar(ax, x0, x1, y0, y1)
     return legend_handles(language)
 
 
@@ -264,13 +274,34 @@ def legend_handles(language: str) -> list:
         Patch(facecolor="none", edgecolor=COMMUNITY_EDGE, linestyle="--", label=_layer_label("communities", language)),
     ]
     plot_word = t("export_map_plots", language)
-    handles += [Patch(facecolor=colour, label=f"{plot_word}: {_label('status', status, language)}")
+    handles += [Patch(facecolor=colour, label=f"{plot_word}{colon(language)}{_label('status', status, language)}")
                 for status, colour in PLOT_COLOURS.items()]
     factory_word = t("export_map_factories", language)
     handles += [Line2D([], [], linestyle="none", marker=marker, color=colour, markersize=np.sqrt(size) * 0.9,
-                       label=f"{factory_word}: {_label('level', level, language)}")
+                       label=f"{factory_word}{colon(language)}{_label('level', level, language)}")
                 for level, (marker, colour, size) in FACTORY_MARKERS.items()]
     return handles
+
+
+def _y_stretch(miny: float, maxy: float) -> float:
+    """Display units per degree of latitude per degree of longitude: 1 / cos(latitude)."""
+    return float(1.0 / np.cos(np.radians((miny + maxy) / 2)))
+
+
+def _fill_box(ax, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
+    """Widen the bounds on one axis so that the map fills the axes box at the right aspect.
+
+    Shows more of the surroundings instead of shrinking the map and leaving blank paper.
+    """
+    box = ax.get_position()
+    width_in, height_in = ax.figure.get_size_inches()
+    box_ratio = (box.height * height_in) / (box.width * width_in)
+    data_ratio = (y1 - y0) * _y_stretch(y0, y1) / (x1 - x0)
+    if data_ratio < box_ratio:
+        grow = ((x1 - x0) * box_ratio / _y_stretch(y0, y1) - (y1 - y0)) / 2
+        return x0, x1, y0 - grow, y1 + grow
+    grow = ((y1 - y0) * _y_stretch(y0, y1) / box_ratio - (x1 - x0)) / 2
+    return x0 - grow, x1 + grow, y0, y1
 
 
 def _scale_bar(ax, x0: float, x1: float, y0: float, y1: float) -> None:
@@ -311,8 +342,6 @@ def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None
                         label=t("export_trend_target_2026", language))
     ax_land.set_title(t("export_trend_land", language), fontsize=8, loc="left")
     ax_land.set_xticks(plan_years or trend.years)
-    ax_land.legend(fontsize=6, frameon=False, loc="upper left")
-    ax_land.margins(y=0.25)
 
     for values, colour, key in ((trend.tax_index, INDEX_COLOURS[0], "export_trend_tax"),
                                 (trend.value_added_index, INDEX_COLOURS[1], "export_trend_value_added")):
@@ -325,9 +354,15 @@ def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None
                          label=t("export_trend_target_2026", language))
     ax_index.set_title(t("export_trend_index", language), fontsize=8, loc="left")
     ax_index.set_xticks(trend.years)
-    ax_index.legend(fontsize=6, frameon=False, loc="upper left")
-    ax_index.margins(y=0.3)
     for ax in (ax_land, ax_index):
+        # Headroom above the data and the target line for a one-row legend.
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + (high - low) * 0.45)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6, frameon=False, loc="upper left", ncol=3, handlelength=1.5, columnspacing=1.0)
+        else:
+            ax.text(0.5, 0.5, t("export_no_data", language), transform=ax.transAxes, ha="center", va="center",
+                    color="#737373")
         ax.tick_params(labelsize=6.5)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

@@ -113,14 +113,19 @@ def _read_zipped_shapefile(path: Path) -> RawFile:
 
 
 def _shapefile_encoding(path: Path) -> str | None:
-    if path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists():
+    if _sidecar(path, ".cpg") is not None:
         return None
-    dbf = path.with_suffix(".dbf")
-    return _guess_dbf_encoding(dbf.read_bytes()) if dbf.exists() else None
+    dbf = _sidecar(path, ".dbf")
+    return _guess_dbf_encoding(dbf.read_bytes()) if dbf is not None else None
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    """The file next to a .shp with ``suffix`` in either case (DOS-era tools write PLOTS.SHP, PLOTS.DBF)."""
+    return next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.exists()), None)
 
 
 def _guess_dbf_encoding(dbf: bytes) -> str:
-    """UTF-8 when the DBF records decode as UTF-8, else GB18030 (a superset of GBK and GB2312).
+    """UTF-8 when the DBF field names and records decode as UTF-8, else GB18030 (a superset of GBK).
 
     Chinese GIS tools write GBK without a .cpg far more often than anything else; a DBF whose
     bytes are valid UTF-8 is almost never GBK text, because GBK pairs rarely form UTF-8 sequences.

@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -232,6 +233,8 @@ class GeoPackageStore:
                     while chunk := src.read(16 << 20):
                         dst.write(chunk)
             yield temporary
+            if self.exists():  # keep the store's permissions: a shared store is often group-writable
+                shutil.copymode(self.path, temporary)
             with open(temporary, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(temporary, self.path)

@@ -37,6 +37,7 @@ def inside(adcode: str) -> tuple[float, float]:
 
 
 def box_at(lon: float, lat: float, half: float = HALF) -> shapely.Polygon:
+    """A square plot centred on (lon, lat): the simplest valid polygon, with a known geodesic area."""
     return shapely.box(lon - half, lat - half, lon + half, lat + half)
 
 
@@ -58,6 +59,7 @@ def plot_rows(n: int = 3, adcode: str = YINZHOU) -> list[dict]:
 
 
 def plots_frame(rows: list[dict] | None = None, crs="EPSG:4326") -> gpd.GeoDataFrame:
+    """Plot rows as a GeoDataFrame, the shape every writer below starts from."""
     rows = plot_rows() if rows is None else rows
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
 
@@ -116,17 +118,20 @@ def with_lonlat(frame: gpd.GeoDataFrame, lon: str = "lon", lat: str = "lat") -> 
 
 
 def with_wkt(frame: gpd.GeoDataFrame, column: str = "wkt") -> pd.DataFrame:
+    """Polygons as a plain table with a WKT column (how PostGIS and QGIS export to CSV)."""
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     table[column] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=7)
     return table
 
 
 def write_csv(table: pd.DataFrame, path: Path, *, encoding: str = "utf-8") -> Path:
+    """A CSV in ``encoding``: ``gbk`` as Excel on Chinese Windows saves it, ``utf-8-sig`` as 'CSV UTF-8' does."""
     path.write_bytes(table.to_csv(index=False).encode(encoding))
     return path
 
 
 def write_xlsx(table: pd.DataFrame, path: Path) -> Path:
+    """An .xlsx workbook with one sheet, written by openpyxl as Excel would."""
     table.to_excel(path, index=False, engine="openpyxl")
     return path
 

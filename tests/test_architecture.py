@@ -27,7 +27,7 @@ def test_spaces_does_not_import_streamlit(path):
     assert "streamlit" not in _imports(path), f"{path.name} imports streamlit; only {STREAMLIT_ALLOWED} may"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "app_pages").glob("*.py")), ids=lambda p: p.name)
 def test_pages_hold_wiring_only(path):
     text = path.read_text(encoding="utf-8")
     for forbidden in (".groupby(", ".to_crs(", "read_file(", "read_csv(", "read_dataframe(", "open("):
@@ -36,6 +36,6 @@ def test_pages_hold_wiring_only(path):
 
 
 def test_no_bare_or_blanket_excepts():
-    for path in [*ROOT.glob("spaces/*.py"), *ROOT.glob("pages/*.py"), ROOT / "streamlit_app.py"]:
+    for path in [*ROOT.glob("spaces/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "streamlit_app.py"]:
         text = path.read_text(encoding="utf-8")
         assert "except:" not in text and "except Exception" not in text, path.name

@@ -16,6 +16,7 @@ from fixtures_intake import (
     HAISHU,
     YINZHOU,
     box_at,
+    district_shape,
     factory_rows,
     inside,
     plot_rows,
@@ -41,6 +42,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 def factories_frame(rows: list[dict] | None = None, crs="EPSG:4326") -> gpd.GeoDataFrame:
+    """Green factories (points): the point layer, for kind and containment checks."""
     rows = factory_rows() if rows is None else rows
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
 
@@ -130,18 +132,22 @@ def test_geojson_defaults_to_wgs84_and_csv_warns_wgs84_was_assumed(tmp_path):
 
 
 def _gk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in EPSG:4549 metres, as 自然资源局 survey data comes."""
     return frame.to_crs("EPSG:4549")
 
 
 def _gk_shapefile_without_prj(tmp_path):
+    """GK metres in a Shapefile whose .prj was lost on the way (so no CRS at all)."""
     return write_shapefile(_gk(plots_frame()), tmp_path / "shp", prj=False, zipped=True), {}
 
 
 def _gk_geopackage_forced_to_wgs84(tmp_path):
+    """A correct GK GeoPackage overridden by a wrong --crs EPSG:4326."""
     return write_vector(_gk(plots_frame()), tmp_path / "plots.gpkg"), {"crs": "EPSG:4326"}
 
 
 def _gk_csv(tmp_path):
+    """GK metres as WKT in a CSV, which declares no CRS."""
     frame = _gk(plots_frame())
     return write_csv(with_wkt(frame), tmp_path / "plots.csv"), {}
 
@@ -160,10 +166,12 @@ def test_metres_read_as_degrees_suggest_gauss_kruger(tmp_path, build):
 
 
 def _wgs84_read_as_gk(tmp_path):
+    """Degrees with --crs EPSG:4549: they land near (115.5°E, 0°N)."""
     return write_vector(plots_frame(), tmp_path / "plots.geojson"), {"crs": "EPSG:4549"}, "EPSG:4326"
 
 
 def _zone40_read_as_cm120(tmp_path):
+    """Zone-40 GK (x with a 40 000 000 m prefix) read as CM 120E: PROJ gives infinities."""
     frame = plots_frame().to_crs("EPSG:4528")  # zone-numbered GK: x carries a 40 000 000 m prefix
     return write_vector(frame, tmp_path / "plots.gpkg"), {"crs": "EPSG:4549"}, "EPSG:4528"
 
@@ -182,14 +190,17 @@ def test_wrong_projected_crs_is_blamed_and_the_right_one_suggested(tmp_path, bui
 
 
 def _as_geopackage(tmp_path, frame):
+    """EPSG:4549 declared in the GeoPackage itself."""
     return write_vector(frame.to_crs("EPSG:4549"), tmp_path / "plots.gpkg"), {}
 
 
 def _as_shapefile_with_prj(tmp_path, frame):
+    """EPSG:4549 declared by the Shapefile's .prj."""
     return write_shapefile(frame.to_crs("EPSG:4549"), tmp_path / "shp", zipped=True), {}
 
 
 def _as_csv_with_crs_option(tmp_path, frame):
+    """EPSG:4549 metres in a CSV, declared by --crs."""
     return write_csv(with_wkt(frame.to_crs("EPSG:4549")), tmp_path / "plots.csv"), {
         "crs": "EPSG:4549"
     }
@@ -221,10 +232,15 @@ def test_frame_crs_is_used_when_no_file_crs_is_given():
                                shapely.get_coordinates(truth.geometry.to_numpy()), atol=1e-6)
 
 
-def test_unknown_crs_option_names_it():
-    """A mistyped --crs is an error naming what was typed."""
-    with pytest.raises(ValidationError, match="unknown CRS 'EPSG:45490'"):
-        validate_frame(plots_frame(), "plots", file="x", crs="EPSG:45490")
+@pytest.mark.parametrize(("options", "message"), [
+    ({"crs": "EPSG:45490"}, "unknown CRS 'EPSG:45490'"),
+    ({"file_crs": "a CRS no one knows"}, "the file's own CRS cannot be used: unknown CRS 'a CRS no one knows'"),
+])
+def test_unusable_crs_is_named(options, message):
+    """A mistyped --crs, or a CRS in the file that pyproj cannot parse, is an error naming it."""
+    with pytest.raises(ValidationError, match=message) as caught:
+        validate_frame(plots_frame(crs=None), "plots", file="x", **options)
+    assert isinstance(caught.value.__cause__, CrsError)
 
 
 # --- outside Ningbo ----------------------------------------------------------------------------------
@@ -439,6 +455,46 @@ def test_wrong_geometry_kind_is_named(layer, wrong, kind):
     assert not any("repaired" in p.message for p in caught.value.problems)
 
 
+def test_heights_are_dropped(tmp_path):
+    """CAD and GPS exports carry z (sometimes NaN); plots are 2-D, and a NaN height must not spoil the area."""
+    rows = plot_rows(2)
+    lon, lat = inside(YINZHOU)
+    with np.errstate(invalid="ignore"):
+        rows[1]["geometry"] = shapely.Polygon([(lon, lat, 5.0), (lon + 0.001, lat, 5.0), (lon + 0.001, lat + 0.001, 7.0),
+                                               (lon, lat + 0.001, math.nan)])
+    intake = validate_frame(plots_frame(rows), "plots", file="x", file_crs="EPSG:4326")
+    assert not intake.frame.geometry.has_z.any()
+    flat = shapely.force_2d(rows[1]["geometry"])
+    expected = GEOD.geometry_area_perimeter(shapely.orient_polygons(flat))[0] / SQUARE_METRES_PER_MU
+    assert intake.frame["area_mu"].iloc[1] == pytest.approx(expected, rel=1e-3)
+
+
+def test_rows_are_counted_by_position_whatever_the_index():
+    """A frame cut from a bigger one (or concatenated) has odd index labels; rows are still counted 1, 2, 3."""
+    rows = plot_rows(3)
+    rows[2]["district_adcode"] = None
+    rows[1]["status"] = "sold"
+    frame = plots_frame(rows)
+    frame.index = [7, 7, 3]
+    exc = pytest.raises(ValidationError, validate_frame, frame, "plots", file="x").value
+    [problem] = exc.errors
+    assert (problem.row, problem.feature_id, problem.value) == (2, "P2", "sold")
+    frame.loc[frame["plot_id"] == "P2", "status"] = "pending"
+    intake = validate_frame(frame, "plots", file="x")
+    assert intake.frame["plot_id"].tolist() == ["P1", "P2", "P3"]
+    assert intake.frame["district_adcode"].tolist() == [YINZHOU] * 3
+
+
+def test_geometry_in_a_table_layer_is_ignored_with_a_warning(tmp_path):
+    """Indicators sent as GeoJSON keep their attributes; the geometry is dropped, and the planner is told."""
+    frame = gpd.GeoDataFrame({"district": ["鄞州区"], "year": [2024], "tax_per_mu": [35.2]},
+                             geometry=[box_at(*inside(YINZHOU))], crs=4326)
+    intake = validate_file(write_vector(frame, tmp_path / "ind.geojson"), "indicators")
+    assert "geometry" not in intake.frame.columns
+    assert any("geometry in the file is ignored" in p.message for p in intake.warnings)
+    assert intake.frame[["district_adcode", "year"]].values.tolist() == [[YINZHOU, 2024]]
+
+
 def test_missing_geometry_is_an_error_with_the_row(tmp_path):
     """A CSV row with empty lon/lat has no location; it is named, the rest of the file is not blamed."""
     table = with_lonlat(factories_frame(factory_rows(3)))
@@ -503,6 +559,7 @@ def test_shapefile_truncated_headers(tmp_path):
 
 
 def _chinese_truth() -> gpd.GeoDataFrame:
+    """WGS-84 plots with Chinese names (and markup) and status 已盘活: the truth the GBK files must give back."""
     frame = plots_frame(plot_rows(3, adcode=YINZHOU))
     frame["name_zh"] = ["鄞州区姜山镇低效地块", "东钱湖<b>旧厂</b>", "邱隘镇某某厂房"]
     frame["status"] = "已盘活"
@@ -583,6 +640,8 @@ def test_html_in_text_is_kept_verbatim(tmp_path):
 def test_plot_across_the_haishu_yinzhou_line_goes_to_the_larger_overlap(major, minor):
     """A plot on the 海曙/鄞州 line belongs to the district holding most of it, whichever side that is."""
     box = straddling_box(major, minor, share=0.7)
+    share = shapely.intersection(box, district_shape(major)).area / box.area
+    assert 0.6 < share < 0.8 and shapely.intersects(box, district_shape(minor))  # really across the line
     rows = plot_rows(1)
     rows[0].update(geometry=box, district_adcode=None)
     intake = validate_frame(plots_frame(rows), "plots", file="x", file_crs="EPSG:4326")
@@ -649,6 +708,7 @@ def test_district_that_is_not_a_ningbo_district(tmp_path, bad, message):
 
 
 def _shapes():
+    """Shapes whose areas trip up naive code: tiny, large, holed, thin, two-part, clockwise."""
     lon, lat = inside(YINZHOU)
     hlon, hlat = inside(HAISHU)
     return {

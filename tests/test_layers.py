@@ -7,8 +7,8 @@ import shapely
 from spaces.layers import NO_DATA_COLOUR, STATUS_COLOURS, district_choropleth
 
 
-def test_colours_follow_status_and_tooltips_are_escaped():
-    """A hostile district name must reach the tooltip as text, never as markup."""
+def test_colours_follow_status_and_tooltip_fields_are_plain_text():
+    """Names go into the tooltip fields verbatim; the chart escapes them (tests/browser proves it)."""
     districts = gpd.GeoDataFrame({"adcode": ["1", "2"], "name_zh": ["<img src=x onerror=alert(1)>", "乙"],
                                   "name_en": ["A", "B"]}, geometry=[shapely.box(0, 0, 1, 1)] * 2, crs=4326)
     long = pd.DataFrame({"adcode": ["1", "2"], "key": "k", "attainment": [1.2, None], "status": ["met", None]})
@@ -16,5 +16,21 @@ def test_colours_follow_status_and_tooltips_are_escaped():
     first, second = (f["properties"] for f in data["features"])
     assert first["fill"] == STATUS_COLOURS["met"]
     assert second["fill"] == NO_DATA_COLOUR
-    assert "<img" not in first["tooltip"] and "&lt;img src=x onerror=alert(1)&gt;" in first["tooltip"]
-    assert "120%" in first["tooltip"] and "已达标" in first["tooltip"]
+    assert first["title"].startswith("<img src=x onerror=alert(1)>")
+    assert first["line1"] == "120% · 已达标" and second["line1"] == "— · —"
+
+
+def test_every_layer_object_carries_the_tooltip_fields():
+    """pydeck shows one template for all layers: an object without a field would show '{line2}'."""
+    from spaces.layers import TOOLTIP, build_layers
+    from spaces.sample import build_sample
+
+    layers = build_sample(plots=50)
+    built = build_layers(layers, visible=["parks", "communities", "plots", "factories"], choropleth=None,
+                         language="zh")
+    fields = {"title", "line1", "line2"}
+    assert all("{" + f + "}" in TOOLTIP["html"] for f in fields)
+    for layer in built:
+        data = layer.data["features"] if isinstance(layer.data, dict) else layer.data
+        for item in data:
+            assert fields <= set(item.get("properties", item)), layer.id

@@ -31,6 +31,7 @@ CHINESE_NAMES = ["鄞州区姜山镇低效地块", "海曙区<b>高桥</b>厂房
 
 
 def factories_frame(n: int = 2) -> gpd.GeoDataFrame:
+    """``n`` green factories as points, for the lon/lat table formats."""
     return gpd.GeoDataFrame(pd.DataFrame(factory_rows(n)), geometry="geometry", crs="EPSG:4326")
 
 
@@ -61,22 +62,27 @@ def test_empty_file_is_reported_as_empty(tmp_path, suffix):
 
 
 def _header_only_csv(path):
+    """The import template as downloaded: headers, no rows."""
     path.write_text("plot_id,status,reclaimed_year,lon,lat\n", encoding="utf-8")
 
 
 def _header_only_bom_csv(path):
+    """The same from Excel's 'CSV UTF-8': a BOM, Chinese headers, CRLF."""
     path.write_bytes("\ufeff地块编号,状态,盘活年份,经度,纬度\r\n".encode())
 
 
 def _header_only_xlsx(path):
+    """A workbook with a header row only."""
     write_xlsx(pd.DataFrame(columns=["plot_id", "status", "lon", "lat"]), path)
 
 
 def _empty_feature_collection(path):
+    """A GeoJSON export of an empty selection."""
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
 
 
 def _empty_geopackage(path):
+    """A GeoPackage whose layer has the schema but no features."""
     write_vector(plots_frame().iloc[:0], path, layer="plots")
 
 
@@ -171,6 +177,7 @@ def test_old_excel_format_is_a_read_error(tmp_path):
 
 
 def _good_zip(tmp_path):
+    """A valid zipped GBK Shapefile, the starting point for the damaged zips below."""
     return write_shapefile(chinese_plots(), tmp_path / "shp", encoding="GBK", cpg=False, zipped=True)
 
 
@@ -258,6 +265,20 @@ def test_zip_with_shapefile_in_a_folder_and_macos_junk(tmp_path):
     assert raw.frame["name_zh"].tolist() == CHINESE_NAMES
 
 
+def test_zip_with_gbk_member_names(tmp_path):
+    """Chinese Windows zips 地块.shp with GBK names and no UTF-8 flag; the member must still be found and read."""
+    shp = write_shapefile(chinese_plots(), tmp_path / "shp", stem="abcd", encoding="GBK", cpg=False)
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as archive:
+        for part in sorted(shp.parent.glob("abcd.*")):
+            archive.write(part, arcname=part.name)
+    path = tmp_path / "地块.zip"
+    path.write_bytes(plain.read_bytes().replace(b"abcd.", "地块.".encode("gbk")))  # same length: 4 bytes
+    with zipfile.ZipFile(path) as archive:
+        assert not any(info.flag_bits & 0x800 for info in archive.infolist())  # really no UTF-8 flag
+    assert read_any(path).frame["name_zh"].tolist() == CHINESE_NAMES
+
+
 # --- Shapefile encodings ---------------------------------------------------------------------------
 
 
@@ -279,6 +300,15 @@ def test_gbk_shapefile_on_disk_without_cpg_reads_chinese(tmp_path):
     raw = read_any(path)
     assert raw.frame["name_zh"].tolist() == CHINESE_NAMES
     assert raw.file_crs == "EPSG:4326"
+
+
+def test_upper_case_gbk_shapefile_without_cpg(tmp_path):
+    """Old tools write PLOTS.SHP / PLOTS.DBF; the encoding guess must still find the .DBF."""
+    path = write_shapefile(chinese_plots(), tmp_path / "shp", encoding="GBK", cpg=False)
+    for part in list(path.parent.glob("plots.*")):
+        part.rename(part.with_name("PLOTS" + part.suffix.upper()))
+    raw = read_any(path.with_name("PLOTS.SHP"))
+    assert raw.frame["name_zh"].tolist() == CHINESE_NAMES
 
 
 def test_gbk_shapefile_with_chinese_headers_and_ascii_values(tmp_path):

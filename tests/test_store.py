@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -312,6 +313,15 @@ def test_upsert_updates_changed_rows_adds_new_ids_and_keeps_the_rest(sample_stor
     assert pd.isna(plots.loc["T001", "reclaimed_year"]) and plots.loc["T000", "reclaimed_year"] == 2023
     assert sample_store.import_log()["file"].tolist() == [
         "init (sample)", "first.geojson", "status.geojson", "moved.geojson", "new.geojson"]
+
+
+def test_writes_keep_the_permissions_of_a_shared_store(sample_store, sample_layers, tmp_path):
+    os.chmod(sample_store.path, 0o664)
+    import_file(sample_store, plots_file(tmp_path / "p.geojson", sample_layers, ["T1"]), "plots")
+    assert stat.S_IMODE(sample_store.path.stat().st_mode) == 0o664
+    os.chmod(sample_store.path, 0o660)
+    sample_store.initialise(sample_layers, dataset="sample")
+    assert stat.S_IMODE(sample_store.path.stat().st_mode) == 0o660
 
 
 # -- failed writes -----------------------------------------------------------------------------

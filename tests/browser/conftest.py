@@ -97,10 +97,18 @@ def page(browser):
             page.outside_requests.append(route_request.request.url)
             route_request.abort()
 
+    def failed_response(response):
+        # Opening a page's own URL (/parks) makes Streamlit probe /parks/_stcore/… before the root: harmless.
+        if response.status >= 400 and "/_stcore/" not in response.url:
+            page.errors.append(f"HTTP {response.status} {response.url}")
+
     context.route("**/*", route)
+    page.on("response", failed_response)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # Failed loads are judged by their response above; console only repeats them without the URL.
     page.on("console", lambda message: page.errors.append(message.text)
-            if message.type == "error" and not any(a in message.text for a in ALLOWED_CONSOLE) else None)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            and not any(a in message.text for a in ALLOWED_CONSOLE) else None)
     yield page
     context.close()
 

@@ -14,8 +14,6 @@ from spaces.html_map import html_map
 from spaces.sample import build_sample
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-# The Leaflet map object that folium created, whatever its generated variable name.
-FIND_MAP = "Object.values(window).find(value => value instanceof L.Map)"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -52,6 +50,8 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 500", timeout=30_000)
 
     assert page.evaluate("typeof L === 'object' && L.version") == "1.9.3"
+    # The Leaflet map object that folium created, whatever its generated variable name.
+    page.evaluate("window.testMap = Object.values(window).find(value => value instanceof L.Map)")
     drawn = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
     # 10 districts + 20 parks + 70 communities + 1,000 plots + 1,126 factories, less any off-screen clipping.
     assert drawn > 1500
@@ -64,7 +64,7 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
 
     # A real click on a factory circle that is not under a control opens its popup.
     clicked = page.evaluate("""() => {
-        const map = %s;
+        const map = window.testMap;
         let point = null;
         map.eachLayer(layer => {
             if (point || !layer.feature || !layer._path || layer.options.pane !== 'factories') return;
@@ -73,7 +73,7 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
             if (document.elementFromPoint(x, y) === layer._path) point = [x, y];
         });
         return point;
-    }""" % FIND_MAP)
+    }""")
     assert clicked, "no factory circle is visible and clickable"
     page.mouse.click(*clicked)
     page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
@@ -81,13 +81,13 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
 
     # The hostile park name is shown as text: no element, no script, no dialog.
     page.evaluate("""(parkId) => {
-        const map = %s;
+        const map = window.testMap;
         map.eachLayer(layer => {
             if (layer.feature && layer.options.pane === 'parks' && layer.feature.properties.r[0] === parkId) {
                 layer.openPopup();
             }
         });
-    }""" % FIND_MAP, hostile_park)
+    }""", hostile_park)
     page.wait_for_function("document.querySelector('.leaflet-popup-content b')?.textContent.includes('onerror')")
     assert page.inner_text(".leaflet-popup-content b") == HOSTILE
     assert page.locator(".leaflet-popup-content img").count() == 0
@@ -95,14 +95,14 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
 
     # Zoomed in on the busiest district (北仑), plots show as polygons in their status colours.
     page.evaluate("""() => {
-        const map = %s;
+        const map = window.testMap;
         map.closePopup();
         map.eachLayer(layer => {
             if (layer.feature && layer.options.pane === 'districts' && layer.feature.properties.t === '北仑区') {
                 map.fitBounds(layer.getBounds(), {animate: false});
             }
         });
-    }""" % FIND_MAP)
+    }""")
     page.wait_for_timeout(500)
     screenshot(page, "html_map_zoomed")
 

@@ -3,11 +3,12 @@
 import pydeck as pdk
 import streamlit as st
 
+from app_pages.panels import detail_panel
 from spaces import cached
 from spaces.detail import community_detail, park_detail
 from spaces.directory import directory
 from spaces.i18n import t
-from spaces.layers import build_layers, markdown_text, view_for
+from spaces.layers import TOOLTIP, build_layers, view_for
 from spaces.urlstate import filters_from_state
 
 language = st.session_state.get("language", "zh")
@@ -49,13 +50,7 @@ map_column, detail_column = st.columns([1.4, 1])
 deck = pdk.Deck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"], choropleth=None,
                                     language=language),
                 initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None,
-                tooltip={"html": "{tooltip}"})
+                tooltip=TOOLTIP)
 map_column.pydeck_chart(deck, key="parks_map", height=420)
 with detail_column:
-    st.markdown(f"#### {markdown_text(detail.title)}")
-    if detail.approximate:
-        st.caption(t("approximate_note", language))
-    st.table({t(f"attr_{k}", language): [v] for k, v in detail.attributes.items() if v}, border="horizontal")
-    if not detail.contents.empty:
-        contents = detail.contents.assign(layer=detail.contents["layer"].map(lambda n: t(f"layer_{n}", language)))
-        st.dataframe(contents, hide_index=True, key="parks_contents")
+    detail_panel(detail, language=language, key="parks_detail", status_labels={})

@@ -10,7 +10,7 @@ from spaces.attainment import actual_by_year, elapsed_share, ranking
 from spaces.charts import attainment_bars, status_table, trend_lines
 from spaces.districts import district_names, load_districts
 from spaces.i18n import t
-from spaces.layers import NINGBO_VIEW, STATUS_COLOURS, build_layers, district_choropleth, view_for
+from spaces.layers import NINGBO_VIEW, STATUS_COLOURS, TOOLTIP, build_layers, district_choropleth, view_for
 from spaces.targets import BASELINE_YEAR, load_targets
 from spaces.urlstate import filters_from_state
 
@@ -57,7 +57,7 @@ deck = pdk.Deck(
                         choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels),
                         language=language),
     initial_view_state=pdk.ViewState(**view_for(focus.geometry.iloc[0]) if len(focus) else NINGBO_VIEW),
-    map_provider=None, tooltip={"html": "{tooltip}"},
+    map_provider=None, tooltip=TOOLTIP,
 )
 map_column, trend_column = st.columns([1, 1.4])
 map_column.pydeck_chart(deck, key="district_map", height=460)

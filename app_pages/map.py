@@ -3,6 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
+from app_pages.panels import detail_panel
 from spaces import cached
 from spaces.detail import community_detail, district_detail, park_detail
 from spaces.districts import load_districts
@@ -14,9 +15,9 @@ from spaces.layers import (
     PARK_LINE,
     PLOT_COLOURS,
     STATUS_COLOURS,
+    TOOLTIP,
     build_layers,
     district_choropleth,
-    markdown_text,
     view_for,
 )
 from spaces.targets import load_targets
@@ -77,7 +78,7 @@ deck = pdk.Deck(
     layers=build_layers(shown, visible=st.session_state["layers"], choropleth=choropleth, language=language),
     initial_view_state=pdk.ViewState(**st.session_state.get("view", NINGBO_VIEW)),
     map_provider=None,
-    tooltip={"html": "{tooltip}", "style": {"fontSize": "13px", "maxWidth": "320px"}},
+    tooltip=TOOLTIP,
 )
 with map_column:
     st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key="map", height=640)
@@ -106,19 +107,6 @@ with detail_column:
     if detail is None:
         st.caption(t("detail_hint", language))
     else:
-        st.markdown(f"#### {markdown_text(detail.title)}")
-        if detail.approximate:
-            st.caption(t("approximate_note", language))
-        st.table({t(f"attr_{k}", language): [v] for k, v in detail.attributes.items() if v}, border="horizontal")
-        if not detail.contents.empty:
-            st.caption(t("contents", language))
-            contents = detail.contents.assign(layer=detail.contents["layer"].map(lambda n: t(f"layer_{n}", language)))
-            st.dataframe(contents, hide_index=True, key="detail_contents",
-                         column_config={"area_mu": st.column_config.NumberColumn(t("attr_area_mu", language),
-                                                                                  format="%.0f")})
-        if not detail.attainment.empty:
-            table = detail.attainment.assign(status=detail.attainment["status"].map(status_labels))
-            st.dataframe(table, hide_index=True, key="detail_attainment",
-                         column_config={"attainment": st.column_config.NumberColumn(format="percent")})
+        detail_panel(detail, language=language, key="map_detail", status_labels=status_labels)
         st.button(t("clear_selection", language), key="clear",
                   on_click=lambda: st.session_state.update(selected=None))

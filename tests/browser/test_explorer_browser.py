@@ -1,0 +1,93 @@
+"""The explorer as a planner uses it, in Debian's Chromium, offline: every page, the map, clicks, filters, links."""
+
+import io
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from spaces.layers import PARK_LINE
+
+PAGES = ["", "districts", "parks", "data"]  # the map is the default page, at the root URL
+APP_READY = 60_000
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _near(pixels: np.ndarray, colour, tolerance: int = 40) -> int:
+    """Pixels within ``tolerance`` of ``colour`` in every channel."""
+    return int((np.abs(pixels - np.array(colour[:3])) <= tolerance).all(axis=2).sum())
+
+
+def _open(page, url: str):
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("示例数据", exact=False).first.wait_for(timeout=APP_READY)
+
+
+def _map_canvas(page):
+    canvas = page.locator("canvas").first
+    canvas.wait_for(timeout=APP_READY)
+    page.wait_for_timeout(2500)  # SwiftShader draws the first frame slowly
+    return canvas
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_loads_without_errors_or_outside_requests(page, app_url, screenshot, name):
+    _open(page, f"{app_url}/{name}")
+    page.wait_for_timeout(3000)
+    screenshot(page, f"page_{name or 'map'}")
+    assert page.outside_requests == []
+    assert page.errors == []
+
+
+def test_map_draws_layers_and_the_industry_filter_changes_them(page, app_url, screenshot):
+    _open(page, f"{app_url}/?ly=parks")
+    everything = _near(_pixels(_map_canvas(page).screenshot()), PARK_LINE)
+    _open(page, f"{app_url}/?ly=parks&ind={quote('生物医药')}")
+    filtered = _near(_pixels(_map_canvas(page).screenshot()), PARK_LINE)
+    screenshot(page, "map_filtered_biomedicine")
+    assert everything > 500, "park outlines are not drawn"
+    assert 0 < filtered < everything * 0.6
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_clicking_a_park_opens_its_detail_panel(page, app_url, screenshot):
+    """Fly to a park with the search box, clear the selection, then click the park on the canvas."""
+    _open(page, f"{app_url}/?ly=parks")
+    page.get_by_text("搜索园区或社区").wait_for()
+    page.locator("[data-testid='stSelectbox']").filter(has_text="搜索园区或社区").click()
+    page.keyboard.type("宁海经济开发区")
+    page.keyboard.press("Enter")
+    page.get_by_text("清除选择").click(timeout=APP_READY)
+    page.get_by_text("点击地图上的园区", exact=False).wait_for(timeout=APP_READY)
+    canvas = _map_canvas(page)
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator("h4", has_text="宁海经济开发区").wait_for(timeout=APP_READY)
+    screenshot(page, "map_park_detail")
+    assert page.get_by_text("范围内").count() >= 1
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_a_link_with_state_opens_the_same_view(page, app_url, screenshot):
+    url = f"{app_url}/?year=2023&t=green_parks&sel=park%3AP004&lang=en"
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("Sample data", exact=False).first.wait_for(timeout=APP_READY)
+    page.locator("h4", has_text="宁波石化经济技术开发区").wait_for(timeout=APP_READY)
+    assert page.get_by_text("Green parks").count() >= 1
+    screenshot(page, "map_from_link")
+    assert "year=2023" in page.url
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_parks_directory_follows_the_industry_filter(page, app_url):
+    _open(page, f"{app_url}/parks?ind={quote('生物医药')}")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=APP_READY)
+    rows = grid.get_attribute("aria-rowcount") or grid.locator("[role='row']").count()
+    assert page.get_by_text("生物医药", exact=False).count() >= 1
+    assert page.errors == [] and page.outside_requests == []
+    assert rows
