@@ -5,6 +5,14 @@ import streamlit as st
 
 from app_pages.panels import detail_panel
 from spaces import cached
+from spaces.basemaps import (
+    MissingBasemapKeyError,
+    basemap_options,
+    deck_basemap,
+    needs_gcj02,
+    shift_frame,
+    shift_view,
+)
 from spaces.detail import community_detail, district_detail, park_detail
 from spaces.districts import load_districts
 from spaces.i18n import t
@@ -61,7 +69,7 @@ def _on_search() -> None:
         _select(kind, ident, fly=True)
 
 
-controls = st.columns([2, 3, 2])
+controls = st.columns([2, 3, 2, 1.3])
 controls[0].selectbox(t("choropleth_target", language), options=list(targets), key="target",
                       format_func=lambda k: getattr(targets[k], label))
 controls[1].multiselect(t("layers", language), options=list(LAYER_CHOICES), key="layers",
@@ -71,14 +79,26 @@ searchable |= {f"community:{r.community_id}": r.name_zh for r in everything["com
 controls[2].selectbox(t("search", language), options=[None, *searchable], key="search", on_change=_on_search,
                       format_func=lambda key: "" if key is None else searchable[key], placeholder="…")
 
+basemaps = basemap_options(language)
+basemap = controls[3].selectbox(t("basemap", language), options=list(basemaps), format_func=basemaps.get,
+                                key="basemap", help=t("basemap_online", language))
+try:
+    basemap_args = deck_basemap(basemap, tianditu_key=cached.tianditu_secret())
+except MissingBasemapKeyError:
+    st.warning(t("basemap_key_missing", language))
+    basemap, basemap_args = "none", deck_basemap("none")
+if needs_gcj02(basemap):
+    st.caption(t("basemap_gcj02", language))
+drawn = cached.shifted(store.location, version, filters, basemap)
+
 map_column, detail_column = st.columns([3, 1.25])
-choropleth = district_choropleth(load_districts(), summary.long, key=st.session_state["target"],
-                                 status_labels=status_labels)
+choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
+                                 key=st.session_state["target"], status_labels=status_labels)
 deck = pdk.Deck(
-    layers=build_layers(shown, visible=st.session_state["layers"], choropleth=choropleth, language=language),
-    initial_view_state=pdk.ViewState(**st.session_state.get("view", NINGBO_VIEW)),
-    map_provider=None,
+    layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language),
+    initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view", NINGBO_VIEW), basemap)),
     tooltip=TOOLTIP,
+    **basemap_args,
 )
 with map_column:
     st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key="map", height=640)

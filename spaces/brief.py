@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 
 from .attainment import elapsed_share
 from .districts import CITY_ADCODE, district_names
-from .exports import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon
+from .exports import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon, with_unit
 from .i18n import t
 from .mapimage import MapArea, Trend, draw_map, draw_trend, print_style
 from .summary import Summary
@@ -227,7 +227,7 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
             continue
         row: BriefRow = item
         target = targets[row.key]
-        ax.text(0.02, middle, f"{row.label} ({row.unit})", ha="left", va="center", fontsize=7.5)
+        ax.text(0.02, middle, with_unit(row.label, row.unit, language), ha="left", va="center", fontsize=7.5)
         ax.text(edges[2] - 0.01, middle, format_value(row.actual, target), ha="right", va="center", fontsize=7.5)
         ax.text(edges[3] - 0.01, middle, format_value(row.target, target), ha="right", va="center", fontsize=7.5)
         fill = STATUS_FILLS.get(row.status, NO_DATA_FILL)
@@ -363,7 +363,7 @@ def _html_table(page: BriefPage, language: str) -> str:
             target = targets[row.key]
             css = row.status or "no_data"
             body.append(
-                f'<tr data-key="{escape(row.key)}"><td>{escape(row.label)} ({escape(row.unit)})</td>'
+                f'<tr data-key="{escape(row.key)}"><td>{escape(with_unit(row.label, row.unit, language))}</td>'
                 f'<td class="num">{escape(format_value(row.actual, target))}</td>'
                 f'<td class="num">{escape(format_value(row.target, target))}</td>'
                 f'<td class="num">{escape(format_attainment(row.attainment))}</td>'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
+from .basemaps import shift_overlays
 from .filters import Filters, apply_filters, industries_in
 from .sample import build_sample
 from .store import Store, open_store
@@ -47,3 +49,17 @@ def source_of_data(location: str, version: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=4)
 def industry_options(location: str, version: str) -> list[str]:
     return industries_in(layers(location, version))
+
+
+def tianditu_secret() -> str | None:
+    """The Tianditu key from Streamlit secrets, if any (the environment variable is read in basemaps.py)."""
+    try:
+        return st.secrets.get("tianditu_key")
+    except StreamlitSecretNotFoundError:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def shifted(location: str, version: str, filters: Filters, basemap_id: str) -> dict[str, pd.DataFrame]:
+    """The filtered layers, shifted to GCJ-02 when the basemap needs it (cached: costly at city scale)."""
+    return shift_overlays(filtered(location, version, filters), basemap_id)

@@ -67,6 +67,11 @@ def colon(language: str) -> str:
     return "：" if language == "zh" else ": "
 
 
+def with_unit(text: str, unit: str, language: str) -> str:
+    """``实际（亩）`` in Chinese, ``Actual (mu)`` in English."""
+    return f"{text}（{unit}）" if language == "zh" else f"{text} ({unit})"
+
+
 def describe_filters(filters: Filters, language: str = "zh") -> str:
     """The filters as a planner reads them: the year, then only the filters that narrow the data.
 
@@ -202,7 +207,8 @@ def _group_sheet(book: Workbook, group: str, table: pd.DataFrame, context: dict,
         unit = target.unit_zh if zh else target.unit_en
         sheet.cell(1, first, target.label_zh if zh else target.label_en)
         sheet.merge_cells(start_row=1, start_column=first, end_row=1, end_column=first + 3)
-        for offset, text in enumerate((f"{t('actual', language)} ({unit})", f"{t('goal', language)} ({unit})",
+        for offset, text in enumerate((with_unit(t("actual", language), unit, language),
+                                       with_unit(t("goal", language), unit, language),
                                        t("attainment", language), t("status", language))):
             sheet.cell(2, first + offset, text)
     last_column = 2 + 4 * len(targets)

@@ -150,10 +150,10 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     True
     """
     leaflet_js, leaflet_css = _leaflet_assets()
-    text = _Text(language)
     frames = {name: _drawable(_wgs84(layers[name])) for name in MAP_LAYERS
               if name in layers and layers[name] is not None}
     districts = _drawable(_wgs84(districts))
+    labels = _Labels(language, districts)
     plots_as_points = "plots" in frames and len(frames["plots"]) > MAX_PLOT_POLYGONS
 
     west, south, east, north = districts.total_bounds
@@ -175,19 +175,18 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(fmap)
 
     legend: list[str] = []
-    _district_layer(fmap, districts, text, legend)
-    names = _district_names(districts, language)
+    _district_layer(fmap, districts, labels, legend)
     if "parks" in frames:
-        _park_layer(fmap, frames["parks"], names, text, legend)
+        _park_layer(fmap, frames["parks"], labels, legend)
     if "communities" in frames:
-        _community_layer(fmap, frames["communities"], names, _park_names(frames.get("parks")), text, legend)
+        _community_layer(fmap, frames["communities"], _park_names(frames.get("parks")), labels, legend)
     if "plots" in frames:
-        _plot_layer(fmap, frames["plots"], names, text, legend, as_points=plots_as_points)
+        _plot_layer(fmap, frames["plots"], labels, legend, as_points=plots_as_points)
     if "factories" in frames:
-        _factory_layer(fmap, frames["factories"], names, text, legend)
+        _factory_layer(fmap, frames["factories"], labels, legend)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    figure.html.add_child(_Raw(f'<div class="hm-legend"><h4>{html.escape(text("legend"))}</h4>{"".join(legend)}</div>'),
+    figure.html.add_child(_Raw(f'<div class="hm-legend"><h4>{html.escape(labels("legend"))}</h4>{"".join(legend)}</div>'),
                           name="hm_legend")
     # Without animation, so the page opens on Ningbo instead of zooming there from a guess.
     fit = folium.map.FitBounds([[south, west], [north, east]])
@@ -223,18 +222,19 @@ def _leaflet_assets() -> tuple[str, str]:
 
 # --- Layers -------------------------------------------------------------------------------------
 
-class _Text:
-    """Labels in one language: the UI catalogue first, then this module's few extra labels."""
+class _Labels:
+    """What the page shows for codes and columns, in one language: the UI catalogue first, then
+    this module's few extra labels; vocabulary labels for status and level; district names."""
 
-    def __init__(self, language: str):
+    def __init__(self, language: str, districts: gpd.GeoDataFrame):
         self.language = language if language in ("zh", "en") else "zh"
+        english = self.language == "en"
         vocabularies = load_vocabularies()
-        self.status = self._labels(vocabularies["status"])
-        self.level = self._labels(vocabularies["level"])
-        self.industries_en = industry_labels_en() if self.language == "en" else {}
-
-    def _labels(self, vocabulary) -> dict[str, str]:
-        return vocabulary.labels_zh if self.language == "zh" else vocabulary.labels_en
+        self.status = vocabularies["status"].labels_en if english else vocabularies["status"].labels_zh
+        self.level = vocabularies["level"].labels_en if english else vocabularies["level"].labels_zh
+        self.industries_en = industry_labels_en() if english else {}
+        names = districts["name_en" if english else "name_zh"].astype(str)
+        self.districts = dict(zip(districts["adcode"].astype(str), names, strict=True))
 
     def __call__(self, key: str) -> str:
         try:
@@ -242,146 +242,141 @@ class _Text:
         except KeyError:
             return _EXTRA_TEXT[key][self.language]
 
+    def status_of(self, value: object) -> str:
+        return self.status.get(value, _plain(value))
+
+    def level_of(self, value: object) -> str:
+        return self.level.get(value, _plain(value))
+
+    def district_of(self, adcode: object) -> str:
+        return self.districts.get(str(adcode), _plain(adcode))
+
     def industries(self, raw: object) -> str | None:
         parts = [self.industries_en.get(part, part) for part in split_industries(raw)]
         return ("、" if self.language == "zh" else ", ").join(parts) or None
 
-    def yes_no(self, raw: object) -> str | None:
-        if _missing(raw):
-            return None
+    def yes_no(self, raw: object) -> str:
         if isinstance(raw, str):
             raw = raw.strip().lower() in ("是", "true", "yes", "y", "1")
         return self("yes") if bool(raw) else self("no")
 
 
-def _district_layer(fmap, districts: gpd.GeoDataFrame, text: _Text, legend: list[str]) -> None:
-    name_column = "name_zh" if text.language == "zh" else "name_en"
-    features = _features(districts, [str(v) for v in districts[name_column]], [[] for _ in range(len(districts))],
-                         simplify_metres=DISTRICT_SIMPLIFY_METRES)
-    group = folium.FeatureGroup(name=text("layer_districts"), show=True).add_to(fmap)
+def _district_layer(fmap, districts: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
+    titles = [labels.district_of(adcode) for adcode in districts["adcode"]]
+    features = _features(districts, titles, [[] for _ in titles], simplify_metres=DISTRICT_SIMPLIFY_METRES)
+    group = folium.FeatureGroup(name=labels("layer_districts")).add_to(fmap)
     # Land in a paper white over the pale blue of the page: without a basemap this is the picture.
     style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": LAND_COLOUR, "fillOpacity": 1.0}
-    _geojson(features, style, pane="districts",
-             on_each_feature="function (feature, layer) {"
-                             " layer.bindTooltip(function () { return hmText(feature.properties.t); },"
-                             " {sticky: true}); }").add_to(group)
-    legend.append(_legend_row(text("layer_districts"), DISTRICT_LINE, None, shape="line"))
+    tooltip = ("function (feature, layer) { layer.bindTooltip("
+               "function () { return hmText(feature.properties.t); }, {sticky: true}); }")
+    _geojson(features, style, pane="districts", on_each_feature=tooltip).add_to(group)
+    legend.append(_legend_row(labels("layer_districts"), DISTRICT_LINE, None, shape="line"))
 
 
-def _park_layer(fmap, parks, district_names, text: _Text, legend: list[str]) -> None:
-    labels = [text("attr_id"), text("attr_district"), text("attr_level"), text("attr_industries"),
-              text("attr_area_mu"), text("attr_wanmu_qianyi"), text("attr_green_park_level"),
-              text("attr_established_year")]
-    rows = _rows(parks, [
-        ("park_id", _plain), ("district_adcode", lambda v: district_names.get(str(v), str(v))), ("level", lambda v: text.level.get(v, _plain(v))),
-        ("industries", text.industries), ("area_mu", _area), ("wanmu_qianyi", text.yes_no),
-        ("green_park_level", lambda v: text.level.get(v, _plain(v))), ("established_year", _year),
-    ])
-    name = text("layer_parks")
+def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
+    fields = [("attr_id", "park_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+              ("attr_level", "level", labels.level_of), ("attr_industries", "industries", labels.industries),
+              ("attr_area_mu", "area_mu", _area), ("attr_wanmu_qianyi", "wanmu_qianyi", labels.yes_no),
+              ("attr_green_park_level", "green_park_level", labels.level_of),
+              ("attr_established_year", "established_year", _year)]
+    name = labels("layer_parks")
     group = folium.FeatureGroup(name=f"{name} ({len(parks):,})").add_to(fmap)
     if len(parks):
-        features = _features(parks, _titles(parks, "name_zh", "park_id"), rows)
-        _geojson(features, _area_style(PARK_FILL, PARK_LINE), pane="parks", labels=labels).add_to(group)
+        _geojson(_features(parks, _titles(parks, "park_id"), _rows(parks, fields)),
+                 _area_style(PARK_FILL, PARK_LINE), pane="parks", popup=[labels(key) for key, *_ in fields]
+                 ).add_to(group)
     legend.append(_legend_row(name, _hex(PARK_LINE), _hex(PARK_FILL), count=len(parks)))
 
 
-def _community_layer(fmap, communities, district_names, park_names, text: _Text, legend: list[str]) -> None:
-    labels = [text("attr_id"), text("attr_district"), text("attr_industries"), text("attr_park"),
-              text("attr_area_mu"), text("attr_established_year")]
-    rows = _rows(communities, [
-        ("community_id", _plain), ("district_adcode", lambda v: district_names.get(str(v), str(v))), ("industries", text.industries),
-        ("park_id", lambda v: park_names.get(str(v), _plain(v))), ("area_mu", _area), ("established_year", _year),
-    ])
-    name = text("layer_communities")
+def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, str], labels: _Labels,
+                     legend: list[str]) -> None:
+    fields = [("attr_id", "community_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+              ("attr_industries", "industries", labels.industries),
+              ("attr_park", "park_id", lambda park_id: park_names.get(str(park_id), _plain(park_id))),
+              ("attr_area_mu", "area_mu", _area), ("attr_established_year", "established_year", _year)]
+    name = labels("layer_communities")
     group = folium.FeatureGroup(name=f"{name} ({len(communities):,})").add_to(fmap)
     if len(communities):
-        features = _features(communities, _titles(communities, "name_zh", "community_id"), rows)
         # Some communities are known only as a point: a small circle in the same colours.
-        marker = folium.CircleMarker(radius=6, pane="communities")
-        _geojson(features, _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities", labels=labels,
-                 marker=marker).add_to(group)
+        _geojson(_features(communities, _titles(communities, "community_id"), _rows(communities, fields)),
+                 _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities",
+                 popup=[labels(key) for key, *_ in fields],
+                 marker=folium.CircleMarker(radius=6)).add_to(group)
     legend.append(_legend_row(name, _hex(COMMUNITY_LINE), _hex(COMMUNITY_FILL), count=len(communities)))
 
 
-def _plot_layer(fmap, plots, district_names, text: _Text, legend: list[str], *, as_points: bool) -> None:
+def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str], *, as_points: bool) -> None:
     column = next((name for name in ("status_as_of", "status") if name in plots.columns), None)
-    status = plots[column].astype("string") if column else pd.Series(pd.NA, index=plots.index, dtype="string")
-    shown = status.where(status.notna(), "")
-    reclaimed_year = plots.get("reclaimed_year", pd.Series(None, index=plots.index)).where(shown == "reclaimed")
-    labels = [text("status"), text("attr_reclaimed_year"), text("attr_area_mu"), text("attr_district")]
-    rows = _rows(plots.assign(_status=shown, _reclaimed_year=reclaimed_year), [
-        ("_status", lambda v: text.status.get(v, _plain(v))), ("_reclaimed_year", _year), ("area_mu", _area),
-        ("district_adcode", lambda v: district_names.get(str(v), str(v))),
-    ])
-    titles = _titles(plots, "name_zh", "plot_id") if "name_zh" in plots.columns else _titles(plots, "plot_id", "plot_id")
-    name = text("layer_plots")
-    suffix = ("，" if text.language == "zh" else ", ") + text("attr_plots_as_points") if as_points else ""
-    group = folium.FeatureGroup(name=f"{name} ({len(plots):,}{suffix})").add_to(fmap)
-    legend.append(f'<div class="hm-group">{html.escape(name + suffix)}</div>')
-    geometries = plots.geometry
+    status = plots[column] if column else pd.Series(None, index=plots.index, dtype=object)
+    reclaimed = status.eq("reclaimed").fillna(False).to_numpy(dtype=bool)
+    year = plots["reclaimed_year"] if "reclaimed_year" in plots.columns else pd.Series(None, index=plots.index)
+    shown = plots.assign(_status=status, _reclaimed_year=year.where(reclaimed))  # a year only once reclaimed
+    fields = [("status", "_status", labels.status_of), ("attr_reclaimed_year", "_reclaimed_year", _year),
+              ("attr_area_mu", "area_mu", _area), ("attr_district", "district_adcode", labels.district_of)]
+    rows, titles = _rows(shown, fields), _titles(plots, "plot_id")
+    geometries = plots.geometry.to_numpy()
     if as_points:
-        geometries = gpd.GeoSeries(shapely.point_on_surface(geometries.to_numpy()), index=plots.index, crs=plots.crs)
-    order = list(text.status) + sorted(set(shown) - set(text.status) - {""}) + [""]
-    for value in order:
-        mask = (shown == value).to_numpy(dtype=bool)
-        count = int(mask.sum())
-        if value in text.status:
-            colour = PLOT_COLOURS.get(value, NO_DATA_COLOUR)
-        elif count:
-            colour = NO_DATA_COLOUR
-        else:
+        geometries = shapely.point_on_surface(geometries)
+    name = labels("layer_plots")
+    if as_points:
+        name += ("，" if labels.language == "zh" else ", ") + labels("attr_plots_as_points")
+    group = folium.FeatureGroup(name=f"{name} ({len(plots):,})").add_to(fmap)
+    legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
+    for label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
+        legend.append(_legend_row(label, _hex(colour), _hex(colour), count=int(mask.sum())))
+        if not mask.any():
             continue
-        label = text.status.get(value, value or "—")
-        legend.append(_legend_row(label, _hex(colour), _hex(colour), count=count))
-        if not count:
-            continue
-        features = _features(gpd.GeoDataFrame(geometry=geometries[mask]), [titles[i] for i in np.flatnonzero(mask)],
-                             [rows[i] for i in np.flatnonzero(mask)])
+        features = _features(gpd.GeoDataFrame(geometry=geometries[mask]), _pick(titles, mask), _pick(rows, mask))
         if as_points:
             style = {"color": _hex(colour), "weight": 0, "fillColor": _hex(colour), "fillOpacity": 0.85}
-            _geojson(features, style, pane="plots", labels=labels,
-                     marker=folium.CircleMarker(radius=3, pane="plots")).add_to(group)
+            marker = folium.CircleMarker(radius=3)
         else:
             style = {"color": _hex(colour), "weight": 1, "opacity": 0.9, "fillColor": _hex(colour),
                      "fillOpacity": round(colour[3] / 255 * 0.75, 2)}
-            _geojson(features, style, pane="plots", labels=labels).add_to(group)
+            marker = None
+        _geojson(features, style, pane="plots", popup=[labels(key) for key, *_ in fields], marker=marker
+                 ).add_to(group)
 
 
-def _factory_layer(fmap, factories, district_names, text: _Text, legend: list[str]) -> None:
-    labels = [text("attr_id"), text("attr_level"), text("attr_industry"), text("attr_certified_year"),
-              text("attr_district")]
-    rows = _rows(factories, [
-        ("factory_id", _plain), ("level", lambda v: text.level.get(v, _plain(v))), ("industry", text.industries),
-        ("certified_year", _year), ("district_adcode", lambda v: district_names.get(str(v), str(v))),
-    ])
-    titles = _titles(factories, "name_zh", "factory_id")
-    name = text("layer_factories")
+def _factory_layer(fmap, factories: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
+    fields = [("attr_id", "factory_id", _plain), ("attr_level", "level", labels.level_of),
+              ("attr_industry", "industry", labels.industries), ("attr_certified_year", "certified_year", _year),
+              ("attr_district", "district_adcode", labels.district_of)]
+    rows, titles = _rows(factories, fields), _titles(factories, "factory_id")
+    level = factories["level"] if "level" in factories.columns else pd.Series(None, index=factories.index)
+    name = labels("layer_factories")
     group = folium.FeatureGroup(name=f"{name} ({len(factories):,})").add_to(fmap)
     legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
-    level = factories["level"].astype("string").fillna("") if "level" in factories else pd.Series("", index=factories.index)
-    for value in [*text.level, *sorted(set(level) - set(text.level))]:
-        mask = (level == value).to_numpy(dtype=bool)
-        count = int(mask.sum())
-        colour = FACTORY_COLOURS.get(value, NO_DATA_COLOUR)
-        if value not in text.level and not count:
+    for label, colour, mask in _categories(level, labels.level, FACTORY_COLOURS):
+        legend.append(_legend_row(label, "#ffffff", _hex(colour), count=int(mask.sum()), shape="dot"))
+        if not mask.any():
             continue
-        legend.append(_legend_row(text.level.get(value, value or "—"), "#ffffff", _hex(colour), count=count,
-                                  shape="dot"))
-        if not count:
-            continue
-        features = _features(factories.loc[mask], [titles[i] for i in np.flatnonzero(mask)],
-                             [rows[i] for i in np.flatnonzero(mask)])
         style = {"color": "#ffffff", "weight": 0.8, "fillColor": _hex(colour), "fillOpacity": 0.95}
-        _geojson(features, style, pane="factories", labels=labels,
-                 marker=folium.CircleMarker(radius=4, pane="factories")).add_to(group)
+        _geojson(_features(factories.loc[mask], _pick(titles, mask), _pick(rows, mask)), style, pane="factories",
+                 popup=[labels(key) for key, *_ in fields], marker=folium.CircleMarker(radius=4)).add_to(group)
 
 
-def _geojson(features: dict, style: dict, *, pane: str, labels: list[str] | None = None,
-             marker=None, on_each_feature: str | None = None) -> folium.GeoJson:
-    """A GeoJson layer with one style for all its features (folium then writes no per-feature switch)."""
+def _categories(values: pd.Series, vocabulary: dict[str, str], colours: dict[str, list[int]]):
+    """(label, colour, row mask) per vocabulary value, in vocabulary order and even when empty, then
+    one grey category for any other or missing value."""
+    for value, label in vocabulary.items():
+        yield label, colours.get(value, NO_DATA_COLOUR), values.eq(value).fillna(False).to_numpy(dtype=bool)
+    other = (~values.isin(list(vocabulary))).to_numpy(dtype=bool)
+    if other.any():
+        yield "—", NO_DATA_COLOUR, other
+
+
+def _pick(items: list, mask: np.ndarray) -> list:
+    return [items[index] for index in np.flatnonzero(mask)]
+
+
+def _geojson(features: dict, style: dict, *, pane: str, popup: list[str] | None = None, marker=None,
+             on_each_feature: str | None = None) -> folium.GeoJson:
+    """A GeoJson layer in ``pane`` with one style for all its features (so folium writes no per-feature
+    switch) and a popup table whose row labels are ``popup``."""
     if on_each_feature is None:
         on_each_feature = ("function (feature, layer) { layer.bindPopup(function () {"
-                           f" return hmPopup({_js_json(labels or [])}, feature.properties); }}); }}")
+                           f" return hmPopup({_js_json(popup or [])}, feature.properties); }}); }}")
     # "fill" and "pane" in the style too: folium's marker options drop the pane and default to no fill.
     style = {"fill": True, **style, "pane": pane}
     return folium.GeoJson(features, style_function=lambda _feature: dict(style), marker=marker,
@@ -406,21 +401,20 @@ def _features(frame: gpd.GeoDataFrame, titles: list[str], rows: list[list[str | 
     }
 
 
-def _rows(frame: pd.DataFrame, fields: list[tuple[str, Callable[[object], str | None]]]) -> list[list[str | None]]:
-    """Per row, the shown value of each field (None when missing, or when the column is absent)."""
-    columns = []
-    for column, show in fields:
-        if column in frame.columns:
-            columns.append([None if _missing(value) else show(value) for value in frame[column].tolist()])
-        else:
-            columns.append([None] * len(frame))
+def _rows(frame: pd.DataFrame, fields: list[tuple[str, str, Callable[[object], str | None]]]
+          ) -> list[list[str | None]]:
+    """Per row, the shown value of each ``(label key, column, show)`` field: None when the value is
+    missing or the column absent."""
+    columns = [[None if _missing(value) else show(value) for value in frame[column].tolist()]
+               if column in frame.columns else [None] * len(frame) for _, column, show in fields]
     return [list(values) for values in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
 
 
-def _titles(frame: pd.DataFrame, column: str, fallback: str) -> list[str]:
-    names = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
-    ids = frame[fallback] if fallback in frame.columns else pd.Series("", index=frame.index)
-    return [_plain(name) if not _missing(name) else _plain(id_) for name, id_ in zip(names, ids, strict=True)]
+def _titles(frame: pd.DataFrame, id_column: str) -> list[str]:
+    """The popup heading: the name, or the id where there is no name."""
+    names = frame["name_zh"] if "name_zh" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    ids = frame[id_column] if id_column in frame.columns else pd.Series("", index=frame.index)
+    return [_plain(id_) if _missing(name) else _plain(name) for name, id_ in zip(names, ids, strict=True)]
 
 
 def _park_names(parks: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -428,11 +422,6 @@ def _park_names(parks: gpd.GeoDataFrame | None) -> dict[str, str]:
     if parks is None or not {"park_id", "name_zh"} <= set(parks.columns):
         return {}
     return {str(k): _plain(v) for k, v in zip(parks["park_id"], parks["name_zh"], strict=True) if not _missing(v)}
-
-
-def _district_names(districts: gpd.GeoDataFrame, language: str) -> dict[str, str]:
-    column = "name_zh" if language != "en" else "name_en"
-    return dict(zip(districts["adcode"].astype(str), districts[column].astype(str), strict=True))
 
 
 def _drawable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -103,7 +103,6 @@ def find_cjk_font(candidates: tuple[str, ...] = CJK_FONT_PATHS, *, use_fontconfi
 @cache
 def cjk_family(path: str) -> str:
     """The matplotlib family name of ``path``, registered once; the Simplified Chinese face of a collection."""
-    before = {entry.name for entry in font_manager.fontManager.ttflist}
     font_manager.fontManager.addfont(path)
     bold = path.replace("-Regular", "-Bold")
     if bold != path and Path(bold).is_file():
@@ -113,7 +112,9 @@ def cjk_family(path: str) -> str:
         for name in names:
             if name.endswith(preferred) or preferred.strip() in name.split():
                 return name
-    return names[0] if names else sorted(before)[0]
+    if not names:
+        raise MissingFontError(f"{path}: matplotlib cannot load this font")
+    return names[0]
 
 
 @contextmanager

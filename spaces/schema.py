@@ -44,18 +44,40 @@ class LayerSchema:
         return [c for c in self.columns.values() if c.required]
 
     def header_lookup(self) -> dict[str, str]:
-        """Folded header spelling -> canonical column, including 10-character Shapefile truncations."""
+        """Folded header spelling -> canonical column, including Shapefile truncations.
+
+        A DBF field name holds 10 bytes, so a header is cut at 10 bytes of its encoding:
+        ``certified_`` for ``certified_year``, ``行政区划代`` for ``行政区划代码`` in GBK.
+        """
         lookup: dict[str, str] = {}
+        cut: dict[str, set[str]] = {}
         for column in self.columns.values():
             for spelling in (column.name, *column.aliases):
-                for variant in (spelling, spelling[:SHAPEFILE_FIELD_WIDTH]):
-                    lookup.setdefault(fold_header(variant), column.name)
+                lookup.setdefault(fold_header(spelling), column.name)
+                for variant in _truncations(spelling):
+                    cut.setdefault(fold_header(variant), set()).add(column.name)
+        # A truncation shared by two columns (规上工业亩均税收 / 规上工业亩均增加值) identifies neither.
+        for variant, columns in cut.items():
+            if len(columns) == 1:
+                lookup.setdefault(variant, next(iter(columns)))
         return lookup
 
     def describe(self, column: str) -> str:
         """``name (aliases: a, b)`` for error messages."""
         aliases = self.columns[column].aliases
         return f"{column} (aliases: {', '.join(aliases)})" if aliases else column
+
+
+def _truncations(header: str) -> set[str]:
+    """``header`` cut to the Shapefile field width in characters, GBK bytes and UTF-8 bytes."""
+    cuts = {header[:SHAPEFILE_FIELD_WIDTH]}
+    for encoding in ("gbk", "utf-8"):
+        try:
+            encoded = header.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        cuts.add(encoded[:SHAPEFILE_FIELD_WIDTH].decode(encoding, errors="ignore"))
+    return {cut for cut in cuts if cut}
 
 
 def fold_header(header: object) -> str:

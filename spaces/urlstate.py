@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .basemaps import load_basemaps
 from .districts import DISTRICT_ADCODES
 from .filters import Filters
 from .targets import PLAN_END_YEAR, PLAN_START_YEAR, TARGET_KEYS
@@ -45,6 +46,8 @@ def _allowed(key: str) -> tuple[str, ...] | None:
         return tuple(load_vocabularies()["level"].values)
     if key == "statuses":
         return tuple(load_vocabularies()["status"].values)
+    if key == "basemap":
+        return tuple(load_basemaps())
     return CHOICES.get(key)
 
 

@@ -38,12 +38,16 @@ def tmp_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _sample_layers_once() -> dict[str, pd.DataFrame]:
+def shared_sample_layers() -> dict[str, pd.DataFrame]:
+    """The session's single ``build_sample(plots=300)``, for module-scoped fixtures that only read it.
+
+    Never change these frames; tests take :func:`sample_layers`, which hands out copies.
+    """
     return build_sample(plots=SAMPLE_PLOTS)
 
 
 @pytest.fixture
-def sample_layers(_sample_layers_once) -> dict[str, pd.DataFrame]:
+def sample_layers(shared_sample_layers) -> dict[str, pd.DataFrame]:
     """The sample dataset with 300 plots: every layer, as ``build_sample(plots=300)`` returns it.
 
     Small enough to write in a fraction of a second, yet it has what the store must keep intact:
@@ -51,7 +55,7 @@ def sample_layers(_sample_layers_once) -> dict[str, pd.DataFrame]:
     mixing points and polygons (communities) and two non-spatial tables. Built once per session;
     each test gets its own copies, so changing them does not leak into other tests.
     """
-    return {name: frame.copy() for name, frame in _sample_layers_once.items()}
+    return {name: frame.copy() for name, frame in shared_sample_layers.items()}
 
 
 @pytest.fixture(scope="session")

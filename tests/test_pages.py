@@ -84,7 +84,7 @@ def test_url_state_opens_the_same_view(frame):
 
 
 def test_bad_url_values_fall_back_to_defaults(frame):
-    frame.query_params.update({"year": "1999", "d": "<script>", "t": "nope", "sel": "park"})
+    frame.query_params.update({"year": "1999", "d": "<script>", "t": "nope", "sel": "park", "bm": "evil"})
     at = frame.run()
     assert not at.exception
     assert at.select_slider(key="year").value == DEFAULTS["year"]
@@ -143,6 +143,23 @@ def test_district_selection_shows_its_attainment(page):
     at = page("map", selected="district:330206").run()
     assert any("北仑区" in m.value for m in at.markdown)
     assert len(at.dataframe[-1].value) == 12  # attainment of every target
+
+
+def test_basemap_choice_reaches_the_deck_and_amap_shifts_overlays(page):
+    plain = _deck(page("map").run())
+    assert "mapStyle" not in plain or not str(plain.get("mapStyle", "")).startswith("data:")
+    amap = _deck(page("map", basemap="amap").run())
+    assert str(amap["mapStyle"]).startswith("data:application/json")
+    shifted = _layer(amap, "parks")["data"]["features"][0]["geometry"]["coordinates"]
+    original = _layer(plain, "parks")["data"]["features"][0]["geometry"]["coordinates"]
+    assert shifted != original  # GCJ-02 moves everything about 500 m
+
+
+def test_tianditu_without_a_key_warns_and_draws_without_basemap(page, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    at = page("map", basemap="tianditu_vec").run()
+    assert any("TIANDITU_KEY" in w.value for w in at.warning)
+    assert not str(_deck(at).get("mapStyle", "")).startswith("data:")
 
 
 # -- the other pages -------------------------------------------------------------------------

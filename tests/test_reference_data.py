@@ -49,6 +49,20 @@ def test_shapefile_truncations_resolve():
     assert load_schemas()["plots"].header_lookup()["reclaimed_"] == "reclaimed_year"
 
 
+@pytest.mark.parametrize(("layer", "cut", "column"), [
+    ("plots", "行政区划代", "district_adcode"),  # 行政区划代码 cut at 10 GBK bytes
+    ("parks", "是否万亩千", "wanmu_qianyi"),
+    ("indicators", "亩均税收(", "tax_per_mu"),  # 亩均税收(万元/亩): 万 would be bytes 10-11
+])
+def test_gbk_byte_truncations_resolve(layer, cut, column):
+    """GIS tools writing GBK DBFs cut Chinese headers at 10 bytes, i.e. 5 characters."""
+    assert load_schemas()[layer].header_lookup()[cut] == column
+
+
+def test_ambiguous_truncations_identify_no_column():
+    assert "规上工业亩" not in load_schemas()["indicators"].header_lookup()
+
+
 def test_every_ui_text_exists_in_both_languages():
     for key, entry in catalogue().items():
         for language in LANGUAGES:

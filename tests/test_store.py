@@ -32,8 +32,8 @@ CHILD_TIMEOUT = 90
 # -- helpers -----------------------------------------------------------------------------------
 def snapshot(path: Path) -> tuple:
     """What must not change when nothing is written: content, inode, size and modification time."""
-    stat = path.stat()
-    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_ino, stat.st_size, stat.st_mtime_ns
+    status = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def strays(store: Path) -> list[str]:
@@ -80,9 +80,9 @@ def plots_file(path: Path, sample_layers, ids: list[str], *, offset: int = 0, cr
     return path
 
 
-def import_file(store: GeoPackageStore, path: Path, layer: str, *, crs: str | None = None):
+def import_file(store: GeoPackageStore, path: Path, layer: str):
     """What ``python -m spaces import`` does: validate, then upsert."""
-    return store.upsert(validate_file(path, layer, crs=crs))
+    return store.upsert(validate_file(path, layer))
 
 
 def counts_of(result) -> tuple[int, int, int]:
@@ -114,11 +114,11 @@ def sample_store(tmp_store: Path, sample_layers) -> GeoPackageStore:
 
 
 @pytest.fixture(scope="module")
-def round_trip(tmp_path_factory, _sample_layers_once):
+def round_trip(tmp_path_factory, shared_sample_layers):
     """The sample layers as written, and as ``read_all`` reads them back from a fresh store."""
     store = GeoPackageStore(tmp_path_factory.mktemp("round-trip") / "spaces.gpkg")
-    store.initialise(_sample_layers_once, dataset="sample")
-    return _sample_layers_once, store.read_all(), store
+    store.initialise(shared_sample_layers, dataset="sample")
+    return shared_sample_layers, store.read_all(), store
 
 
 # -- an empty store ----------------------------------------------------------------------------
