@@ -180,23 +180,34 @@ def _wrap(text: str, width_inches: float, fontsize: float, max_lines: int = 2) -
     """Break ``text`` into lines that fit ``width_inches`` at ``fontsize`` points.
 
     matplotlib does not wrap Chinese (it breaks at spaces only): a CJK character is taken as 1 em
-    wide and anything else as 0.6 em. Lines beyond ``max_lines`` are dropped, ending in "…".
+    wide and anything else as 0.6 em. Latin words move whole to the next line; closing punctuation
+    never starts one (避头点). Lines beyond ``max_lines`` are dropped, ending in "…".
     """
     width_em = width_inches * 72 / fontsize
-    lines, current, width = [], "", 0.0
+    lines, current = [], ""
     for char in text:
-        char_width = 1.0 if ord(char) > 0x2E7F else 0.6
-        # Chinese typesetting keeps closing punctuation off the start of a line (避头点).
-        if width + char_width > width_em and char not in NO_LINE_START:
-            lines.append(current)
-            current, width = "", 0.0
+        if _em(current + char) > width_em and char not in NO_LINE_START and current:
+            space = current.rfind(" ")
+            if not _is_cjk(char) and space > len(current) // 2:
+                lines.append(current[:space])
+                current = current[space + 1:]
+            else:
+                lines.append(current)
+                current = ""
         current += char
-        width += char_width
     lines.append(current)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][:-1] + "…"
     return "\n".join(lines)
+
+
+def _is_cjk(char: str) -> bool:
+    return ord(char) > 0x2E7F
+
+
+def _em(text: str) -> float:
+    return sum(1.0 if _is_cjk(char) else 0.6 for char in text)
 
 
 def _draw_table(ax, page: BriefPage, language: str) -> None:
@@ -217,8 +228,9 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
         if kind == "header":
             ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#D9D9D9", edgecolor="none"))
             for index, text in enumerate(headers):
-                ax.text(edges[index] + 0.01 if index == 0 else edges[index + 1] - 0.01, middle, text,
-                        ha="left" if index == 0 else "right", va="center", fontsize=7.5, weight="bold")
+                x, align = {0: (edges[0] + 0.01, "left"), 4: ((edges[4] + edges[5]) / 2, "center")}.get(
+                    index, (edges[index + 1] - 0.01, "right"))
+                ax.text(x, middle, text, ha=align, va="center", fontsize=7.5, weight="bold")
             continue
         if kind == "group":
             ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#F2F2F2", edgecolor="none"))
@@ -331,6 +343,7 @@ table { width: 100%; border-collapse: collapse; font-size: 8pt; margin-top: 1mm;
 th, td { padding: 0.5mm 1.5mm; border-bottom: 1px solid #e0e0e0; }
 th { background: #d9d9d9; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+th:last-child { text-align: center; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.group td { background: #f2f2f2; font-weight: bold; color: #404040; }
 td.status { text-align: center; }

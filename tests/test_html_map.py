@@ -7,6 +7,7 @@ import re
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -190,3 +191,15 @@ def test_missing_leaflet_names_the_command(tmp_path, monkeypatch, small_layers):
             _render(small_layers)
     finally:
         html_map_module._leaflet_assets.cache_clear()
+
+
+def test_unknown_or_missing_status_is_drawn_grey(small_layers):
+    """Imports validate statuses, but a frame from elsewhere may carry a gap or an unknown word."""
+    plots = small_layers["plots"].iloc[:3].copy()
+    plots["status_as_of"] = pd.array(["pending", None, "weird"], dtype="string")
+    page = _render({"plots": plots})
+    legend = page.split('class="hm-legend"')[1]
+    assert '<span>—</span><span class="hm-count">2</span>' in legend
+    assert '<span>已盘活</span><span class="hm-count">0</span>' in legend
+    shown = sorted(f["properties"]["r"][0] or "" for f in _features_by_pane(page)["plots"])
+    assert shown == ["", "weird", "待处置"]

@@ -63,10 +63,12 @@ def test_clicking_a_park_opens_its_detail_panel(page, app_url, screenshot):
     page.keyboard.press("Enter")
     page.get_by_text("清除选择").click(timeout=APP_READY)
     page.get_by_text("点击地图上的园区", exact=False).wait_for(timeout=APP_READY)
+    assert "sel=" not in page.url
     canvas = _map_canvas(page)
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.locator("h4", has_text="宁海经济开发区").wait_for(timeout=APP_READY)
+    page.wait_for_function("location.search.includes('sel=park%3AP012')", timeout=APP_READY)
+    page.get_by_text("宁海经济开发区").nth(1).wait_for(timeout=APP_READY)  # the search box, then the panel
     screenshot(page, "map_park_detail")
     assert page.get_by_text("范围内").count() >= 1
     assert page.errors == [] and page.outside_requests == []
@@ -77,17 +79,24 @@ def test_a_link_with_state_opens_the_same_view(page, app_url, screenshot):
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_text("Sample data", exact=False).first.wait_for(timeout=APP_READY)
     page.locator("h4", has_text="宁波石化经济技术开发区").wait_for(timeout=APP_READY)
-    assert page.get_by_text("Green parks").count() >= 1
+    target = page.locator("[data-testid='stSelectbox']").filter(has_text="Colour districts by")
+    assert target.locator("input").first.input_value() == "Green parks"
     screenshot(page, "map_from_link")
     assert "year=2023" in page.url
     assert page.errors == [] and page.outside_requests == []
 
 
+def _directory_rows(page) -> int:
+    grid = page.locator("[data-testid='stDataFrame'] table[aria-rowcount]").first
+    grid.wait_for(state="attached", timeout=APP_READY)
+    return int(grid.get_attribute("aria-rowcount")) - 1  # minus the header row
+
+
 def test_parks_directory_follows_the_industry_filter(page, app_url):
+    _open(page, f"{app_url}/parks")
+    everything = _directory_rows(page)
     _open(page, f"{app_url}/parks?ind={quote('生物医药')}")
-    grid = page.locator("[data-testid='stDataFrame']").first
-    grid.wait_for(timeout=APP_READY)
-    rows = grid.get_attribute("aria-rowcount") or grid.locator("[role='row']").count()
-    assert page.get_by_text("生物医药", exact=False).count() >= 1
+    filtered = _directory_rows(page)
+    assert everything == 90  # 20 parks + 70 communities
+    assert 0 < filtered < everything
     assert page.errors == [] and page.outside_requests == []
-    assert rows
