@@ -15,6 +15,7 @@ from spaces.basemaps import (
 )
 from spaces.detail import community_detail, district_detail, park_detail
 from spaces.districts import load_districts
+from spaces.html_map import html_map
 from spaces.i18n import t
 from spaces.layers import (
     COMMUNITY_LINE,
@@ -112,6 +113,11 @@ with map_column:
         f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
         f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
         for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data
+    notice = f"{t('sample_banner', language) if summary.is_sample else ''} {filters.summary_line()}".strip()
+    st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
+                       file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",
+                       data=lambda: html_map(shown, districts=load_districts(), title=t("html_map_title", language),
+                                             notice=notice, language=language))
 
 with detail_column:
     st.subheader(t("detail", language))

@@ -64,7 +64,8 @@ def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language:
     factories = inside(layers["factories"])
     for level in levels.values:
         chosen = factories.loc[factories["level"] == level] if len(factories) else factories
-        rows.append({"layer": "factories", "category": level_label[level], "count": len(chosen), "area_mu": None})
+        rows.append({"layer": "factories", "category": level_label[level], "count": len(chosen),
+                     "area_mu": float("nan")})
     return pd.DataFrame(rows)
 
 

@@ -33,6 +33,11 @@ class Filters:
         return {key: (", ".join(value) if isinstance(value, tuple) else str(value)) or "all"
                 for key, value in asdict(self).items()}
 
+    def summary_line(self) -> str:
+        """One line naming the year and every filter that is set, e.g. ``year 2025; industries 新材料``."""
+        chosen = {k: v for k, v in self.describe().items() if v not in ("all", "False") and k != "year"}
+        return "; ".join([f"year {self.year}", *(f"{k} {v}" for k, v in chosen.items())])
+
 
 def industries_in(layers: dict[str, pd.DataFrame]) -> list[str]:
     """Every industry named by parks, communities or factories, sorted."""

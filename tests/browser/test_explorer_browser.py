@@ -100,3 +100,27 @@ def test_parks_directory_follows_the_industry_filter(page, app_url):
     assert everything == 90  # 20 parks + 70 communities
     assert 0 < filtered < everything
     assert page.errors == [] and page.outside_requests == []
+
+
+def test_the_html_map_download_opens_offline_with_leaflet(page, browser, app_url, tmp_path, screenshot):
+    """Download the current view, then open the file in a fresh page that may not reach anything."""
+    _open(page, f"{app_url}/?ind={quote('绿色石化')}")
+    with page.expect_download(timeout=APP_READY) as download:
+        page.get_by_text("下载当前地图", exact=False).click()
+    saved = tmp_path / "map.html"
+    download.value.save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    assert "示例数据" in html and "绿色石化" in html
+
+    context = browser.new_context()
+    outside = []
+    context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+                  if not route.request.url.startswith(("file:", "data:", "blob:")) else route.continue_())
+    fresh = context.new_page()
+    errors = []
+    fresh.on("pageerror", lambda error: errors.append(str(error)))
+    fresh.goto(saved.as_uri())
+    fresh.wait_for_function("typeof L === 'object' && document.querySelectorAll('path.leaflet-interactive').length > 10")
+    screenshot(fresh, "html_map_download")
+    context.close()
+    assert outside == [] and errors == []
