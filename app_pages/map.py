@@ -3,7 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import detail_panel
+from app_pages.panels import current_view, detail_panel
 from spaces import cached
 from spaces.basemaps import (
     MissingBasemapKeyError,
@@ -30,15 +30,12 @@ from spaces.layers import (
     view_for,
 )
 from spaces.targets import load_targets
-from spaces.urlstate import LAYER_CHOICES, filters_from_state
+from spaces.urlstate import LAYER_CHOICES
 from spaces.vocab import load_vocabularies
 
-language = st.session_state.get("language", "zh")
-store = cached.store()
-version = store.version()
-filters = filters_from_state(st.session_state)
-everything = cached.layers(store.location, version)
-shown = cached.filtered(store.location, version, filters)
+view = current_view()
+language, store, version, filters = view.language, view.store, view.version, view.filters
+everything, shown = view.everything, view.shown
 summary = cached.summary(store.location, version, filters.year)
 targets = load_targets()
 label = "label_zh" if language == "zh" else "label_en"

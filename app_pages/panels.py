@@ -1,11 +1,39 @@
 """Pieces of layout shared by several pages (not a page itself: it is not listed in st.navigation)."""
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
+from spaces import cached
 from spaces.detail import Detail
+from spaces.filters import Filters
 from spaces.i18n import t
 from spaces.layers import markdown_text
+from spaces.store import Store
+from spaces.urlstate import filters_from_state
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page starts from: language, the store and its version, the filters, the layers."""
+
+    language: str
+    store: Store
+    version: str
+    filters: Filters
+    everything: dict[str, pd.DataFrame]
+    shown: dict[str, pd.DataFrame]
+
+
+def current_view() -> View:
+    """The view the sidebar describes (the layers are cached, read-only)."""
+    store = cached.store()
+    version = store.version()
+    filters = filters_from_state(st.session_state)
+    return View(language=st.session_state.get("language", "zh"), store=store, version=version, filters=filters,
+                everything=cached.layers(store.location, version),
+                shown=cached.filtered(store.location, version, filters))
 
 
 def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict[str, str]) -> None:

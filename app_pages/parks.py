@@ -3,20 +3,15 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import detail_panel
-from spaces import cached
+from app_pages.panels import current_view, detail_panel
 from spaces.detail import community_detail, park_detail
 from spaces.directory import directory
 from spaces.i18n import t
 from spaces.layers import TOOLTIP, build_layers, view_for
-from spaces.urlstate import filters_from_state
 
-language = st.session_state.get("language", "zh")
-store = cached.store()
-version = store.version()
-filters = filters_from_state(st.session_state)
-everything = cached.layers(store.location, version)
-shown = cached.filtered(store.location, version, filters)
+view = current_view()
+language, store, version, filters = view.language, view.store, view.version, view.filters
+everything, shown = view.everything, view.shown
 
 st.header(t("page_parks", language))
 search = st.text_input(t("filter_text", language), key="directory_search")

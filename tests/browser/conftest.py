@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -50,35 +52,48 @@ def browser():
         browser.close()
 
 
+@contextmanager
+def _streamlit_server(script: Path, *, env: dict, cwd: Path, log_dir: Path) -> Iterator[str]:
+    """``streamlit run script`` on a free localhost port; yields its URL once healthy, stops it after."""
+    port = _free_port()
+    with open(log_dir / "streamlit.log", "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail(f"streamlit did not become healthy; see {log.name}")
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server():
+    """``streamlit_server(script, env=…, cwd=…, log_dir=…)``: a context manager yielding a served app's URL."""
+    return _streamlit_server
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """The app served by `streamlit run` on a small sample store; stopped after the session."""
     store = tmp_path_factory.mktemp("store") / "spaces.gpkg"
     open_store(str(store)).initialise(build_sample(plots=500), dataset="sample")
-    port = _free_port()
-    env = {**os.environ, "SPACES_STORE": str(store)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail(f"streamlit did not become healthy; see {log.name}")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+    with _streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
+                          log_dir=tmp_path_factory.mktemp("log")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -81,42 +77,15 @@ def _pixels(png: bytes, colour: tuple[int, int, int], tolerance: int = 30) -> in
     return int((np.abs(pixels - np.array(colour)).max(axis=2) <= tolerance).sum())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def basemap_app(tmp_path_factory) -> Iterator[str]:
+def basemap_app(tmp_path_factory, streamlit_server) -> Iterator[str]:
     """The throwaway page under `streamlit run`, with a Tianditu key in its environment."""
     folder = tmp_path_factory.mktemp("basemap_app")
     (folder / "basemap_app.py").write_text(APP, encoding="utf-8")
-    port = _free_port()
     env = {**os.environ, "TIANDITU_KEY": TIANDITU_KEY,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(folder / "basemap_app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"streamlit did not become healthy; see {log.name}")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+    with streamlit_server(folder / "basemap_app.py", env=env, cwd=folder, log_dir=folder) as url:
+        yield url
 
 
 @pytest.fixture
