@@ -14,6 +14,9 @@ from spaces.store import Store
 from spaces.urlstate import filters_from_state
 
 
+SOURCES = ("sample", "import", "default")
+
+
 @dataclass(frozen=True)
 class View:
     """What every page starts from: language, the store and its version, the filters, the layers."""
@@ -41,8 +44,9 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
     st.markdown(f"#### {markdown_text(detail.title)}")
     if detail.approximate:
         st.caption(t("approximate_note", language))
-    attributes = pd.DataFrame({"item": [t(f"attr_{k}", language) for k, v in detail.attributes.items() if v],
-                               "value": [v for v in detail.attributes.values() if v]})
+    shown = {k: (t(f"source_{v}", language) if k == "source" and v in SOURCES else v)
+             for k, v in detail.attributes.items() if v}
+    attributes = pd.DataFrame({"item": [t(f"attr_{k}", language) for k in shown], "value": list(shown.values())})
     st.dataframe(attributes, hide_index=True, key=f"{key}_attributes", column_config={
         "item": st.column_config.TextColumn(t("category", language), width="small"),
         "value": st.column_config.TextColumn("", width="medium")})
