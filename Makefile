@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: app test lint sample clean
 
 # Leaflet comes from the npm registry into static/vendor/leaflet/ (git-ignored): offline folium maps.
-$(STAMP): requirements.txt requirements-dev.txt scripts/vendor_leaflet.py
+# `pip install -e .` puts `python -m spaces` on the venv's path from any folder.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/vendor_leaflet.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python scripts/vendor_leaflet.py
 	touch $(STAMP)
 

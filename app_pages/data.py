@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages.panels import current_view, download_buttons
 from spaces import cached
 from spaces.i18n import t
 from spaces.provenance import layer_provenance
@@ -21,5 +22,8 @@ st.dataframe(provenance, hide_index=True, key="provenance", column_config={
 meta = store.meta()
 if meta:
     st.caption(f"{t('dataset_created', language)}: {meta.get('created_at', '')} · {meta.get('dataset', '')}")
+st.subheader(t("download_features", language))
+st.caption(t("download_note", language))
+download_buttons(current_view(), kind="features", formats=("gpkg", "shp-zip", "geojson"), key="dl_features")
 st.subheader(t("import_log", language))
 st.dataframe(store.import_log(), hide_index=True, key="import_log")

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pydeck as pdk
 import streamlit as st
 
+from app_pages.panels import current_view, download_buttons
 from spaces import cached
 from spaces.attainment import actual_by_year, elapsed_share, ranking
 from spaces.charts import attainment_bars, status_table, trend_lines
@@ -12,14 +13,10 @@ from spaces.districts import district_names, load_districts
 from spaces.i18n import t
 from spaces.layers import NINGBO_VIEW, STATUS_COLOURS, TOOLTIP, build_layers, district_choropleth, view_for
 from spaces.targets import BASELINE_YEAR, load_targets
-from spaces.urlstate import filters_from_state
 
-language = st.session_state.get("language", "zh")
-store = cached.store()
-version = store.version()
-filters = filters_from_state(st.session_state)
+view = current_view()
+language, store, version, filters, everything = view.language, view.store, view.version, view.filters, view.everything
 summary = cached.summary(store.location, version, filters.year)
-everything = cached.layers(store.location, version)
 targets = load_targets()
 labels = {k: getattr(target, "label_zh" if language == "zh" else "label_en") for k, target in targets.items()}
 status_labels = {s: t(f"status_{s}", language) for s in STATUS_COLOURS}
@@ -31,6 +28,12 @@ long = summary.long.assign(district=summary.long["adcode"].map(names[name_column
 st.header(f"{t('page_districts', language)} · {filters.year}")
 st.caption(f"{t('elapsed_note', language)}: {elapsed:.0%}")
 st.dataframe(status_table(long, labels=labels, district_column=t("district", language)), key="status_table")
+with st.expander(t("downloads", language), icon=":material/download:"):
+    st.caption(t("download_note", language))
+    st.markdown(f"**{t('download_summary', language)}**")
+    download_buttons(view, kind="summary", formats=("xlsx", "csv", "json"), key="dl_summary")
+    st.markdown(f"**{t('download_brief', language)}**")
+    download_buttons(view, kind="brief", formats=("pdf", "html"), key="dl_brief")
 
 left, right = st.columns(2)
 with left:

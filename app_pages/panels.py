@@ -7,12 +7,12 @@ import streamlit as st
 
 from spaces import cached
 from spaces.detail import Detail
+from spaces.exports import MEDIA_TYPES, export, export_filename
 from spaces.filters import Filters
 from spaces.i18n import t
 from spaces.layers import markdown_text
 from spaces.store import Store
 from spaces.urlstate import filters_from_state
-
 
 SOURCES = ("sample", "import", "default")
 
@@ -62,3 +62,18 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
             "target": t("target", language), "actual": t("actual", language),
             "target_value": t("goal", language), "status": t("status", language),
             "attainment": st.column_config.NumberColumn(t("attainment", language), format="percent")})
+
+
+def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: str) -> None:
+    """One download button per format of an export kind; each file is made only when clicked."""
+    sample = "sample" in cached.source_of_data(view.store.location, view.version)
+    columns = st.columns(len(formats))
+    for column, fmt in zip(columns, formats, strict=True):
+
+        def make(fmt: str = fmt) -> bytes:
+            return export(kind, fmt, view.everything, filters=view.filters, store=view.store.location,
+                          language=view.language).data
+
+        column.download_button(fmt.upper(), data=make, key=f"{key}_{fmt}", on_click="ignore",
+                               file_name=export_filename(kind, fmt, view.filters, sample=sample),
+                               mime=MEDIA_TYPES[fmt], icon=":material/download:", width="stretch")

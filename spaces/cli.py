@@ -1,4 +1,4 @@
-"""The command line: ``python -m spaces init | import | validate | summary | info``."""
+"""The command line: ``python -m spaces init | import | validate | summary | export | info``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,20 @@ def _parser() -> argparse.ArgumentParser:
                          metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}")
     summary.add_argument("--format", choices=SUMMARY_FORMATS, default="csv")
     summary.add_argument("--out", help="write to this file instead of stdout")
+
+    export = commands.add_parser("export", help="district summaries, filtered features or the printable brief")
+    export.add_argument("kind", choices=("summary", "features", "brief"))
+    export.add_argument("format", help="summary: csv, xlsx, json; features: geojson, gpkg, shp-zip; brief: pdf, html")
+    export.add_argument("--store")
+    export.add_argument("--year", type=int, default=PLAN_END_YEAR, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
+                        metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}")
+    export.add_argument("--district", action="append", default=[], help="adcode; repeat for several")
+    export.add_argument("--industry", action="append", default=[], help="repeat for several")
+    export.add_argument("--level", action="append", default=[], choices=("national", "provincial", "municipal"))
+    export.add_argument("--status", action="append", default=[], choices=("pending", "in_progress", "reclaimed"))
+    export.add_argument("--inside-parks", action="store_true", help="only what lies inside the selected parks")
+    export.add_argument("--language", choices=("zh", "en"), default="zh")
+    export.add_argument("--out", help="file to write (default: the export's own name in this folder)")
 
     info = commands.add_parser("info", help="what the store holds")
     info.add_argument("--store")
@@ -125,12 +139,28 @@ def _summary(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .exports import export  # the registry imports openpyxl (and matplotlib for briefs) lazily
+    from .filters import Filters
+
+    store = open_store(args.store)
+    filters = Filters(year=args.year, industries=tuple(args.industry), districts=tuple(args.district),
+                      levels=tuple(args.level), statuses=tuple(args.status), inside_parks=args.inside_parks)
+    result = export(args.kind, args.format, store.read_all(), filters=filters, store=store.location,
+                    language=args.language)
+    out = Path(args.out or result.filename)
+    out.write_bytes(result.data)
+    _warn(f"wrote {out} ({len(result.data):,} bytes; {filters.summary_line()})")
+    return 0
+
+
 def _info(args) -> int:
     print(dumps(describe_store(open_store(args.store))))
     return 0
 
 
-COMMANDS = {"init": _init, "validate": _validate, "import": _import, "summary": _summary, "info": _info}
+COMMANDS = {"init": _init, "validate": _validate, "import": _import, "summary": _summary, "export": _export,
+            "info": _info}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,8 @@ from .vocab import load_vocabularies
 
 STATUSES = ("met", "on_track", "behind")
 STATUS_LABELS_ZH = {status: t(f"status_{status}", "zh") for status in STATUSES}
-GROUPS = ("platforms", "land", "enterprises", "green")  # target groups, in the plan's order
+# Target groups in the plan's order (labels: export_group_<group> in ui_text.toml).
+GROUPS = tuple(dict.fromkeys(target.group for target in load_targets().values()))
 # Print palette shared by the XLSX, PDF and HTML exports (Excel's good / neutral / bad fills).
 STATUS_FILLS = {"met": "#C6EFCE", "on_track": "#FFEB9C", "behind": "#FFC7CE"}
 STATUS_TEXT = {"met": "#006100", "on_track": "#9C5700", "behind": "#9C0006"}

@@ -128,7 +128,7 @@ def shapefile_field_names(columns: list[str]) -> dict[str, str]:
         while candidate.lower() in taken:
             number += 1
             suffix = f"_{number}"
-            candidate = column[:SHAPEFILE_FIELD_WIDTH]
+            candidate = column[:SHAPEFILE_FIELD_WIDTH - len(suffix)] + suffix
         taken.add(candidate.lower())
         names[column] = candidate
     return names

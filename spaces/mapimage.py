@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import font_manager
+from matplotlib import font_manager, patheffects
 from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
@@ -53,8 +54,11 @@ COMMUNITY_EDGE = "#C51B7D"
 OTHER_DISTRICT_FILL, FOCUS_EDGE = "#F0F0F0", "#252525"
 LAND_BAR, LAND_LINE, TARGET_LINE = "#9ECAE1", "#08519C", "#D7301F"
 INDEX_COLOURS = ("#1B9E77", "#7570B3")
+HALO = patheffects.withStroke(linewidth=2.2, foreground="white")  # keeps labels legible over markers
 FALLBACK_FAMILY = "DejaVu Sans"
 POLYGON_TYPE_ID = 3  # shapely.get_type_id of a Polygon
+# rc_context changes matplotlib's global settings: two app sessions printing at once take turns.
+_PRINT_LOCK = threading.Lock()
 # Outlines are simplified to about this fraction of the map's width (finer than print resolution).
 SIMPLIFY_SHARE = 1 / 3000
 
@@ -133,7 +137,7 @@ def print_style() -> Iterator[None]:
         "axes.unicode_minus": False,
         "svg.fonttype": "none",
     }
-    with matplotlib.rc_context(settings):
+    with _PRINT_LOCK, matplotlib.rc_context(settings):
         yield
 
 
@@ -229,8 +233,8 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
         name_column = "name_zh" if language == "zh" else "name_en"
         for record in districts.itertuples():
             spot = record.geometry.representative_point()
-            ax.text(spot.x, spot.y, getattr(record, name_column), fontsize=6.5, color="#525252", ha="center",
-                    va="center", zorder=6, clip_on=True)
+            ax.text(spot.x, spot.y, getattr(record, name_column), fontsize=7, color="#252525", ha="center",
+                    va="center", zorder=6, clip_on=True, path_effects=[HALO])
 
     parks = area.select(map_layers["parks"])
     _draw_polygons(ax, parks.geometry.to_numpy(), facecolor=PARK_FILL, edgecolor=PARK_EDGE, linewidth=0.7,

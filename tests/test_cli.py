@@ -167,6 +167,28 @@ def test_summary_offers_every_format_of_the_export_registry():
     assert set(SUMMARY_FORMATS) == set(SUMMARY_EXPORTERS)
 
 
+def test_export_features_follow_the_filters_and_name_the_file(sample_cli_store, tmp_path, capsys):
+    """`export features gpkg --industry X --district D` writes only matching features, with metadata."""
+    out = tmp_path / "features.gpkg"
+    code = main(["export", "features", "gpkg", "--store", str(sample_cli_store[0]), "--year", "2024",
+                 "--industry", "新材料", "--district", "330206", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert {"parks", "communities", "plots", "factories"} <= layers
+    factories = pyogrio.read_dataframe(out, layer="factories")
+    assert len(factories) > 0
+    assert set(factories["industry"]) == {"新材料"} and set(factories["district_adcode"]) == {"330206"}
+    assert set(pyogrio.read_dataframe(out, layer="plots")["district_adcode"]) <= {"330206"}
+    assert "industries 新材料" in capsys.readouterr().err
+
+
+def test_export_of_an_unknown_format_lists_what_exists(sample_cli_store, tmp_path, capsys):
+    code = main(["export", "brief", "docx", "--store", str(sample_cli_store[0]), "--out", str(tmp_path / "x")])
+    assert code == 1
+    assert "brief/pdf" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_summary_to_a_missing_folder_fails_with_a_message(sample_cli_store, tmp_path, capsys):
     # In-process: an argument check needs no child process.
     out = tmp_path / "missing" / "summary.csv"

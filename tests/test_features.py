@@ -14,6 +14,7 @@ import shapely
 from spaces.exports import export
 from spaces.features import METADATA_TABLE, feature_layers, shapefile_field_names
 from spaces.filters import MAP_LAYERS, Filters
+from spaces.store import open_store
 from spaces.summary import SAMPLE_NOTICE_ZH
 
 HOSTILE = "<img src=x onerror=alert(1)> 宁波“园区”$x$"
@@ -225,3 +226,14 @@ def test_imported_features_are_not_labelled_sample(layers):
     assert not result.filename.endswith("-sample.geojson.zip")
     meta = json.loads(zipfile.ZipFile(io.BytesIO(result.data)).read("metadata.json"))
     assert meta["sample"] is False and meta["notice"] is None and meta["data_source"] == "imported"
+
+
+def test_layers_read_back_from_the_store_export_the_same_features(layers, expected, tmp_store, tmp_path):
+    """The UI and the CLI pass ``open_store().read_all()``: object dtypes, MultiPolygons, Int64 years."""
+    store = open_store(str(tmp_store))
+    store.initialise(layers, dataset="sample")
+    result = _export("gpkg", store.read_all())
+    path = tmp_path / result.filename
+    path.write_bytes(result.data)
+    for layer, id_column in ID_COLUMNS.items():
+        _assert_same_features(pyogrio.read_dataframe(path, layer=layer), expected[layer], id_column)

@@ -124,3 +124,21 @@ def test_the_html_map_download_opens_offline_with_leaflet(page, browser, app_url
     screenshot(fresh, "html_map_download")
     context.close()
     assert outside == [] and errors == []
+
+
+def test_the_district_summary_downloads_as_xlsx_marked_sample(page, app_url, tmp_path):
+    """A planner's export: the XLSX from the Districts page holds the city row and says it is sample data."""
+    import openpyxl
+
+    _open(page, f"{app_url}/districts?year=2024")
+    page.get_by_text("下载").first.click()
+    with page.expect_download(timeout=APP_READY) as download:
+        page.get_by_role("button", name="XLSX").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.endswith(".xlsx") and "2024" in saved.name
+    book = openpyxl.load_workbook(saved)
+    cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert "330200" in cells
+    assert any("示例数据" in c for c in cells)
+    assert page.errors == [] and page.outside_requests == []
