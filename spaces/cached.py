@@ -11,6 +11,7 @@ from .filters import Filters, apply_filters, industries_in
 from .sample import build_sample
 from .store import Store, open_store
 from .summary import Summary, build_summary, data_source
+from .upload import UploadCheck, check_upload
 
 
 def store() -> Store:
@@ -63,3 +64,9 @@ def tianditu_secret() -> str | None:
 def shifted(location: str, version: str, filters: Filters, basemap_id: str) -> dict[str, pd.DataFrame]:
     """The filtered layers, shifted to GCJ-02 when the basemap needs it (cached: costly at city scale)."""
     return shift_overlays(filtered(location, version, filters), basemap_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def upload_check(name: str, data: bytes, layer: str, crs: str | None) -> UploadCheck:
+    """The check of an upload, computed once per (file, layer, CRS) while the planner looks at it."""
+    return check_upload(name, data, layer=layer, crs=crs)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import numpy as np
@@ -14,7 +14,8 @@ import shapely
 from . import crs as crs_module
 from .districts import CITY_ADCODE, HISTORICAL_ADCODES, HISTORICAL_NAMES, adcode_lookup, load_city_outline
 from .errors import CrsError, Problem, ValidationError
-from .readers import read_any
+from .limits import Limits
+from .readers import read_any, read_bytes
 from .schema import PROVENANCE_COLUMNS, LayerSchema, fold_header, load_schemas
 from .spatial import assign_districts
 from .targets import TARGET_KEYS
@@ -29,6 +30,9 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "对", "√", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "不是", "", "0.0"}
 # Spellings of "no value" that spreadsheets and database exports leave in cells.
 BLANK_WORDS = {"", "nan", "none", "null"}
+# Names the store uses itself (GeoPackage's feature id and geometry column, provenance, the area
+# a file supplied); a file's column with one of them, in any case, is kept under another name.
+RESERVED_COLUMNS = ("fid", "geom", "geometry", *PROVENANCE_COLUMNS, "area_mu_supplied")
 # Whole numbers beyond 2**53 are not exact in float64, which is how pandas reads numeric text.
 LARGEST_WHOLE_NUMBER = 2**53
 
@@ -102,6 +106,49 @@ def validate_file(path: str | Path, layer: str, *, crs: str | None = None) -> In
                           has_geometry=raw.has_geometry, notes=raw.notes)
 
 
+def validate_bytes(name: str, data: bytes, layer: str, *, crs: str | None = None,
+                   limits: Limits | None = None) -> Intake:
+    """Validate an upload held in memory (a name and its bytes) as ``layer``, as :func:`validate_file` does.
+
+    The upload size and zip limits apply (:mod:`spaces.limits`); nothing is written anywhere.
+    """
+    raw = read_bytes(name, data, limits=limits)
+    label = PurePosixPath(name.replace("\\", "/")).name
+    return validate_frame(raw.frame, layer, file=label, file_crs=raw.file_crs, crs=crs,
+                          has_geometry=raw.has_geometry, notes=raw.notes)
+
+
+def validate_values(layer: str, values: dict[str, object], *, file: str, feature_id: str | None = None) -> dict:
+    """Check single values for columns of ``layer`` by the rules of an import; return them canonical.
+
+    For edits made in the app: the same vocabularies, number and year rules as a file. Problems
+    name ``feature_id``, the column and the value (no row: there is no file).
+
+    Examples
+    --------
+    >>> validate_values("plots", {"status": "已腾退", "reclaimed_year": "2024"}, file="app")
+    {'status': 'reclaimed', 'reclaimed_year': 2024}
+    """
+    schema = load_schemas()[layer]
+    findings = _Findings(file, None)
+    canonical = {}
+    for name, value in values.items():
+        column = schema.columns.get(name)
+        if column is None:
+            findings.add("error", f"layer {layer!r} has no column {name!r}", column=name)
+            continue
+        coerced = _coerce(pd.Series([value], dtype=object), column, findings).iloc[0]
+        if _is_blank(coerced):
+            coerced = None
+        elif isinstance(coerced, np.generic):
+            coerced = coerced.item()
+        canonical[name] = coerced
+    problems = [replace(p, row=None, feature_id=feature_id) for p in findings.items]
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(file, problems)
+    return canonical
+
+
 def validate_frame(
     frame: pd.DataFrame,
     layer: str,
@@ -163,16 +210,16 @@ def validate_frame(
 
 def _rename_columns(frame: pd.DataFrame, schema: LayerSchema, findings: _Findings) -> pd.DataFrame:
     lookup = schema.header_lookup()
-    renames: dict[str, str] = {}
+    renames: dict[object, str] = {}
     claimed: dict[str, str] = {}
+    kept: list[object] = []
     geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for header in frame.columns:
         if header == geometry_name:
             continue
         canonical = lookup.get(fold_header(header))
         if canonical is None:
-            if header in PROVENANCE_COLUMNS:
-                renames[header] = f"{header}_in_file"
+            kept.append(header)
             continue
         if canonical in claimed:
             findings.add("error", f"columns {claimed[canonical]!r} and {header!r} both mean {canonical!r}; keep one",
@@ -185,8 +232,35 @@ def _rename_columns(frame: pd.DataFrame, schema: LayerSchema, findings: _Finding
         accepted = "; ".join(schema.describe(c.name) for c in missing)
         findings.add("error", f"missing required column(s) for layer {schema.name!r}: {accepted}. "
                      f"Found: {', '.join(map(str, frame.columns))}")
+    renames.update(_keep_extra_columns(kept, schema, findings))
     table = pd.DataFrame(frame.drop(columns=[geometry_name]) if geometry_name else frame).rename(columns=renames)
     return table
+
+
+def _keep_extra_columns(headers: list[object], schema: LayerSchema, findings: _Findings) -> dict[object, str]:
+    """New names for columns outside the schema that the store could not hold under their own name.
+
+    A GeoPackage compares column names without regard to case and reserves ``fid`` and ``geom``;
+    the store adds the provenance columns itself. ArcGIS exports carry ``FID``, and two headers may
+    differ only in case (``Remark``, ``remark``): such columns are kept as ``<name>_in_file``.
+    """
+    taken = {fold_header(name) for name in (*schema.columns, *RESERVED_COLUMNS)}
+    renames: dict[object, str] = {}
+    for header in headers:
+        name = str(header)
+        if fold_header(name) in taken:
+            name = f"{header}_in_file"
+            suffix = 2
+            while fold_header(name) in taken:
+                name = f"{header}_in_file_{suffix}"
+                suffix += 1
+            if header not in PROVENANCE_COLUMNS:  # the store's own columns are renamed as a matter of course
+                findings.add("warning", f"column {header!r} kept as {name!r}: the store reserves that name "
+                             "or another column differs from it only in case", column=str(header))
+        taken.add(fold_header(name))
+        if name != header:
+            renames[header] = name
+    return renames
 
 
 def _id_series(table: pd.DataFrame, schema: LayerSchema) -> pd.Series | None:

@@ -175,3 +175,29 @@ def view_for(geometry) -> dict:
     span = max(maxx - minx, (maxy - miny) * 1.2, 0.005)
     zoom = float(np.clip(np.log2(360 / span) - 1.2, 7, 16))
     return {"longitude": (minx + maxx) / 2, "latitude": (miny + maxy) / 2, "zoom": round(zoom, 2)}
+
+
+def preview_layers(frame: gpd.GeoDataFrame) -> list[pdk.Layer]:
+    """The district outlines and an upload's features in a loud colour, to see at once where they fall."""
+    from .districts import load_districts
+
+    outlines = load_districts()
+    districts = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"title": f"{a} {n}", "line1": "", "line2": ""}}
+        for a, n, g in zip(outlines["adcode"], outlines["name_zh"], outlines.geometry, strict=True)]}
+    id_column = next((c for c in frame.columns if c.endswith("_id")), None)
+    features = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"title": _e(frame[id_column].iloc[i]) if id_column else str(i + 1),
+                        "line1": _e(frame["name_zh"].iloc[i]) if "name_zh" in frame.columns else "",
+                        "line2": _e(frame["district_adcode"].iloc[i]) if "district_adcode" in frame.columns else ""}}
+        for i, g in enumerate(_rounded(frame.geometry.to_numpy())) if g is not None]}
+    return [
+        pdk.Layer("GeoJsonLayer", data=districts, id="preview_districts", filled=True, stroked=True,
+                  get_fill_color=[240, 240, 240, 120], get_line_color=[60, 60, 60, 255], line_width_min_pixels=1,
+                  pickable=True),
+        pdk.Layer("GeoJsonLayer", data=features, id="preview_upload", filled=True, stroked=True, pickable=True,
+                  get_fill_color=[230, 0, 126, 160], get_line_color=[230, 0, 126, 255], line_width_min_pixels=2,
+                  get_point_radius=150, point_radius_min_pixels=4),
+    ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import io
+import tempfile
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import geopandas as gpd
 import pandas as pd
@@ -15,6 +19,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from .errors import ReadError
+from .limits import Limits, check_upload_size, check_zip, current_limits
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".shp"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -22,6 +27,7 @@ LON_HEADERS = ("lon", "lng", "long", "longitude", "x", "经度")
 LAT_HEADERS = ("lat", "latitude", "y", "纬度")
 WKT_HEADERS = ("wkt", "geometry", "geom", "the_geom", "几何")
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+DBF_CHUNK = 1 << 20
 
 
 @dataclass
@@ -38,37 +44,89 @@ class RawFile:
     notes: list[str]
 
 
-def read_any(path: str | Path) -> RawFile:
-    """Read ``path`` by its suffix; raises :class:`ReadError` naming the file when it cannot."""
+def read_any(path: str | Path, *, limits: Limits | None = None) -> RawFile:
+    """Read ``path`` by its suffix; raises :class:`ReadError` naming the file when it cannot.
+
+    Zips are held to ``limits`` (default: :func:`spaces.limits.current_limits`); the upload size
+    limit is not applied to files on disk (see :func:`read_bytes`).
+    """
     path = Path(path)
+    label = str(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty")
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES | VECTOR_SUFFIXES:
-        raise ReadError(
-            f"{path}: unknown format {suffix!r}; use GeoJSON, GeoPackage, a zipped Shapefile, CSV or XLSX"
-        )
+    suffix = _known_suffix(label)
     try:
         if suffix in TABLE_SUFFIXES:
-            raw = _read_table(path)
+            raw = _read_table(path.read_bytes(), suffix, label)
         elif suffix == ".zip":
-            raw = _read_zipped_shapefile(path)
+            raw = _read_zipped_shapefile(path, label, limits or current_limits())
         else:
             encoding = _shapefile_encoding(path) if suffix == ".shp" else None
-            raw = _read_vector(str(path), path, encoding=encoding)
+            raw = _read_vector(str(path), label, encoding=encoding)
             if encoding:
                 raw.notes.append(f"no .cpg file; text read as {encoding}")
     except OSError as exc:
         # A directory, a locked network share, a file that vanished: say which, not a traceback.
         raise ReadError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    return _with_rows(raw, label)
+
+
+def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFile:
+    """Read an uploaded file held in memory (``st.file_uploader`` gives a name and bytes).
+
+    ``name`` picks the format by its suffix and names the file in every message; folders in it
+    are dropped. The upload size limit applies (``$SPACES_MAX_UPLOAD_MB``, default 200 MB), and a
+    zip is held to the zip limits. CSV, XLSX, GeoJSON and GeoPackage are read in memory; a zip is
+    written, still zipped, into a private temporary folder for GDAL's /vsizip/ and removed at once.
+
+    Examples
+    --------
+    >>> raw = read_bytes("factories.csv", "factory_id,lon,lat\\nF1,121.55,29.87\\n".encode())
+    >>> raw.frame["factory_id"].tolist(), raw.has_geometry
+    (['F1'], True)
+    """
+    limits = limits or current_limits()
+    label = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    check_upload_size(label, len(data), limits)
+    if not data:
+        raise ReadError(f"{label}: the file is empty")
+    suffix = _known_suffix(label)
+    if suffix == ".shp":
+        raise ReadError(f"{label}: a Shapefile is several files (.shp, .shx, .dbf, .prj); "
+                        "upload them zipped together as one .zip")
+    if suffix in TABLE_SUFFIXES:
+        raw = _read_table(data, suffix, label)
+    elif suffix == ".zip":
+        with tempfile.TemporaryDirectory(prefix="spaces-upload-") as folder:
+            path = Path(folder) / "upload.zip"
+            path.write_bytes(data)
+            raw = _read_zipped_shapefile(path, label, limits)
+    else:
+        with warnings.catch_warnings():
+            # GDAL names the in-memory copy without a suffix and then remarks that a GeoPackage lacks one.
+            warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
+            raw = _read_vector(bytes(data), label)
+    return _with_rows(raw, label)
+
+
+def _known_suffix(label: str) -> str:
+    suffix = PurePosixPath(label).suffix.lower()
+    if suffix not in TABLE_SUFFIXES | VECTOR_SUFFIXES:
+        raise ReadError(
+            f"{label}: unknown format {suffix!r}; use GeoJSON, GeoPackage, a zipped Shapefile, CSV or XLSX"
+        )
+    return suffix
+
+
+def _with_rows(raw: RawFile, label: str) -> RawFile:
     if len(raw.frame) == 0:
-        raise ReadError(f"{path}: the file holds no rows")
+        raise ReadError(f"{label}: the file holds no rows")
     return raw
 
 
-def _read_vector(source: str, path: Path, *, encoding: str | None = None) -> RawFile:
+def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None) -> RawFile:
     notes = []
     try:
         layers = pyogrio.list_layers(source)
@@ -77,34 +135,40 @@ def _read_vector(source: str, path: Path, *, encoding: str | None = None) -> Raw
         frame = pyogrio.read_dataframe(source, layer=0 if len(layers) else None, encoding=encoding)
         info_crs = pyogrio.read_info(source, layer=0).get("crs")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise ReadError(f"{path}: cannot read as a vector file: {exc}") from exc
+        raise ReadError(f"{label}: cannot read as a vector file: {exc}") from exc
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any()
     return RawFile(frame=frame, file_crs=info_crs, has_geometry=has_geometry, notes=notes)
 
 
-def _read_zipped_shapefile(path: Path) -> RawFile:
+def _read_zipped_shapefile(path: Path, label: str, limits: Limits) -> RawFile:
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip(label, archive, limits)
             members = archive.namelist()
             shapefiles = [m for m in members if m.lower().endswith(".shp") and not m.startswith("__MACOSX")]
             if not shapefiles:
-                raise ReadError(f"{path}: the zip holds no .shp file (members: {', '.join(members[:10])})")
+                raise ReadError(f"{label}: the zip holds no .shp file (members: {', '.join(members[:10])})")
             shp = shapefiles[0]
             stem = shp[:-4]
             by_lower = {m.lower(): m for m in members}
             dbf = by_lower.get(stem.lower() + ".dbf")
             has_cpg = (stem.lower() + ".cpg") in by_lower
-            dbf_bytes = archive.read(dbf) if dbf else b""
+            encoding = None
+            if not has_cpg:
+                if dbf:
+                    with archive.open(dbf) as stream:
+                        encoding = _guess_dbf_encoding(stream)
+                else:
+                    encoding = "utf-8"
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ReadError(f"{path}: not a valid zip file ({exc})") from exc
+        raise ReadError(f"{label}: not a valid zip file ({exc})") from exc
     except NotImplementedError as exc:
         # Windows' "send to compressed folder" uses Deflate64 for big files; neither Python nor GDAL reads it.
-        raise ReadError(f"{path}: the zip uses a compression method that cannot be read ({exc}); "
+        raise ReadError(f"{label}: the zip uses a compression method that cannot be read ({exc}); "
                         "re-zip it with standard Deflate") from exc
     except RuntimeError as exc:
-        raise ReadError(f"{path}: the zip is password-protected or unreadable ({exc})") from exc
-    encoding = None if has_cpg else _guess_dbf_encoding(dbf_bytes)
-    raw = _read_vector(f"/vsizip/{path}/{shp}", path, encoding=encoding)
+        raise ReadError(f"{label}: the zip is password-protected or unreadable ({exc})") from exc
+    raw = _read_vector(f"/vsizip/{path}/{shp}", label, encoding=encoding)
     if len(shapefiles) > 1:
         raw.notes.append(f"{len(shapefiles)} Shapefiles in the zip; read {shp!r}")
     if encoding:
@@ -116,7 +180,10 @@ def _shapefile_encoding(path: Path) -> str | None:
     if _sidecar(path, ".cpg") is not None:
         return None
     dbf = _sidecar(path, ".dbf")
-    return _guess_dbf_encoding(dbf.read_bytes()) if dbf is not None else None
+    if dbf is None:
+        return None
+    with dbf.open("rb") as stream:
+        return _guess_dbf_encoding(stream)
 
 
 def _sidecar(path: Path, suffix: str) -> Path | None:
@@ -124,32 +191,36 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
     return next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.exists()), None)
 
 
-def _guess_dbf_encoding(dbf: bytes) -> str:
+def _guess_dbf_encoding(dbf: BinaryIO) -> str:
     """UTF-8 when the DBF field names and records decode as UTF-8, else GB18030 (a superset of GBK).
 
     Chinese GIS tools write GBK without a .cpg far more often than anything else; a DBF whose
     bytes are valid UTF-8 is almost never GBK text, because GBK pairs rarely form UTF-8 sequences.
+    The records are decoded in chunks, so a DBF of a gigabyte is never held in memory whole.
     """
-    if len(dbf) < 32:
+    head = dbf.read(32)
+    if len(head) < 32:
         return "utf-8"
     # Field names (32-byte descriptors after the 32-byte header) are in the same encoding as the
     # records: a GBK file with Chinese headers and ASCII-only values must not be taken for UTF-8.
     # Names are NUL-padded; the descriptor's binary fields (type, length) are ASCII or small bytes.
-    header_length = int.from_bytes(dbf[8:10], "little")
-    names = b"".join(dbf[start:start + 11].split(b"\0")[0] for start in range(32, header_length - 1, 32))
-    records = dbf[header_length:]
+    header_length = int.from_bytes(head[8:10], "little")
+    header = head + dbf.read(max(header_length - 32, 0))
+    names = b"".join(header[start:start + 11].split(b"\0")[0] for start in range(32, header_length - 1, 32))
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         names.decode("utf-8")
-        records.decode("utf-8")
+        while chunk := dbf.read(DBF_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "gb18030"
     return "utf-8"
 
 
-def _read_table(path: Path) -> RawFile:
+def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
     notes = []
-    if path.suffix.lower() == ".csv":
-        data = path.read_bytes()
+    if suffix == ".csv":
         frame = None
         for encoding in TEXT_ENCODINGS:
             try:
@@ -160,22 +231,22 @@ def _read_table(path: Path) -> RawFile:
             except UnicodeDecodeError:
                 continue
             except pd.errors.ParserError as exc:
-                raise ReadError(f"{path}: not a readable CSV file: {exc}") from exc
+                raise ReadError(f"{label}: not a readable CSV file: {exc}") from exc
             except pd.errors.EmptyDataError as exc:
-                raise ReadError(f"{path}: the file holds no rows") from exc
+                raise ReadError(f"{label}: the file holds no rows") from exc
         if frame is None:
-            raise ReadError(f"{path}: text is neither UTF-8 nor GB18030")
+            raise ReadError(f"{label}: text is neither UTF-8 nor GB18030")
     else:
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         except ImportError as exc:
             # Only .xlsx has an engine installed (openpyxl); old .xls workbooks need another.
-            raise ReadError(f"{path}: cannot read this Excel format; save it as .xlsx") from exc
+            raise ReadError(f"{label}: cannot read this Excel format; save it as .xlsx") from exc
         except (ValueError, zipfile.BadZipFile, KeyError) as exc:
-            raise ReadError(f"{path}: not a readable Excel file: {exc}") from exc
+            raise ReadError(f"{label}: not a readable Excel file: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
-    return _geometry_from_columns(frame, path, notes)
+    return _geometry_from_columns(frame, label, notes)
 
 
 def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -183,7 +254,7 @@ def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return next((folded[n] for n in names if n in folded), None)
 
 
-def _geometry_from_columns(frame: pd.DataFrame, path: Path, notes: list[str]) -> RawFile:
+def _geometry_from_columns(frame: pd.DataFrame, label: str, notes: list[str]) -> RawFile:
     lon, lat, wkt = _find(frame, LON_HEADERS), _find(frame, LAT_HEADERS), _find(frame, WKT_HEADERS)
     if wkt is not None:
         text = frame[wkt]
@@ -191,7 +262,7 @@ def _geometry_from_columns(frame: pd.DataFrame, path: Path, notes: list[str]) ->
         bad = text.notna() & shapely.is_missing(geometries)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0]) + 1
-            raise ReadError(f"{path}: row {row}, column {wkt!r}: not valid WKT: {str(text[bad].iloc[0])[:80]!r}")
+            raise ReadError(f"{label}: row {row}, column {wkt!r}: not valid WKT: {str(text[bad].iloc[0])[:80]!r}")
         gdf = gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geometries)
         return RawFile(frame=gdf, file_crs=None, has_geometry=True, notes=notes)
     if lon is not None and lat is not None:
@@ -201,7 +272,7 @@ def _geometry_from_columns(frame: pd.DataFrame, path: Path, notes: list[str]) ->
             bad = frame[column].notna() & numbers.isna()
             if bad.any():
                 row = int(bad.to_numpy().nonzero()[0][0]) + 1
-                raise ReadError(f"{path}: row {row}, column {column!r}: not a number: {frame[column][bad].iloc[0]!r}")
+                raise ReadError(f"{label}: row {row}, column {column!r}: not a number: {frame[column][bad].iloc[0]!r}")
         geometries = shapely.points(x.to_numpy(), y.to_numpy())
         geometries[x.isna().to_numpy() | y.isna().to_numpy()] = None
         gdf = gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geometries)

@@ -1,17 +1,19 @@
-"""The layer store: one GeoPackage (EPSG:4326) that QGIS can open, written atomically."""
+"""The layer store: one GeoPackage (EPSG:4326) that QGIS can open, written atomically, with undo."""
 
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import re
 import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from glob import escape as glob_escape
 from pathlib import Path
@@ -25,13 +27,20 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from .crs import STORAGE_CRS
-from .errors import StoreError
+from .errors import Problem, StoreError, ValidationError
 from .intake import Intake
 from .paths import default_store_location
 from .schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
 LOG_TABLE = "import_log"
 META_TABLE = "spaces_meta"
+# One row per recorded change that can still be undone: what the change replaced (see _Undo).
+UNDO_TABLE = "undo_history"
+# Changes that keep what they replaced; older ones stay in the log but can no longer be undone.
+UNDO_DEPTH = 10
+LOG_COLUMNS = ("id", "time", "file", "layer", "crs", "added", "updated", "unchanged", "detail", "undone_at")
+POSITION_COLUMN = "__undo_position"
+KEY_SEPARATOR = "\x1f"
 GEOMETRY_TYPES = {("polygon",): "MultiPolygon", ("point",): "Point", ("polygon", "point"): "Unknown"}
 STALE_TEMP_SECONDS = 3600
 TEMP_SUFFIX = ".tmp.gpkg"
@@ -53,6 +62,38 @@ class ChangeCounts:
         return bool(self.added or self.updated)
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    """One recorded change of the store: an import, a status update or the initialisation.
+
+    ``undone_at`` is the time the change was undone, None while it stands.
+    """
+
+    id: int
+    time: str
+    file: str
+    layer: str
+    crs: str
+    added: int
+    updated: int
+    unchanged: int
+    detail: str = ""
+    undone_at: str | None = None
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None
+
+    @classmethod
+    def from_row(cls, row: pd.Series) -> LogEntry:
+        def text(value) -> str:
+            return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
+        return cls(id=int(row["id"]), time=text(row["time"]), file=text(row["file"]), layer=text(row["layer"]),
+                   crs=text(row["crs"]), added=int(row["added"]), updated=int(row["updated"]),
+                   unchanged=int(row["unchanged"]), detail=text(row["detail"]),
+                   undone_at=text(row["undone_at"]) or None)
+
+
 class Store(Protocol):
     """What the app and the CLI need from a store; a PostGIS backend would implement the same."""
 
@@ -64,6 +105,10 @@ class Store(Protocol):
     def read_all(self) -> dict[str, pd.DataFrame]: ...
     def initialise(self, layers: dict[str, pd.DataFrame], *, dataset: str) -> None: ...
     def upsert(self, intake: Intake) -> ChangeCounts: ...
+    def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
+                   detail: str = "") -> ChangeCounts: ...
+    def undo_last(self, *, expected_id: int | None = None) -> LogEntry: ...
+    def next_undo(self) -> LogEntry | None: ...
     def import_log(self) -> pd.DataFrame: ...
     def meta(self) -> dict[str, str]: ...
 
@@ -194,11 +239,23 @@ class GeoPackageStore:
         return canonical(frame, schema)
 
     def import_log(self) -> pd.DataFrame:
+        """Every recorded change, oldest first: ``id, time, file, layer, crs, added, updated, unchanged,
+        detail, undone_at`` (``undone_at`` is empty while a change stands)."""
         self._require()
         try:
-            return pyogrio.read_dataframe(self.path, layer=LOG_TABLE)
+            log = pyogrio.read_dataframe(self.path, layer=LOG_TABLE)
         except (DataLayerError, DataSourceError):
-            return pd.DataFrame(columns=["time", "file", "layer", "crs", "added", "updated", "unchanged"])
+            log = pd.DataFrame(columns=list(LOG_COLUMNS))
+        return _normalised_log(log)
+
+    def next_undo(self) -> LogEntry | None:
+        """The change :meth:`undo_last` would undo now, or None when there is none it can undo."""
+        if not self.exists():
+            return None
+        entry = _last_standing(self.import_log())
+        if entry is None or not _has_undo(self.path, entry.id):
+            return None
+        return entry
 
     def meta(self) -> dict[str, str]:
         if not self.exists():
@@ -269,42 +326,146 @@ class GeoPackageStore:
                 frame = layers.get(name)
                 frame = empty_layer(schema) if frame is None else canonical(frame, schema)
                 _write_layer(target, name, frame, schema)
-            _write_table(target, LOG_TABLE, pd.DataFrame(
-                [{"time": _now(), "file": f"init ({dataset})", "layer": "*", "crs": STORAGE_CRS,
-                  "added": int(sum(len(f) for f in layers.values())), "updated": 0, "unchanged": 0}]))
+            # A new store starts a new history: nothing before it can be undone.
+            _write_table(target, LOG_TABLE, _normalised_log(pd.DataFrame(
+                [{"id": 1, "time": _now(), "file": f"init ({dataset})", "layer": "*", "crs": STORAGE_CRS,
+                  "added": int(sum(len(f) for f in layers.values())), "updated": 0, "unchanged": 0}])))
             _write_table(target, META_TABLE, pd.DataFrame(
                 {"key": ["dataset", "created_at", "schema_version"], "value": [dataset, _now(), "1"]}))
 
     def upsert(self, intake: Intake) -> ChangeCounts:
         """Insert new ids and update changed rows of ``intake.layer``; rows not in the file stay.
 
-        Importing the same file twice changes nothing (the second time nothing is written).
+        Importing the same file twice changes nothing (the second time nothing is written). The
+        import is recorded in the import log and can be undone (:meth:`undo_last`).
         """
         schema = load_schemas()[intake.layer]
         with self._locked():
             self._require()
             existing = self._read_layer_from(self.path, intake.layer)
-            incoming = canonical(intake.frame, schema)
+            incoming = canonical(_align_columns(intake.frame, existing), schema)
             incoming["source"] = "import"
             incoming["source_file"] = intake.file
             incoming["imported_at"] = _now()
-            merged, counts = _merge(existing, incoming, schema)
+            merged, counts, replaced, added = _merge(existing, incoming, schema)
             if not counts.changed:
                 return counts
-            log = pd.concat([self.import_log(), pd.DataFrame([{
-                "time": _now(), "file": intake.file, "layer": intake.layer, "crs": intake.source_crs or "",
-                "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged}])],
-                ignore_index=True)
-            with self._transaction() as target:
-                _write_layer(target, intake.layer, merged, schema)
-                _write_table(target, LOG_TABLE, log)
+            self._commit(schema, existing, merged, replaced=replaced, added=added, counts=counts,
+                         file=intake.file, crs=intake.source_crs or "")
             return counts
+
+    def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
+                   detail: str = "") -> ChangeCounts:
+        """Set ``values`` (canonical, already validated) on the row ``row_id`` of ``layer``, in place.
+
+        The row's provenance becomes ``source`` / ``file``; the change is recorded like an import
+        (``file`` in the log, ``detail`` saying what changed) and can be undone. Values equal to the
+        stored ones change nothing and write nothing. An unknown id raises :class:`ValidationError`.
+        """
+        schema = load_schemas()[layer]
+        key = KEY_SEPARATOR.join(row_id) if isinstance(row_id, tuple) else str(row_id)
+        with self._locked():
+            self._require()
+            existing = self._read_layer_from(self.path, layer)
+            matches = np.flatnonzero(_keys(existing, schema).to_numpy() == key)
+            if not len(matches):
+                id_label = "+".join(schema.id_columns)
+                raise ValidationError(file, [Problem("error", file, f"no row of layer {layer!r} has this {id_label}",
+                                                     feature_id=str(row_id), column=id_label, value=str(row_id))])
+            position = int(matches[0])
+            changed = existing.copy()
+            for name, value in values.items():
+                changed.iloc[position, changed.columns.get_loc(name)] = value
+            before, after = existing.iloc[[position]], changed.iloc[[position]]
+            if all(_values_equal(before[name], after[name]).all() for name in values):
+                return ChangeCounts(layer, added=0, updated=0, unchanged=1)
+            for name, value in (("source", source), ("source_file", file), ("imported_at", _now())):
+                changed.iloc[position, changed.columns.get_loc(name)] = value
+            changed = canonical(changed, schema)
+            counts = ChangeCounts(layer, added=0, updated=1, unchanged=0)
+            self._commit(schema, existing, changed, replaced=np.array([position]), added=[], counts=counts,
+                         file=file, crs="", detail=detail)
+            return counts
+
+    def undo_last(self, *, expected_id: int | None = None) -> LogEntry:
+        """Put the layer the last standing change touched back exactly as it was before it.
+
+        Rows the change added are deleted, rows it replaced are restored with their values,
+        geometry and place in the table, columns it brought are dropped. The log keeps the entry,
+        marked with ``undone_at``. Called again, it undoes the change before (up to
+        :data:`UNDO_DEPTH` changes back); an undo itself cannot be undone (import the file again).
+        ``expected_id`` guards a button: the undo happens only if that change is still the last.
+        Raises :class:`StoreError` when there is nothing to undo. Written atomically under the lock.
+        """
+        with self._locked():
+            self._require()
+            log = self.import_log()
+            entry = _last_standing(log)
+            if entry is None:
+                raise StoreError(f"{self.path}: nothing to undo: no import or status update since the store "
+                                 "was initialised (or all of them were undone)")
+            if expected_id is not None and entry.id != expected_id:
+                raise StoreError(f"{self.path}: the last change is now #{entry.id} ({entry.file}), "
+                                 f"not #{expected_id}; nothing was undone")
+            undo = _load_undo(self.path, entry.id)
+            if undo is None:
+                raise StoreError(f"{self.path}: the last change #{entry.id} ({entry.file}, {entry.time}) can no "
+                                 f"longer be undone: only the last {UNDO_DEPTH} changes keep what they replaced")
+            schema = load_schemas()[undo.layer]
+            current = self._read_layer_from(self.path, undo.layer)
+            restored = _restore(current, undo, schema, store=self.path)
+            undone_at = _now()
+            log.loc[log["id"] == entry.id, "undone_at"] = undone_at
+            with self._transaction() as target:
+                _write_layer(target, undo.layer, restored, schema)
+                _write_table(target, LOG_TABLE, log)
+                _forget_undo(target, entry.id)
+            return replace(entry, undone_at=undone_at)
+
+    def _commit(self, schema: LayerSchema, existing: pd.DataFrame, changed: pd.DataFrame, *,
+                replaced: np.ndarray, added: list[str], counts: ChangeCounts, file: str, crs: str,
+                detail: str = "") -> None:
+        """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held)."""
+        log = self.import_log()
+        change_id = int(log["id"].max()) + 1 if len(log) else 1
+        entry = {"id": change_id, "time": _now(), "file": file, "layer": schema.name, "crs": crs,
+                 "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged,
+                 "detail": detail, "undone_at": None}
+        log = _normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
+        undo = _undo_for(existing, changed, schema, replaced=replaced, added=added)
+        with self._transaction() as target:
+            _write_layer(target, schema.name, changed, schema)
+            _write_table(target, LOG_TABLE, log)
+            _remember_undo(target, change_id, undo)
+
+
+def _keys(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
+    """Each row's id as one string (ids of several columns joined), for matching rows."""
+    if not len(frame):
+        return pd.Series([], index=frame.index, dtype=object)
+    # Column-wise, not a row-wise join: at a million plots that is the difference of seconds to a minute.
+    parts = [frame[name].astype(str).astype(object) for name in schema.id_columns]
+    keys = parts[0]
+    for part in parts[1:]:
+        keys = keys + KEY_SEPARATOR + part
+    return keys
+
+
+def _align_columns(incoming: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
+    """Extra columns named like stored ones but for case (``Remark`` / ``remark``) take the stored name.
+
+    A GeoPackage holds one column per name whatever its case; two would fail the write.
+    """
+    stored = {str(name).lower(): name for name in existing.columns}
+    renames = {name: stored[str(name).lower()] for name in incoming.columns
+               if name not in existing.columns and str(name).lower() in stored}
+    return incoming.rename(columns=renames) if renames else incoming
 
 
 def _merge(existing: pd.DataFrame, incoming: pd.DataFrame, schema: LayerSchema):
-    keys = list(schema.id_columns)
-    existing_keys = existing[keys].astype(str).agg("\x1f".join, axis=1) if len(existing) else pd.Series(dtype=str)
-    incoming_keys = incoming[keys].astype(str).agg("\x1f".join, axis=1)
+    """The layer after upserting ``incoming``, the counts, positions of replaced rows and added ids."""
+    existing_keys = _keys(existing, schema)
+    incoming_keys = _keys(incoming, schema)
     position = pd.Series(np.arange(len(existing)), index=existing_keys.to_numpy())
     known = incoming_keys.isin(position.index).to_numpy()
     compared = [c for c in incoming.columns if c not in PROVENANCE_COLUMNS and c != "geometry"]
@@ -329,7 +490,7 @@ def _merge(existing: pd.DataFrame, incoming: pd.DataFrame, schema: LayerSchema):
     merged = pd.concat([kept, incoming[~same]], ignore_index=True)
     if schema.is_spatial:
         merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=STORAGE_CRS)
-    return canonical(merged, schema), counts
+    return canonical(merged, schema), counts, np.flatnonzero(replaced), incoming_keys[~known].tolist()
 
 
 def _values_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
@@ -383,6 +544,150 @@ def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- history and undo ---------------------------------------------------------------------------
+def _normalised_log(log: pd.DataFrame) -> pd.DataFrame:
+    """The log with every column of :data:`LOG_COLUMNS` (stores written before ids and undo lack some)."""
+    log = log.reset_index(drop=True).copy()
+    if "id" not in log.columns or log["id"].isna().any():
+        log["id"] = np.arange(1, len(log) + 1)
+    for name in ("added", "updated", "unchanged", "id"):
+        log[name] = pd.to_numeric(log.get(name, pd.Series(0, index=log.index)), errors="coerce").fillna(0).astype("int64")
+    for name in ("time", "file", "layer", "crs", "detail", "undone_at"):
+        values = log[name] if name in log.columns else pd.Series([None] * len(log), index=log.index, dtype=object)
+        log[name] = _as_text(values)
+    log["detail"] = log["detail"].fillna("")
+    extra = [c for c in log.columns if c not in LOG_COLUMNS]
+    return log[[*LOG_COLUMNS, *extra]]
+
+
+def _last_standing(log: pd.DataFrame) -> LogEntry | None:
+    """The newest change that is not undone, unless that is the initialisation (which cannot be undone)."""
+    standing = log[log["undone_at"].isna()]
+    if not len(standing):
+        return None
+    entry = LogEntry.from_row(standing.loc[standing["id"].idxmax()])
+    return None if entry.layer == "*" else entry
+
+
+@dataclass
+class _Undo:
+    """What undoing one change needs.
+
+    ``mode`` "rows": ``rows`` are the rows the change replaced, as they were, each with its former
+    position (:data:`POSITION_COLUMN`), and ``added`` the ids it added; the size of a change, not of
+    the layer. ``mode`` "layer": ``rows`` is the whole former layer, kept only when a change altered
+    a column's type for rows it did not touch (a column of numbers that became text).
+    """
+
+    layer: str
+    mode: str
+    row_count: int
+    rows: pd.DataFrame
+    added: list[str]
+
+
+def _undo_for(existing: pd.DataFrame, changed: pd.DataFrame, schema: LayerSchema, *, replaced: np.ndarray,
+              added: list[str]) -> _Undo:
+    retyped = any(name not in changed.columns or changed[name].dtype != existing[name].dtype
+                  for name in existing.columns)
+    if retyped:
+        return _Undo(schema.name, "layer", len(existing), existing, [])
+    rows = existing.iloc[replaced].copy()
+    rows[POSITION_COLUMN] = np.asarray(replaced, dtype="int64")
+    return _Undo(schema.name, "rows", len(existing), rows, list(added))
+
+
+def _restore(current: pd.DataFrame, undo: _Undo, schema: LayerSchema, *, store: Path) -> pd.DataFrame:
+    """The layer as it was before the change ``undo`` describes, from the layer as it is now."""
+    if undo.mode == "layer":
+        return canonical(undo.rows, schema)
+    touched = set(undo.added) | set(_keys(undo.rows, schema))
+    keep = current[~_keys(current, schema).isin(touched).to_numpy()]
+    positions = undo.rows[POSITION_COLUMN].to_numpy(dtype="int64")
+    rows = undo.rows.drop(columns=POSITION_COLUMN)
+    total = len(keep) + len(rows)
+    if total != undo.row_count or (len(positions) and positions.max() >= total):
+        # Only a change made behind the store's back (QGIS editing the file) leads here.
+        raise StoreError(f"{store}: layer {undo.layer!r} no longer matches the change to undo "
+                         f"({len(current)} rows now, {undo.row_count} before it); nothing was undone")
+    # Untouched rows keep their order; each replaced row goes back to the place it had.
+    order = np.empty(total, dtype="int64")
+    free = np.ones(total, dtype=bool)
+    free[positions] = False
+    order[free] = np.arange(len(keep))
+    order[positions] = len(keep) + np.arange(len(rows))
+    restored = pd.concat([keep.reindex(columns=rows.columns), rows], ignore_index=True).iloc[order]
+    restored = restored.reset_index(drop=True)
+    if schema.is_spatial:
+        restored = gpd.GeoDataFrame(restored, geometry="geometry", crs=STORAGE_CRS)
+    return canonical(restored, schema)
+
+
+def _to_parquet(frame: pd.DataFrame) -> bytes:
+    # Parquet keeps every dtype (nullable years, bools, text, times) and geometry as exact WKB.
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _from_parquet(data: bytes, schema: LayerSchema) -> pd.DataFrame:
+    if schema.is_spatial:
+        return gpd.read_parquet(io.BytesIO(data)).set_crs(STORAGE_CRS, allow_override=True)
+    return pd.read_parquet(io.BytesIO(data))
+
+
+UNDO_TABLE_SQL = f"""CREATE TABLE IF NOT EXISTS {UNDO_TABLE} (
+    change_id INTEGER PRIMARY KEY, layer TEXT NOT NULL, mode TEXT NOT NULL, row_count INTEGER NOT NULL,
+    rows BLOB NOT NULL, added TEXT NOT NULL)"""
+
+
+def _remember_undo(path: Path, change_id: int, undo: _Undo) -> None:
+    """Store ``undo`` for change ``change_id`` in the copy being written; forget all but the newest few."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(UNDO_TABLE_SQL)
+        # Registered as a GeoPackage attributes table, so the file stays valid and QGIS lists it.
+        db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                   "VALUES (?, 'attributes', ?, 'what each recent change replaced, for undo', "
+                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (UNDO_TABLE, UNDO_TABLE))
+        db.execute(f"INSERT INTO {UNDO_TABLE} (change_id, layer, mode, row_count, rows, added) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   (change_id, undo.layer, undo.mode, undo.row_count, _to_parquet(undo.rows),
+                    json.dumps(undo.added, ensure_ascii=False)))
+        db.execute(f"DELETE FROM {UNDO_TABLE} WHERE change_id NOT IN "
+                   f"(SELECT change_id FROM {UNDO_TABLE} ORDER BY change_id DESC LIMIT ?)", (UNDO_DEPTH,))
+
+
+def _forget_undo(path: Path, change_id: int) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(f"DELETE FROM {UNDO_TABLE} WHERE change_id = ?", (change_id,))
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    # Writers replace the file whole, never change it in place, so a plain read-only open is safe.
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _has_undo(path: Path, change_id: int) -> bool:
+    with closing(_read_only(path)) as db:
+        try:
+            return db.execute(f"SELECT 1 FROM {UNDO_TABLE} WHERE change_id = ?", (change_id,)).fetchone() is not None
+        except sqlite3.OperationalError:  # no such table: nothing was ever recorded
+            return False
+
+
+def _load_undo(path: Path, change_id: int) -> _Undo | None:
+    with closing(_read_only(path)) as db:
+        try:
+            found = db.execute(f"SELECT layer, mode, row_count, rows, added FROM {UNDO_TABLE} WHERE change_id = ?",
+                               (change_id,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+    if found is None:
+        return None
+    layer, mode, row_count, rows, added = found
+    return _Undo(layer, mode, int(row_count), _from_parquet(rows, load_schemas()[layer]), json.loads(added))
 
 
 def describe_store(store: Store) -> dict:

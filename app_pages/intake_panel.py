@@ -1,0 +1,92 @@
+"""The Data page's intake: upload, check, preview, confirm, undo, and plot progress updates."""
+
+import pydeck as pdk
+import streamlit as st
+
+from app_pages.panels import View
+from spaces import cached
+from spaces.errors import SpacesError, ValidationError
+from spaces.i18n import t
+from spaces.layers import NINGBO_VIEW, TOOLTIP, preview_layers
+from spaces.progress import update_plot_status
+from spaces.schema import load_schemas
+from spaces.upload import CRS_CHOICES
+from spaces.vocab import load_vocabularies
+
+
+def _message(key: str, language: str, **values) -> str:
+    return t(key, language).format(**values)
+
+
+def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) -> None:
+    check = cached.upload_check(name, data, layer, crs)
+    counts = view.store.upsert(check.intake)
+    st.session_state["intake_result"] = _message("import_done", view.language, file=name, layer=layer,
+                                                 added=counts.added, updated=counts.updated,
+                                                 unchanged=counts.unchanged)
+
+
+def _undo(view: View) -> None:
+    try:
+        entry = view.store.undo_last()
+        st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file, time=entry.time)
+    except SpacesError:
+        st.session_state["intake_result"] = t("nothing_to_undo", view.language)
+
+
+def intake_panel(view: View) -> None:
+    language = view.language
+    schemas = load_schemas()
+    label = "label_zh" if language == "zh" else "label_en"
+    st.subheader(t("intake", language))
+    upload = st.file_uploader(t("upload", language), key="upload",
+                              type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"])
+    left, right = st.columns(2)
+    layer = left.selectbox(t("upload_layer", language), options=list(schemas), key="upload_layer",
+                           format_func=lambda name: getattr(schemas[name], label))
+    crs_choice = right.selectbox(t("upload_crs", language), options=list(CRS_CHOICES), key="upload_crs",
+                                 format_func=lambda c: t("crs_file", language) if c == "file" else c)
+    if result := st.session_state.pop("intake_result", None):
+        st.success(result)
+    if upload is not None:
+        crs = None if crs_choice == "file" else crs_choice
+        data = upload.getvalue()
+        check = cached.upload_check(upload.name, data, layer, crs)
+        if check.suggestions:
+            st.info(f"{t('crs_suggestion', language)} {', '.join(check.suggestions)}")
+        report = check.report()
+        if not report.empty:
+            st.caption(t("report", language))
+            st.dataframe(report, hide_index=True, key="upload_report")
+            st.download_button(t("report_download", language), data=report.to_csv(index=False).encode("utf-8-sig"),
+                               file_name=f"{upload.name}.report.csv", mime="text/csv", key="report_csv",
+                               on_click="ignore")
+        if not check.ok:
+            st.error(t("upload_rejected", language))
+        else:
+            warnings = int((report["severity"] == "warning").sum()) if not report.empty else 0
+            st.info(_message("upload_valid", language, rows=len(check.intake.frame), warnings=warnings))
+            if schemas[layer].is_spatial:
+                st.pydeck_chart(pdk.Deck(layers=preview_layers(check.intake.frame), map_provider=None,
+                                         initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
+                                key="upload_preview", height=420)
+            st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
+                      args=(view, upload.name, data, layer, crs))
+    st.button(t("undo_last", language), key="undo_last", on_click=_undo, args=(view,), icon=":material/undo:")
+
+    st.subheader(t("status_update", language))
+    statuses = load_vocabularies()["status"]
+    with st.form("status_form", border=True):
+        columns = st.columns(3)
+        plot_id = columns[0].text_input(t("plot_id", language), key="status_plot")
+        status = columns[1].selectbox(t("status", language), options=statuses.values, key="status_value",
+                                      format_func=getattr(statuses, f"labels_{language}").get)
+        year = columns[2].number_input(t("reclaimed_year", language), min_value=2022, max_value=2026, step=1,
+                                       value=None, key="status_year")
+        if st.form_submit_button(t("save", language)):
+            try:
+                update_plot_status(view.store, plot_id.strip(), status=status,
+                                   reclaimed_year=None if year is None else int(year))
+                st.success(_message("status_saved", language, plot=plot_id))
+            except ValidationError as exc:
+                st.error("\n".join(str(p) for p in exc.errors))

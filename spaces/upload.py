@@ -1,0 +1,75 @@
+"""Checking an uploaded file before anything is written: validation report, CRS suggestion, preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import shapely
+
+from .crs import suggest_crs
+from .errors import Problem, SpacesError, ValidationError
+from .intake import Intake, validate_frame
+from .readers import read_bytes
+
+CRS_CHOICES = ("file", "EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4550", "EPSG:4528", "EPSG:4529",
+               "gcj02", "bd09")
+REPORT_COLUMNS = ["severity", "row", "feature_id", "column", "value", "message"]
+
+
+@dataclass
+class UploadCheck:
+    """The outcome of checking one upload: an Intake when it may be written, and every finding."""
+
+    file: str
+    layer: str
+    intake: Intake | None
+    problems: list[Problem] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.intake is not None
+
+    def report(self) -> pd.DataFrame:
+        """Errors and warnings as a table (the UI shows it and offers it as CSV)."""
+        rows = [{column: getattr(problem, column) for column in REPORT_COLUMNS} for problem in self.problems]
+        return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def check_upload(name: str, data: bytes, *, layer: str, crs: str | None) -> UploadCheck:
+    """Read and validate an upload as ``layer`` (``crs`` None: the file's own); writes nothing.
+
+    Examples
+    --------
+    >>> check = check_upload("f.csv", "factory_id,name_zh,level,certified_year,industry,lon,lat\\n"
+    ...                      "F1,甲,国家级,2023,模具,121.55,29.87\\n".encode(), layer="factories", crs=None)
+    >>> check.ok, check.intake.frame["district_adcode"].tolist()
+    (True, ['330203'])
+    """
+    try:
+        raw = read_bytes(name, data)
+    except SpacesError as exc:
+        return UploadCheck(file=name, layer=layer, intake=None, problems=[Problem("error", name, str(exc))])
+    suggestions = _suggestions(raw.frame)
+    try:
+        intake = validate_frame(raw.frame, layer, file=raw_name(name), file_crs=raw.file_crs, crs=crs,
+                                has_geometry=raw.has_geometry, notes=raw.notes)
+    except ValidationError as exc:
+        return UploadCheck(file=name, layer=layer, intake=None, problems=exc.problems, suggestions=suggestions)
+    return UploadCheck(file=name, layer=layer, intake=intake, problems=intake.problems, suggestions=suggestions)
+
+
+def raw_name(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _suggestions(frame: pd.DataFrame) -> list[str]:
+    """CRSs the raw coordinates could be in, from their range (Gauss-Kruger metres, degrees …)."""
+    if "geometry" not in getattr(frame, "columns", []):
+        return []
+    geometries = frame.geometry.to_numpy()
+    present = geometries[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]
+    if not len(present):
+        return []
+    return suggest_crs(tuple(shapely.total_bounds(present)))

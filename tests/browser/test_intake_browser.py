@@ -1,0 +1,70 @@
+"""A planner imports, checks, confirms and undoes on the Data page, in Chromium, offline."""
+
+import os
+
+import pytest
+
+from spaces.chinacoords import wgs84_to_gcj02
+from spaces.sample import build_sample
+from spaces.store import open_store
+
+READY = 60_000
+
+
+@pytest.fixture(scope="module")
+def writable_app(tmp_path_factory, streamlit_server):
+    """Its own server and store: these tests write."""
+    from tests.browser.conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("intake")
+    store = folder / "spaces.gpkg"
+    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample")
+    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
+                          log_dir=folder) as url:
+        yield url, store
+
+
+def _factories_csv(path, *, level="国家级"):
+    lon, lat = wgs84_to_gcj02(121.55, 29.87)  # as exported from AMap
+    path.write_text("工厂编号,企业名称,级别,认定年份,行业,经度,纬度\n"
+                    f"NEW-1,新导入绿色工厂,{level},2024,模具,{float(lon):.6f},{float(lat):.6f}\n", encoding="utf-8")
+    return path
+
+
+def _choose(page, label: str, option: str):
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot):
+    url, store = writable_app
+    page.goto(f"{url}/data", wait_until="domcontentloaded")
+    page.get_by_text("导入数据").wait_for(timeout=READY)
+    _choose(page, "导入到图层", "绿色工厂")
+    _choose(page, "坐标系", "gcj02")
+    page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "factories.csv")))
+    page.get_by_text("校验通过", exact=False).wait_for(timeout=READY)
+    page.locator("canvas").first.wait_for(timeout=READY)
+    screenshot(page, "intake_preview")
+    page.get_by_role("button", name="确认导入").click()
+    page.get_by_text("新增 1", exact=False).wait_for(timeout=READY)
+    assert "NEW-1" in set(open_store(str(store)).read_layer("factories")["factory_id"])
+
+    page.get_by_role("button", name="撤销上一次更改").click()
+    page.get_by_text("已撤销", exact=False).wait_for(timeout=READY)
+    assert "NEW-1" not in set(open_store(str(store)).read_layer("factories")["factory_id"])
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_a_bad_upload_shows_the_report_and_writes_nothing(page, writable_app, tmp_path, screenshot):
+    url, store = writable_app
+    before = store.read_bytes()
+    page.goto(f"{url}/data", wait_until="domcontentloaded")
+    page.get_by_text("导入数据").wait_for(timeout=READY)
+    _choose(page, "导入到图层", "绿色工厂")
+    page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "bad.csv", level="县级")))
+    page.get_by_text("文件有错误，未写入任何数据", exact=False).wait_for(timeout=READY)
+    screenshot(page, "intake_rejected")
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert store.read_bytes() == before
+    assert page.errors == [] and page.outside_requests == []
