@@ -122,7 +122,7 @@ with detail_column:
     kind, _, ident = (selected or "").partition(":")
     detail = None
     if kind == "park":
-        detail = park_detail(everything, ident, year=filters.year, language=language)
+        detail = park_detail(everything, ident, year=filters.year, language=language, long=summary.long)
     elif kind == "community":
         detail = community_detail(everything, ident, year=filters.year, language=language)
     elif kind == "district":

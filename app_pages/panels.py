@@ -57,6 +57,8 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
             "layer": t("layers", language), "category": t("category", language), "count": t("count", language),
             "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="%.0f")})
     if not detail.attainment.empty:
+        if detail.kind == "park":
+            st.caption(t("district_attainment", language))
         table = detail.attainment.assign(status=detail.attainment["status"].map(status_labels))
         st.dataframe(table, hide_index=True, key=f"{key}_attainment", column_config={
             "target": t("target", language), "actual": t("actual", language),

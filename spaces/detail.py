@@ -69,8 +69,13 @@ def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language:
     return pd.DataFrame(rows)
 
 
-def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, language: str = "zh") -> Detail | None:
-    """The detail of park ``park_id``, or None when no such park exists (e.g. a stale link)."""
+def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, language: str = "zh",
+                long: pd.DataFrame | None = None) -> Detail | None:
+    """The detail of park ``park_id``, or None when no such park exists (e.g. a stale link).
+
+    With ``long`` (compute_attainment's table), the attainment of the park's district comes along:
+    parks have no targets of their own, they count towards their district's.
+    """
     parks = layers["parks"]
     match = parks.loc[parks["park_id"] == park_id]
     if match.empty:
@@ -90,9 +95,13 @@ def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, lan
         "green_park_level": label.get(park["green_park_level"], ""),
         "source": str(park.get("source", "")),
     }
+    attainment = pd.DataFrame()
+    if long is not None:
+        district = district_detail(layers, long, park["district_adcode"], year=year, language=language)
+        attainment = district.attainment if district is not None else attainment
     return Detail(kind="park", ident=park_id, title=str(park["name_zh"]), attributes=attributes,
                   contents=_contents(layers, park.geometry, year=year, language=language, park_id=park_id),
-                  approximate=bool(park.get("approximate", False)))
+                  attainment=attainment, approximate=bool(park.get("approximate", False)))
 
 
 def community_detail(layers: dict[str, pd.DataFrame], community_id: str, *, year: int,

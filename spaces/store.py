@@ -639,7 +639,7 @@ def _from_parquet(data: bytes, schema: LayerSchema) -> pd.DataFrame:
 
 
 UNDO_TABLE_SQL = f"""CREATE TABLE IF NOT EXISTS {UNDO_TABLE} (
-    change_id INTEGER PRIMARY KEY, layer TEXT NOT NULL, mode TEXT NOT NULL, row_count INTEGER NOT NULL,
+    fid INTEGER PRIMARY KEY AUTOINCREMENT, change_id INTEGER NOT NULL UNIQUE, layer TEXT NOT NULL, mode TEXT NOT NULL, row_count INTEGER NOT NULL,
     rows BLOB NOT NULL, added TEXT NOT NULL)"""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import geopandas as gpd
 import numpy as np
@@ -33,8 +34,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spaces.chinacoords import transform_geometries, wgs84_to_gcj02
-from spaces.errors import CrsError, Problem, ValidationError
-from spaces.intake import Intake, validate_file, validate_frame
+from spaces.errors import CrsError, Problem, SpacesError, ValidationError
+from spaces.intake import Intake, validate_bytes, validate_file, validate_frame, validate_values
+from spaces.store import GeoPackageStore
 
 GEOD = pyproj.Geod(ellps="WGS84")
 SQUARE_METRES_PER_MU = 2000 / 3
@@ -802,7 +804,9 @@ FIXED_GEOMETRIES = [
 # Each required column under one of its spellings (dropped now and then), plus optional and stray columns.
 REQUIRED_SPELLINGS = [["plot_id", "地块编号", "ID"], ["status", "状态"], ["reclaimed_year", "盘活年份", "reclaimed_"]]
 OPTIONAL_HEADERS = ["district_adcode", "区县", "district_a", "area_mu", "name_zh", "名称", "source", "imported_at",
-                    "junk", "lon", "plot_id"]
+                    "junk", "lon", "plot_id",
+                    # names a GeoPackage reserves or compares without case: each once failed the store's write
+                    "FID", "fid", "GEOM", "Source", "JUNK", "area_mu_supplied", "junk_in_file"]
 GOOD_VALUES = {0: st.sampled_from(["P1", "P2", "P3", "P4"]), 1: st.sampled_from(["pending", "已盘活", "处置中"]),
                2: st.sampled_from([2020, "2021", 2022.0, None])}
 values = st.one_of(
@@ -871,3 +875,96 @@ def test_anything_gives_an_intake_or_a_validation_error(frame, crs):
     assert result.frame.geometry.is_valid.all()
     assert result.frame["district_adcode"].notna().all()
     assert (result.frame["area_mu"] > 0).all()
+
+
+# --- the whole path: validate, then upsert into a real store -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template_store(tmp_path_factory):
+    """An empty store holding plots P1 and P2, so that random files both add plots and update stored ones."""
+    path = tmp_path_factory.mktemp("template") / "spaces.gpkg"
+    store = GeoPackageStore(path)
+    store.initialise({}, dataset="empty")
+    store.upsert(validate_frame(plots_frame(plot_rows(2)), "plots", file="seed.geojson"))
+    return path
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(frame=frames(), crs=st.sampled_from([None, None, None, "gcj02", "EPSG:4549", "nonsense"]), undo=st.booleans())
+def test_anything_is_imported_or_rejected_and_a_rejection_leaves_the_store_byte_identical(
+        template_store, tmp_path_factory, frame, crs, undo):
+    """validate → upsert never raises anything but the project's own errors; a rejection changes no byte;
+    an accepted file is either a no-op or undone exactly."""
+    path = tmp_path_factory.mktemp("store") / "spaces.gpkg"
+    shutil.copyfile(template_store, path)
+    store = GeoPackageStore(path)
+    before_bytes = path.read_bytes()
+    before = store.read_layer("plots")
+    try:
+        counts = store.upsert(validate_frame(frame, "plots", file="x", crs=crs))
+    except SpacesError as exc:
+        assert not isinstance(exc, ValidationError) or exc.errors
+        assert path.read_bytes() == before_bytes
+        assert sorted(p.name for p in path.parent.iterdir()) == ["spaces.gpkg", "spaces.gpkg.lock"]
+        return
+    after = store.read_layer("plots")
+    assert len(after) == len(before) + counts.added
+    if not counts.changed:
+        assert path.read_bytes() == before_bytes
+        return
+    if undo:
+        store.undo_last()
+        restored = store.read_layer("plots")
+        pd.testing.assert_frame_equal(pd.DataFrame(restored.drop(columns="geometry")),
+                                      pd.DataFrame(before.drop(columns="geometry")))
+        assert shapely.to_wkb(restored.geometry.to_numpy()).tolist() == shapely.to_wkb(before.geometry.to_numpy()).tolist()
+
+
+# --- columns the store could not hold under their own name ---------------------------------------------
+
+
+def test_columns_a_geopackage_reserves_are_kept_under_another_name(tmp_path, tmp_store):
+    """An ArcGIS table export carries FID; others bring geom, Source, or remark and REMARK.
+    A GeoPackage refuses them (fid and geom are its own, names compare without case): they are renamed."""
+    table = with_wkt(plots_frame())
+    for header in ("FID", "geom", "Source", "remark", "REMARK"):
+        table[header] = [f"{header}-{n}" for n in range(len(table))]
+    intake = validate_file(write_csv(table, tmp_path / "arcgis.csv"), "plots")
+    renamed = {"FID": "FID_in_file", "geom": "geom_in_file", "Source": "Source_in_file", "REMARK": "REMARK_in_file"}
+    assert {w.column: w.message for w in intake.warnings}.keys() == renamed.keys()
+    assert all(f"kept as {renamed[w.column]!r}" in w.message for w in intake.warnings)
+    assert intake.frame["remark"].tolist() == ["remark-0", "remark-1", "remark-2"]
+
+    store = GeoPackageStore(tmp_store)
+    store.initialise({}, dataset="empty")
+    assert store.upsert(intake).added == 3
+    stored = store.read_layer("plots")
+    for header, name in renamed.items():
+        assert stored[name].tolist() == [f"{header}-{n}" for n in range(3)]
+
+
+# --- uploads and single values ---------------------------------------------------------------------------
+
+
+def test_an_upload_validates_as_the_file_does(tmp_path):
+    path = csv_plots(tmp_path, plot_rows(3))
+    from_file = validate_file(path, "plots")
+    uploaded = validate_bytes("上传/plots.csv", path.read_bytes(), "plots")
+    assert uploaded.file == "plots.csv"
+    pd.testing.assert_frame_equal(pd.DataFrame(uploaded.frame.drop(columns="geometry")),
+                                  pd.DataFrame(from_file.frame.drop(columns="geometry")))
+    with pytest.raises(ValidationError) as caught:
+        validate_bytes("plots.csv", path.read_bytes().replace(b"pending", b"maybe"), "plots")
+    (problem,) = caught.value.errors
+    assert (problem.file, problem.row, problem.column, problem.value) == ("plots.csv", 1, "status", "maybe")
+
+
+def test_single_values_follow_the_import_rules():
+    assert validate_values("plots", {"status": "整治中", "reclaimed_year": "2,024".replace(",", "")}, file="app") == {
+        "status": "in_progress", "reclaimed_year": 2024}
+    assert validate_values("plots", {"reclaimed_year": " "}, file="app") == {"reclaimed_year": None}
+    with pytest.raises(ValidationError) as caught:
+        validate_values("plots", {"status": None, "floors": 3}, file="app", feature_id="L1")
+    assert [(p.feature_id, p.column, p.row) for p in caught.value.errors] == [("L1", "status", None), ("L1", "floors", None)]

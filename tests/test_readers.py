@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 
 import geopandas as gpd
@@ -25,7 +26,7 @@ from fixtures_intake import (
 )
 
 from spaces.errors import ReadError
-from spaces.readers import read_any
+from spaces.readers import read_any, read_bytes
 
 CHINESE_NAMES = ["鄞州区姜山镇低效地块", "海曙区<b>高桥</b>厂房", "慈溪市周巷镇"]
 
@@ -456,3 +457,63 @@ def test_xlsx_bytes_that_are_a_csv(tmp_path):
     path.write_text(buffer.getvalue(), encoding="utf-8")
     with pytest.raises(ReadError, match=r"factories\.xlsx: not a readable Excel file"):
         read_any(path)
+
+
+# --- uploads held in memory ------------------------------------------------------------------------
+
+
+def _write_gpkg(frame, path):
+    return write_vector(frame, path, layer="plots")
+
+
+UPLOAD_FORMATS = {
+    "plots.geojson": lambda p: write_vector(chinese_plots(), p / "plots.geojson"),
+    "plots.gpkg": lambda p: _write_gpkg(chinese_plots(), p / "plots.gpkg"),
+    "plots.zip": lambda p: write_shapefile(chinese_plots(), p / "shp", encoding="GBK", cpg=False, zipped=True),
+    "plots.csv": lambda p: write_csv(with_wkt(chinese_plots()), p / "plots.csv", encoding="gbk"),
+    "plots.xlsx": lambda p: write_xlsx(with_wkt(chinese_plots()), p / "plots.xlsx"),
+}
+
+
+@pytest.fixture
+def private_temp(tmp_path, monkeypatch):
+    """Python's temporary folder pointed at an empty folder, to see what an upload leaves in it."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("name", list(UPLOAD_FORMATS))
+def test_an_upload_in_memory_reads_as_the_file_does(tmp_path, private_temp, name):
+    """st.file_uploader hands over a name and bytes; the caller writes no file and gets what read_any gives."""
+    path = UPLOAD_FORMATS[name](tmp_path)
+    from_disk = read_any(path)
+    uploaded = read_bytes(name, path.read_bytes())
+    assert uploaded.frame["name_zh"].tolist() == from_disk.frame["name_zh"].tolist() == CHINESE_NAMES
+    assert uploaded.file_crs == from_disk.file_crs
+    assert uploaded.notes == from_disk.notes
+    assert shapely.equals_exact(uploaded.frame.geometry.to_numpy(), from_disk.frame.geometry.to_numpy(), 1e-12).all()
+    assert list(private_temp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("../../etc/地块.zip", b"Rar!\x1a\x07\x00" + b"\x00" * 64, r"^地块\.zip: not a valid zip file"),
+        ("C:\\Users\\规划科\\地块.geojson", b'{"type": "Feature', r"^地块\.geojson: cannot read as a vector file"),
+        ("plots.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, r"^plots\.gpkg: cannot read as a vector file"),
+        ("plots.csv", b"", r"^plots\.csv: the file is empty$"),
+        ("plots.csv", b"plot_id,status\n", r"^plots\.csv: the file holds no rows$"),
+        ("plots.kml", b"<kml/>", r"^plots\.kml: unknown format '\.kml'"),
+        ("plots.shp", b"\x00\x00\x27\x0a" + b"\x00" * 96, r"^plots\.shp: a Shapefile is several files .* one \.zip$"),
+    ],
+    ids=["bad-zip-with-folders", "windows-path", "bad-gpkg", "empty", "header-only", "kml", "lone-shp"],
+)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_broken_upload_is_named_by_its_file_name_only(private_temp, name, data, message):
+    """Messages name the upload as the planner knows it, never a temporary path or the folders sent with it."""
+    with pytest.raises(ReadError, match=message) as caught:
+        read_bytes(name, data)
+    assert str(private_temp) not in str(caught.value)
+    assert list(private_temp.iterdir()) == []

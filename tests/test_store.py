@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
+import json
 import os
 import sqlite3
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -554,3 +558,246 @@ def test_the_store_location_comes_from_the_environment(tmp_store, monkeypatch):
     monkeypatch.setenv("SPACES_STORE", str(tmp_store))
     assert open_store().location == str(tmp_store)
     assert open_store(str(tmp_store.with_name("other.gpkg"))).location == str(tmp_store.with_name("other.gpkg"))
+
+
+# -- history and undo --------------------------------------------------------------------------
+def assert_layers_identical(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    """Same layers, rows, order, columns, dtypes and values, and byte-for-byte the same geometry (WKB)."""
+    assert list(before) == list(after)
+    for name in before:
+        old, new = before[name], after[name]
+        pd.testing.assert_frame_equal(pd.DataFrame(old.drop(columns="geometry", errors="ignore")),
+                                      pd.DataFrame(new.drop(columns="geometry", errors="ignore")), obj=name)
+        if "geometry" in old.columns:
+            assert shapely.to_wkb(old.geometry.to_numpy()).tolist() == shapely.to_wkb(new.geometry.to_numpy()).tolist()
+
+
+def undo_rows(store: GeoPackageStore) -> list[tuple]:
+    """``(change_id, layer, mode, replaced rows, added ids)`` of what the store keeps for undo."""
+    with sqlite3.connect(store.path) as connection:
+        try:
+            found = connection.execute("SELECT change_id, layer, mode, rows, added FROM undo_history "
+                                       "ORDER BY change_id").fetchall()
+        except sqlite3.OperationalError:
+            return []
+    return [(change, layer, mode, len(pd.read_parquet(io.BytesIO(rows))), json.loads(added))
+            for change, layer, mode, rows, added in found]
+
+
+def _revised_sample_plots(path: Path, sample_layers) -> Path:
+    """Ten sample plots as a 区县 sends them back: new statuses, one moved, a remark column, two new plots.
+
+    The revised rows sit in the middle of the stored layer, so undo must put them back in their places.
+    """
+    plots = sample_layers["plots"].iloc[100:112].drop(columns=[*PROVENANCE_COLUMNS, "area_mu"]).copy()
+    plots["plot_id"] = [*plots["plot_id"].iloc[:10], "N001", "N002"]
+    plots["status"] = "处置中"
+    plots["reclaimed_year"] = pd.array([None] * 12, dtype="Int64")
+    plots.loc[plots.index[3], "geometry"] = shapely.affinity.translate(plots.geometry.iloc[3], xoff=2e-5)
+    plots["备注"] = [f"复核{n}" for n in range(12)]
+    pyogrio.write_dataframe(plots, path)
+    return path
+
+
+UNDO_FILES = {**IMPORT_FILES, "plots revising sample rows": ("plots", lambda p, s: _revised_sample_plots(
+    p / "revised.geojson", s))}
+
+
+@pytest.mark.parametrize("kind", list(UNDO_FILES))
+def test_undo_restores_every_layer_exactly(sample_store, sample_layers, tmp_path, kind):
+    layer, make = UNDO_FILES[kind]
+    path = make(tmp_path, sample_layers)
+    before = sample_store.read_all()
+    counts = import_file(sample_store, path, layer)
+    assert counts.changed
+    assert not sample_store.read_all()[layer].equals(before[layer])
+
+    undone = sample_store.undo_last()
+
+    assert_layers_identical(before, sample_store.read_all())
+    assert (undone.file, undone.layer, undone.added, undone.updated) == (path.name, layer, counts.added, counts.updated)
+    assert undone.undone and undone.undone_at
+    log = sample_store.import_log()
+    assert log["file"].tolist() == ["init (sample)", path.name]
+    assert log["undone_at"].tolist() == [None, undone.undone_at]
+    assert sample_store.next_undo() is None
+    assert undo_rows(sample_store) == []
+    assert_valid_geopackage(sample_store.path)
+    assert strays(sample_store.path) == []
+
+
+def test_each_change_is_logged_with_id_file_layer_crs_counts_and_time(sample_store, sample_layers, tmp_path):
+    first = plots_file(tmp_path / "东区.gpkg", sample_layers, [f"T{n:03d}" for n in range(5)], crs="EPSG:4549")
+    import_file(sample_store, first, "plots")
+    import_file(sample_store, _revised_sample_plots(tmp_path / "revised.geojson", sample_layers), "plots")
+
+    log = sample_store.import_log()
+
+    assert list(log.columns) == ["id", "time", "file", "layer", "crs", "added", "updated", "unchanged", "detail",
+                                 "undone_at"]
+    assert log["id"].tolist() == [1, 2, 3]
+    assert log[["file", "layer", "crs"]].values.tolist() == [
+        ["init (sample)", "*", "EPSG:4326"], ["东区.gpkg", "plots", "EPSG:4549"], ["revised.geojson", "plots", "EPSG:4326"]]
+    assert log[["added", "updated", "unchanged"]].values.tolist() == [[len(sample_layers["plots"]) + sum(
+        len(f) for n, f in sample_layers.items() if n != "plots"), 0, 0], [5, 0, 0], [2, 10, 0]]
+    assert all(pd.Timestamp(t).tzinfo is not None for t in log["time"])
+    assert log["undone_at"].isna().all()
+    entry = sample_store.next_undo()
+    assert (entry.id, entry.file, entry.added, entry.updated, entry.undone) == (3, "revised.geojson", 2, 10, False)
+
+
+def test_undo_keeps_only_the_rows_a_change_replaced(sample_store, sample_layers, tmp_path):
+    """At a million plots a copy of the layer per change would not do: only replaced rows and new ids are kept."""
+    import_file(sample_store, _revised_sample_plots(tmp_path / "revised.geojson", sample_layers), "plots")
+    ((change, layer, mode, replaced, added),) = undo_rows(sample_store)
+    assert (change, layer, mode, replaced, added) == (2, "plots", "rows", 10, ["N001", "N002"])
+
+
+def test_undoing_again_undoes_the_change_before_not_the_undo(sample_store, sample_layers, tmp_path):
+    """There is no redo: a second undo goes one more change back (importing the file again redoes it)."""
+    initial = sample_store.read_all()
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, [f"T{n:03d}" for n in range(20)]),
+                "plots")
+    after_first = sample_store.read_all()
+    import_file(sample_store, _revised_sample_plots(tmp_path / "b.geojson", sample_layers), "plots")
+
+    assert sample_store.undo_last().file == "b.geojson"
+    assert_layers_identical(after_first, sample_store.read_all())
+    assert sample_store.undo_last().file == "a.geojson"
+    assert_layers_identical(initial, sample_store.read_all())
+    before = snapshot(sample_store.path)
+    with pytest.raises(StoreError, match="nothing to undo"):
+        sample_store.undo_last()
+    assert snapshot(sample_store.path) == before
+    assert sample_store.import_log()["undone_at"].notna().tolist() == [False, True, True]
+
+
+def test_nothing_to_undo_after_init_and_init_clears_history(sample_store, sample_layers, tmp_path):
+    before = snapshot(sample_store.path)
+    with pytest.raises(StoreError, match=r"spaces\.gpkg: nothing to undo: no import or status update"):
+        sample_store.undo_last()
+    assert snapshot(sample_store.path) == before
+    assert sample_store.next_undo() is None
+
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
+    assert sample_store.next_undo() is not None
+    sample_store.initialise(sample_layers, dataset="sample")
+
+    assert sample_store.import_log()["file"].tolist() == ["init (sample)"]
+    assert sample_store.next_undo() is None
+    assert undo_rows(sample_store) == []
+    with pytest.raises(StoreError, match="nothing to undo"):
+        sample_store.undo_last()
+
+
+def test_expected_id_keeps_a_button_from_undoing_a_newer_change(sample_store, sample_layers, tmp_path):
+    """A planner clicks 'undo #2' while a colleague's import (#3) lands: nothing is undone."""
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
+    import_file(sample_store, plots_file(tmp_path / "b.geojson", sample_layers, ["T2"], offset=5), "plots")
+    before = snapshot(sample_store.path)
+    with pytest.raises(StoreError, match=r"the last change is now #3 \(b\.geojson\), not #2; nothing was undone"):
+        sample_store.undo_last(expected_id=2)
+    assert snapshot(sample_store.path) == before
+    assert sample_store.undo_last(expected_id=3).id == 3
+
+
+def test_a_change_that_retypes_a_column_is_undone_from_a_copy_of_the_layer(sample_store, sample_layers, tmp_path):
+    """A column of numbers that a later file fills with text changes rows the file never named;
+    only a copy of the layer can put those back, so that change keeps one."""
+    ids = [f"T{n:03d}" for n in range(6)]
+    numbers = gpd.read_file(plots_file(tmp_path / "numbers.geojson", sample_layers, ids))
+    numbers["floors"] = range(6)
+    numbers.to_file(tmp_path / "numbers.geojson")
+    import_file(sample_store, tmp_path / "numbers.geojson", "plots")
+    after_numbers = sample_store.read_all()
+    assert after_numbers["plots"]["floors"].dtype == "float64"  # the sample's plots have none: NaN
+    words = numbers.iloc[:2].assign(floors=["三层", "四层"])
+    words.to_file(tmp_path / "words.geojson")
+    import_file(sample_store, tmp_path / "words.geojson", "plots")
+    floors = sample_store.read_layer("plots").set_index("plot_id")["floors"]
+    assert floors.dtype == object and floors["T005"] == "5.0"  # a row the second file did not name
+    assert [(mode, replaced) for _c, _l, mode, replaced, _a in undo_rows(sample_store)] == [("rows", 0), ("layer", 306)]
+
+    sample_store.undo_last()
+    assert_layers_identical(after_numbers, sample_store.read_all())
+    sample_store.undo_last()
+    assert "floors" not in sample_store.read_layer("plots").columns
+
+
+def test_old_changes_can_no_longer_be_undone(sample_store, sample_layers, tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "UNDO_DEPTH", 2)
+    for n, name in enumerate(("a", "b", "c")):
+        import_file(sample_store, plots_file(tmp_path / f"{name}.geojson", sample_layers, [f"T{n}"], offset=n), "plots")
+    assert [change for change, *_ in undo_rows(sample_store)] == [3, 4]
+    sample_store.undo_last()
+    sample_store.undo_last()
+    assert sample_store.next_undo() is None
+    with pytest.raises(StoreError, match=r"the last change #2 \(a\.geojson, .*\) can no longer be undone: "
+                                         r"only the last 2 changes"):
+        sample_store.undo_last()
+
+
+@pytest.mark.parametrize("inject", [_fail_after_layer, _fail_inside_layer], ids=["after-layer", "inside-layer"])
+def test_an_undo_failing_midway_leaves_the_store_untouched(sample_store, sample_layers, tmp_path, monkeypatch, inject):
+    import_file(sample_store, _revised_sample_plots(tmp_path / "revised.geojson", sample_layers), "plots")
+    before = snapshot(sample_store.path)
+    inject(monkeypatch)
+    with pytest.raises(InjectedFailure):
+        sample_store.undo_last()
+    assert snapshot(sample_store.path) == before
+    assert strays(sample_store.path) == []
+    monkeypatch.undo()
+    assert sample_store.undo_last().file == "revised.geojson"
+    assert len(sample_store.read_layer("plots")) == 300
+
+
+def test_undo_waits_for_a_writer_holding_the_lock(sample_store, sample_layers, tmp_path):
+    """Undo is a write like any other: it queues behind the lock an import (CLI or app) holds."""
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
+    before = snapshot(sample_store.path)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (sample_store.undo_last(), done.set()))
+    with open(sample_store.path.with_name(sample_store.path.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # what another process's import holds while it writes
+        worker.start()
+        time.sleep(0.5)
+        assert not done.is_set()
+        assert snapshot(sample_store.path) == before
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    worker.join(timeout=CHILD_TIMEOUT)
+    assert done.is_set()
+    assert len(sample_store.read_layer("plots")) == 300
+
+
+def test_a_store_from_before_the_history_gets_ids_and_undo(sample_store, sample_layers, tmp_path):
+    """Stores written before changes had ids keep working: their log is numbered in order."""
+    old_log = sample_store.import_log()[["time", "file", "layer", "crs", "added", "updated", "unchanged"]]
+    pyogrio.write_dataframe(old_log, sample_store.path, layer="import_log", driver="GPKG")
+    assert sample_store.import_log()[["id", "file", "undone_at"]].values.tolist() == [[1, "init (sample)", None]]
+    before = sample_store.read_all()
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
+    assert sample_store.undo_last().id == 2
+    assert_layers_identical(before, sample_store.read_all())
+
+
+def test_the_undo_table_is_a_registered_geopackage_table(sample_store, sample_layers, tmp_path):
+    import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
+    assert_valid_geopackage(sample_store.path)
+    with sqlite3.connect(sample_store.path) as connection:
+        kinds = dict(connection.execute("SELECT table_name, data_type FROM gpkg_contents"))
+    assert kinds["undo_history"] == "attributes"
+    assert pyogrio.read_dataframe(sample_store.path, layer="undo_history", read_geometry=False)["change_id"].tolist() == [2]
+
+
+def test_extra_columns_differing_only_in_case_are_one_column(sample_store, sample_layers, tmp_path):
+    """A GeoPackage cannot hold 'Remark' and 'remark'; a later file's 'remark' fills the stored 'Remark'."""
+    ids = ["T1", "T2"]
+    first = gpd.read_file(plots_file(tmp_path / "a.geojson", sample_layers, ids)).assign(Remark=["甲", "乙"])
+    first.to_file(tmp_path / "a.geojson")
+    import_file(sample_store, tmp_path / "a.geojson", "plots")
+    second = first.drop(columns="Remark").assign(remark=["丙", "乙"])
+    second.to_file(tmp_path / "b.geojson")
+    assert counts_of(import_file(sample_store, tmp_path / "b.geojson", "plots")) == (0, 1, 1)
+    plots = sample_store.read_layer("plots").set_index("plot_id")
+    assert "remark" not in plots.columns
+    assert plots.loc[ids, "Remark"].tolist() == ["丙", "乙"]

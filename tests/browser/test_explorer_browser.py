@@ -142,3 +142,32 @@ def test_the_district_summary_downloads_as_xlsx_marked_sample(page, app_url, tmp
     assert "330200" in cells
     assert any("示例数据" in c for c in cells)
     assert page.errors == [] and page.outside_requests == []
+
+
+def _centre_of_colour(png: bytes) -> tuple[float, float]:
+    pixels = _pixels(png)
+    ys, xs = np.nonzero((pixels.max(axis=2) - pixels.min(axis=2)) > 60)
+    return float(xs.mean()), float(ys.mean())
+
+
+def test_the_view_stays_where_the_planner_moved_it_when_a_filter_changes(page, app_url):
+    _open(page, f"{app_url}/?ly=districts,parks")
+    canvas = _map_canvas(page)
+    start = _centre_of_colour(canvas.screenshot())
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 200, y - 100, steps=10)
+    page.mouse.up()
+    page.wait_for_timeout(1500)
+    panned = _centre_of_colour(canvas.screenshot())
+    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+    page.keyboard.type("生物医药")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.search.includes('ind=')", timeout=APP_READY)
+    page.wait_for_timeout(3000)
+    after = _centre_of_colour(canvas.screenshot())
+    assert start[0] - panned[0] > 100  # the drag moved the map
+    assert abs(after[0] - panned[0]) < 25 and abs(after[1] - panned[1]) < 25, (start, panned, after)
+    assert page.errors == [] and page.outside_requests == []

@@ -1,0 +1,41 @@
+"""The detail panel's content for a park, a community and a district."""
+
+import pytest
+
+from spaces.attainment import compute_attainment
+from spaces.detail import community_detail, district_detail, park_detail
+from spaces.sample import build_sample
+
+
+@pytest.fixture(scope="module")
+def layers():
+    """A small sample (the detail functions only read it)."""
+    return build_sample(plots=600)
+
+
+def test_park_detail_counts_what_lies_inside_and_brings_its_districts_attainment(layers):
+    long = compute_attainment(layers, layers["allocations"], year=2025)
+    detail = park_detail(layers, "P001", year=2025, long=long)
+    assert detail.title == "宁波经济技术开发区" and detail.approximate
+    assert detail.attributes["district"] == "北仑区"
+    contents = detail.contents.set_index(["layer", "category"])["count"]
+    members = (layers["communities"]["park_id"] == "P001").sum()
+    assert contents[("communities", "—")] >= members > 0
+    assert contents.loc["plots"].sum() > 0 and contents.loc["factories"].sum() > 0
+    assert len(detail.attainment) == 12
+
+
+def test_plots_count_by_status_as_of_the_year(layers):
+    late = park_detail(layers, "P001", year=2025).contents.set_index(["layer", "category"])["count"]
+    early = park_detail(layers, "P001", year=2022).contents.set_index(["layer", "category"])["count"]
+    assert early[("plots", "已盘活")] <= late[("plots", "已盘活")]
+    assert early.loc["plots"].sum() == late.loc["plots"].sum()
+
+
+def test_missing_ids_give_none_and_districts_give_their_targets(layers):
+    long = compute_attainment(layers, layers["allocations"], year=2024)
+    assert park_detail(layers, "nope", year=2024) is None
+    assert community_detail(layers, "nope", year=2024) is None
+    district = district_detail(layers, long, "330282", year=2024, language="en")
+    assert district.title == "Cixi" and int(district.attributes["parks"]) == 3
+    assert community_detail(layers, "C001", year=2024).title.startswith("海曙")
