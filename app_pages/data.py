@@ -16,7 +16,8 @@ provenance = layer_provenance(view.everything)
 provenance["layer"] = provenance["layer"].map(lambda name: t(f"layer_{name}", language))
 provenance["source"] = provenance["source"].map(lambda s: t(f"source_{s}", language) if s in SOURCES else s)
 st.dataframe(provenance, hide_index=True, key="provenance", column_config={
-    "layer": t("layers", language), "source": t("sources", language), "rows": t("rows", language)})
+    "layer": t("layers", language), "source": t("sources", language), "rows": t("rows", language),
+    "source_file": t("source_file", language), "last_imported_at": t("last_imported_at", language)})
 if meta := store.meta():
     st.caption(f"{t('dataset_created', language)}: {meta.get('created_at', '')} · {meta.get('dataset', '')}")
 

@@ -18,13 +18,13 @@ def attainment_bars(long: pd.DataFrame, *, key: str, elapsed: float, status_labe
                        scale=alt.Scale(domain=[status_labels[s] for s in STATUS_HEX], range=list(STATUS_HEX.values())))
     bars = alt.Chart(data, title=title).mark_bar().encode(
         x=alt.X("attainment:Q", axis=alt.Axis(format="%"), title=None),
-        y=alt.Y("district:N", sort="-x", title=None),
+        y=alt.Y("district:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
         color=colour,
         tooltip=[alt.Tooltip("district:N"), alt.Tooltip("attainment:Q", format=".0%"), "status_label:N"],
     )
     rule = alt.Chart(pd.DataFrame({"elapsed": [elapsed]})).mark_rule(color="#333", strokeDash=[4, 3]).encode(
         x="elapsed:Q")
-    return (bars + rule).properties(height=26 * max(len(data), 1))
+    return (bars + rule).properties(height=28 * max(len(data), 1))
 
 
 def trend_lines(trend: pd.DataFrame, *, labels: dict[str, str], unit: dict[str, str]) -> alt.Chart:
@@ -59,4 +59,6 @@ def status_table(long: pd.DataFrame, *, labels: dict[str, str], district_column:
     def colours(frame: pd.DataFrame) -> pd.DataFrame:
         return status.map(lambda s: f"background-color: {STATUS_BACKGROUND[s]}" if s in STATUS_BACKGROUND else "")
 
-    return wide.style.apply(colours, axis=None).format("{:.0%}", na_rep="—")
+    # Shown as text: Streamlit prints a missing number as "None" whatever the Styler's na_rep says.
+    shown = wide.map(lambda value: "—" if pd.isna(value) else f"{value:.0%}")
+    return shown.style.apply(colours, axis=None)
