@@ -26,12 +26,12 @@ def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) ->
                                                  unchanged=counts.unchanged)
 
 
-def _undo(view: View) -> None:
-    try:
-        entry = view.store.undo_last()
+def _undo(view: View, expected_id: int) -> None:
+    try:  # expected_id: never undo a colleague's newer change by accident
+        entry = view.store.undo_last(expected_id=expected_id)
         st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file, time=entry.time)
-    except SpacesError:
-        st.session_state["intake_result"] = t("nothing_to_undo", view.language)
+    except SpacesError as exc:
+        st.session_state["intake_result"] = str(exc)
 
 
 def intake_panel(view: View) -> None:
@@ -72,7 +72,11 @@ def intake_panel(view: View) -> None:
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
-    st.button(t("undo_last", language), key="undo_last", on_click=_undo, args=(view,), icon=":material/undo:")
+    if (last := view.store.next_undo()) is not None:
+        st.button(f"{t('undo_last', language)}: {last.file} ({last.time})", key="undo_last", on_click=_undo,
+                  args=(view, last.id), icon=":material/undo:")
+    else:
+        st.caption(t("nothing_to_undo", language))
 
     st.subheader(t("status_update", language))
     statuses = load_vocabularies()["status"]

@@ -14,7 +14,7 @@ from spaces.layers import markdown_text
 from spaces.store import Store
 from spaces.urlstate import filters_from_state
 
-SOURCES = ("sample", "import", "default")
+SOURCES = ("sample", "import", "default", "app")
 
 
 @dataclass(frozen=True)

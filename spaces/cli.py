@@ -1,4 +1,4 @@
-"""The command line: ``python -m spaces init | import | validate | summary | export | info``."""
+"""The command line: ``python -m spaces init | import | validate | summary | export | undo | info``."""
 
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--inside-parks", action="store_true", help="only what lies inside the selected parks")
     export.add_argument("--language", choices=("zh", "en"), default="zh")
     export.add_argument("--out", help="file to write (default: the export's own name in this folder)")
+
+    undo = commands.add_parser("undo", help="undo the last import or status update")
+    undo.add_argument("--store")
 
     info = commands.add_parser("info", help="what the store holds")
     info.add_argument("--store")
@@ -154,13 +157,19 @@ def _export(args) -> int:
     return 0
 
 
+def _undo(args) -> int:
+    entry = open_store(args.store).undo_last()
+    _warn(f"undone: {entry.file} → {entry.layer} ({entry.time}; {entry.added} added, {entry.updated} updated)")
+    return 0
+
+
 def _info(args) -> int:
     print(dumps(describe_store(open_store(args.store))))
     return 0
 
 
 COMMANDS = {"init": _init, "validate": _validate, "import": _import, "summary": _summary, "export": _export,
-            "info": _info}
+            "undo": _undo, "info": _info}
 
 
 def main(argv: list[str] | None = None) -> int:

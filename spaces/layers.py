@@ -15,6 +15,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from .aggregate import CELL_METRES, aggregate_plots, grid_records
 from .vocab import load_vocabularies
 
 STATUS_COLOURS = {"met": [26, 152, 80, 150], "on_track": [254, 196, 79, 150], "behind": [215, 48, 39, 150]}
@@ -27,6 +28,10 @@ TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
+# Above this many plots the map gets 1 km grid cells instead: Deck.to_json spends ~700 bytes a plot, so
+# 12,000 plots stay under the 10 MB goal (100k polygons would send ~70 MB);
+# filters that narrow the plots below it (one district, one status) bring full detail back.
+PLOT_DETAIL_LIMIT = 12_000
 
 
 def _e(value) -> str:
@@ -126,6 +131,15 @@ def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
     return records
 
 
+def plot_layer_records(plots: gpd.GeoDataFrame, *, language: str,
+                       detail_limit: int = PLOT_DETAIL_LIMIT) -> list[dict]:
+    """Every plot (``plot_records``) up to ``detail_limit`` plots, else 1 km grid cells (``aggregate_plots``)."""
+    if len(plots) <= detail_limit:
+        return plot_records(plots, language=language)
+    grid = aggregate_plots(plots, cell_metres=CELL_METRES)
+    return grid_records(grid, status_labels=_labels("status", language), colours=PLOT_COLOURS, language=language)
+
+
 def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]:
     """One record per green factory for a ScatterplotLayer, coloured by level."""
     levels = _labels("level", language)
@@ -159,8 +173,8 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
                                get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
                                get_point_radius=250, point_radius_min_pixels=4))
     if "plots" in visible:
-        built.append(pdk.Layer("PolygonLayer", data=plot_records(layers["plots"], language=language), id="plots",
-                               pickable=True, stroked=False, filled=True, get_polygon="polygon",
+        built.append(pdk.Layer("PolygonLayer", data=plot_layer_records(layers["plots"], language=language),
+                               id="plots", pickable=True, stroked=False, filled=True, get_polygon="polygon",
                                get_fill_color="color"))
     if "factories" in visible:
         built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),

@@ -189,6 +189,21 @@ def test_export_of_an_unknown_format_lists_what_exists(sample_cli_store, tmp_pat
     assert not (tmp_path / "x").exists()
 
 
+def test_undo_restores_the_store_after_an_import(tmp_path, capsys):
+    """`import` then `undo` gives back exactly the layer that was there before."""
+    store = tmp_path / "spaces.gpkg"
+    assert main(["init", "--empty", "--store", str(store)]) == 0
+    csv_file = tmp_path / "factories.csv"
+    csv_file.write_text("factory_id,name_zh,level,certified_year,industry,lon,lat\n"
+                        "F1,甲,国家级,2023,模具,121.55,29.87\n", encoding="utf-8")
+    assert main(["import", str(csv_file), "--layer", "factories", "--store", str(store)]) == 0
+    assert len(GeoPackageStore(store).read_layer("factories")) == 1
+    assert main(["undo", "--store", str(store)]) == 0
+    assert "undone: factories.csv" in capsys.readouterr().err
+    assert len(GeoPackageStore(store).read_layer("factories")) == 0
+    assert main(["undo", "--store", str(store)]) == 1  # nothing left to undo
+
+
 def test_summary_to_a_missing_folder_fails_with_a_message(sample_cli_store, tmp_path, capsys):
     # In-process: an argument check needs no child process.
     out = tmp_path / "missing" / "summary.csv"

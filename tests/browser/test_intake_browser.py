@@ -50,7 +50,7 @@ def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot)
     page.get_by_text("新增 1", exact=False).wait_for(timeout=READY)
     assert "NEW-1" in set(open_store(str(store)).read_layer("factories")["factory_id"])
 
-    page.get_by_role("button", name="撤销上一次更改").click()
+    page.get_by_role("button", name="撤销上一次更改", exact=False).click()
     page.get_by_text("已撤销", exact=False).wait_for(timeout=READY)
     assert "NEW-1" not in set(open_store(str(store)).read_layer("factories")["factory_id"])
     assert page.errors == [] and page.outside_requests == []

@@ -1,0 +1,104 @@
+"""Plots summed to grid cells: nothing lost, tooltips complete, detail when filters narrow the plots."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spaces.aggregate import STATUSES, aggregate_plots, grid_records
+from spaces.layers import PLOT_COLOURS, build_layers, plot_layer_records
+
+
+@pytest.fixture
+def plots() -> gpd.GeoDataFrame:
+    """Six small plots: four packed near one point (one cell), two about 5 km east (another cell).
+
+    Statuses and areas differ so per-status sums are checked, and one area is missing (counts as 0 亩).
+    """
+    centres = [(121.5000, 29.7000), (121.5010, 29.7005), (121.5005, 29.7010), (121.5012, 29.7012),
+               (121.5500, 29.7000), (121.5510, 29.7002)]
+    return gpd.GeoDataFrame({
+        "plot_id": [f"L{i}" for i in range(6)],
+        "status": ["reclaimed", "reclaimed", "pending", "in_progress", "pending", "reclaimed"],
+        "reclaimed_year": [2023, 2024, None, None, None, 2022],
+        "area_mu": [10.0, 20.0, 5.0, 1.5, 7.0, None],
+    }, geometry=[shapely.box(x, y, x + 0.0002, y + 0.0002) for x, y in centres], crs=4326)
+
+
+def test_counts_and_areas_add_up_to_the_input(plots):
+    grid = aggregate_plots(plots)
+    assert len(grid) == 2
+    assert grid["plots"].sum() == len(plots)
+    assert grid["area_mu"].sum() == pytest.approx(plots["area_mu"].fillna(0).sum())
+    for status in STATUSES:
+        chosen = plots["status"] == status
+        assert grid[f"{status}_plots"].sum() == chosen.sum()
+        assert grid[f"{status}_mu"].sum() == pytest.approx(plots.loc[chosen, "area_mu"].fillna(0).sum())
+    packed = grid.loc[grid["plots"] == 4].iloc[0]
+    assert packed["majority"] == "reclaimed"  # 30 亩 reclaimed against 5 pending and 1.5 in progress
+
+
+def test_status_as_of_the_year_is_used_when_present(plots):
+    """A plot reclaimed after the chosen year counts as in progress (filters.apply_filters sets the column)."""
+    dated = plots.assign(status_as_of=["in_progress"] * 6)
+    grid = aggregate_plots(dated)
+    assert grid["in_progress_plots"].sum() == 6 and grid["reclaimed_plots"].sum() == 0
+
+
+def test_cells_are_about_a_kilometre_square_around_their_plots(plots):
+    grid = aggregate_plots(plots)
+    for row in grid.itertuples():
+        ring = shapely.Polygon(row.polygon)
+        assert len(row.polygon) == 4
+        assert 0.008 < ring.bounds[2] - ring.bounds[0] < 0.012  # ~1 km of longitude at 29.7°N
+    cells = shapely.Polygon(grid.iloc[0]["polygon"]).union(shapely.Polygon(grid.iloc[1]["polygon"]))
+    assert cells.buffer(1e-9).contains(shapely.centroid(plots.geometry.to_numpy())).all()
+
+
+def test_input_is_not_mutated(plots):
+    before = plots.copy()
+    aggregate_plots(plots)
+    pd.testing.assert_frame_equal(plots, before)
+
+
+def test_empty_plots_give_an_empty_grid(plots):
+    assert aggregate_plots(plots.iloc[:0]).empty
+    assert plot_layer_records(plots.iloc[:0], language="zh") == []
+
+
+def test_every_cell_carries_plain_text_tooltip_fields(plots):
+    grid = aggregate_plots(plots)
+    records = grid_records(grid, status_labels={"reclaimed": "已盘活", "pending": "待处置"},
+                           colours=PLOT_COLOURS, language="zh")
+    for record in records:
+        assert all(isinstance(record[field], str) and record[field] for field in ("title", "line1", "line2"))
+    packed = next(r for r in records if r["title"].startswith("4 "))
+    assert "已盘活 30.0 亩" in packed["line1"] and packed["line2"].endswith("36.5 亩")
+    assert packed["color"] == PLOT_COLOURS["reclaimed"]
+
+
+def test_threshold_switches_between_detail_and_cells(plots):
+    detail = plot_layer_records(plots, language="en", detail_limit=len(plots))
+    cells = plot_layer_records(plots, language="en", detail_limit=len(plots) - 1)
+    assert [r["kind"] for r in detail] == ["plot"] * 6
+    assert [r["kind"] for r in cells] == ["plot_cell"] * 2
+    assert cells[0]["title"].endswith("plots")
+
+
+def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
+    """Above PLOT_DETAIL_LIMIT the map gets cells; one district's plots come back in full detail."""
+    from spaces.filters import Filters, apply_filters
+    from spaces.layers import PLOT_DETAIL_LIMIT
+    from spaces.sample import build_sample
+
+    layers = build_sample(plots=PLOT_DETAIL_LIMIT + 5_000)
+    city = build_layers(apply_filters(layers, Filters()), visible=["plots"], choropleth=None, language="zh")
+    assert {r["kind"] for r in city[0].data} == {"plot_cell"}
+    assert sum(int(r["title"].split()[0].replace(",", "")) for r in city[0].data) == PLOT_DETAIL_LIMIT + 5_000
+    adcodes = layers["plots"]["district_adcode"]
+    small = next(a for a in adcodes.unique() if (adcodes == a).sum() <= PLOT_DETAIL_LIMIT)
+    one = build_layers(apply_filters(layers, Filters(districts=(small,))), visible=["plots"], choropleth=None,
+                       language="zh")
+    assert {r["kind"] for r in one[0].data} == {"plot"}
+    assert len(one[0].data) == int(np.sum(adcodes == small))

@@ -1,0 +1,20 @@
+"""The city-scale benchmark still runs end to end on a tiny store (no timing is judged here)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+LABELS = ("load store (read_all)", "summary naive (read+sjoin+to_crs)", "plots layer bytes (json.dumps)",
+          "folium bytes", "rerun: industry filter", "rerun naive", "peak RSS overall", "machine:")
+
+
+def test_city_scale_benchmark_runs_on_a_tiny_store(tmp_path):
+    report = tmp_path / "bench.md"
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "city_scale.py"),
+                             "--sizes", "2000", "--runs", "1", "--markdown", str(report)],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    for label in LABELS:
+        assert label in result.stdout, label
+    assert "| 2,000 plots |" in report.read_text(encoding="utf-8")
