@@ -23,6 +23,7 @@ from spaces.layers import (
     NINGBO_VIEW,
     PARK_LINE,
     PLOT_COLOURS,
+    PLOT_DETAIL_LIMIT,
     STATUS_COLOURS,
     TOOLTIP,
     build_layers,
@@ -110,6 +111,8 @@ with map_column:
         f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
         f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
         for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data
+    if "plots" in st.session_state["layers"] and len(shown["plots"]) > PLOT_DETAIL_LIMIT:
+        st.caption(t("plots_aggregated", language))
     notice = f"{t('sample_banner', language) if summary.is_sample else ''} {filters.summary_line()}".strip()
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
                        file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",

@@ -8,11 +8,11 @@ import pyproj
 import shapely
 
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS
+from .i18n import t
 
 STATUSES = ("pending", "in_progress", "reclaimed")
 CELL_METRES = 1000.0
 # Cell tooltip words; statuses come from the vocabulary catalogue.
-CELL_WORDS = {"zh": ("宗地块", "合计"), "en": ("plots", "total")}
 
 _TO_EQUAL_AREA = pyproj.Transformer.from_crs(STORAGE_CRS, EQUAL_AREA_CRS, always_xy=True)
 _TO_STORAGE = pyproj.Transformer.from_crs(EQUAL_AREA_CRS, STORAGE_CRS, always_xy=True)
@@ -82,7 +82,7 @@ def grid_records(grid: pd.DataFrame, *, status_labels: dict[str, str], colours: 
 
     ``title`` gives the number of plots, ``line1`` the 亩 per status and ``line2`` the total, all plain text.
     """
-    plots_word, total_word = CELL_WORDS.get(language, CELL_WORDS["zh"])
+    plots_word, total_word = t("cell_plots", language), t("cell_total", language)
     records = []
     for row in grid.itertuples(index=False):
         per_status = " · ".join(f"{status_labels.get(s, s)} {getattr(row, f'{s}_mu'):,.1f} 亩"
