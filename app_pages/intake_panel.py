@@ -91,6 +91,7 @@ def intake_panel(view: View) -> None:
             try:
                 update_plot_status(view.store, plot_id.strip(), status=status,
                                    reclaimed_year=None if year is None else int(year))
-                st.success(_message("status_saved", language, plot=plot_id))
+                st.session_state["intake_result"] = _message("status_saved", language, plot=plot_id)
+                st.rerun()  # redraw the page (undo button, log) with the update in it
             except ValidationError as exc:
                 st.error("\n".join(str(p) for p in exc.errors))

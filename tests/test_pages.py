@@ -187,3 +187,25 @@ def test_data_page_lists_layers_and_sources(page):
     provenance = at.dataframe[0].value
     assert "示例（模拟）" in set(provenance["source"])
     assert provenance["rows"].sum() > 300
+
+
+def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch):
+    """The everyday progress update, through the form, recorded and undoable from the same page."""
+    location = tmp_path / "spaces.gpkg"
+    store = open_store(str(location))
+    store.initialise(build_sample(plots=100), dataset="sample")
+    pending = store.read_layer("plots").query("status == 'pending'")["plot_id"].iloc[0]
+    monkeypatch.setenv("SPACES_STORE", str(location))
+    at = AppTest.from_file("../app_pages/data.py", default_timeout=60)
+    for key, value in DEFAULTS.items():
+        at.session_state[key] = value
+    at.run()
+    at.text_input(key="status_plot").set_value(pending)
+    at.selectbox(key="status_value").set_value("reclaimed")
+    at.number_input(key="status_year").set_value(2024)
+    at.get("form_submit_button")[0].click().run()
+    plots = store.read_layer("plots").set_index("plot_id")
+    assert plots.loc[pending, "status"] == "reclaimed" and plots.loc[pending, "reclaimed_year"] == 2024
+    assert any(pending in s.value for s in at.success)
+    at.button(key="undo_last").click().run()
+    assert store.read_layer("plots").set_index("plot_id").loc[pending, "status"] == "pending"
