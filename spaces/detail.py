@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-import shapely
 
 from .districts import district_names
 from .filters import status_as_of
+from .spatial import lies_within
 from .targets import load_targets
 from .vocab import load_vocabularies, split_industries
 
@@ -40,14 +40,10 @@ def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language:
     levels = load_vocabularies()["level"]
     status_label = statuses.labels_zh if language == "zh" else statuses.labels_en
     level_label = levels.labels_zh if language == "zh" else levels.labels_en
-    shapely.prepare(geometry)
     rows = []
 
     def inside(frame):
-        if not len(frame):
-            return frame
-        points = shapely.point_on_surface(frame.geometry.to_numpy())
-        return frame.loc[shapely.contains(geometry, points)]
+        return frame.loc[lies_within(frame.geometry, [geometry])] if len(frame) else frame
 
     communities = layers["communities"]
     member = inside(communities)

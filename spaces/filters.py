@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
+from .spatial import lies_within
 from .targets import PLAN_END_YEAR
 from .vocab import split_industries
 
@@ -101,17 +100,12 @@ def apply_filters(layers: dict[str, pd.DataFrame], filters: Filters) -> dict[str
 
 def _inside_parks(layers: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     parks = layers["parks"]
-    shapes = parks.geometry.to_numpy()
     out = dict(layers)
-    tree = shapely.STRtree(shapes)
     for name in ("communities", "plots", "factories"):
         frame = layers[name]
         if not len(frame):
             continue
-        points = shapely.point_on_surface(frame.geometry.to_numpy())
-        hits, _ = tree.query(points, predicate="within") if len(shapes) else (np.empty(0, int), None)
-        inside = np.zeros(len(frame), dtype=bool)
-        inside[hits] = True
+        inside = lies_within(frame.geometry, parks.geometry.to_numpy())
         if name == "communities" and "park_id" in frame.columns:
             inside |= frame["park_id"].isin(parks["park_id"]).to_numpy()
         kept = frame.loc[inside]

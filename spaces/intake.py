@@ -380,7 +380,7 @@ def _check_ids(out: pd.DataFrame, schema: LayerSchema, findings: _Findings) -> N
         label = "+".join(schema.id_columns)
         findings.add("error", f"duplicate {label}: every row needs its own id", rows=duplicated.to_numpy(),
                      column=label, values=findings.ids)
-    if schema.name in ("indicators", "allocations"):
+    if not schema.is_spatial:  # tables (indicators, allocations) may hold city-wide rows
         return
     city_rows = out.get("district_adcode", pd.Series(dtype=object)) == CITY_ADCODE
     if city_rows.any():

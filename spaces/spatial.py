@@ -59,3 +59,22 @@ def assign_districts(geometries: gpd.GeoSeries) -> pd.Series:
         positions = np.flatnonzero(unassigned)[nearest_feature]
         result[positions] = adcodes[nearest_district]
     return pd.Series(result, index=geometries.index, dtype=object)
+
+
+def lies_within(geometries: gpd.GeoSeries, areas) -> np.ndarray:
+    """Which ``geometries`` lie inside any of ``areas`` (judged by a point on each one's surface).
+
+    The GeoSeries' spatial index picks the candidates first, so only features near the areas get a
+    surface point: a park's contents among a million plots cost a few hundred points, not a million.
+    """
+    shapes = np.asarray(areas, dtype=object).reshape(-1)
+    shapes = shapes[~(shapely.is_missing(shapes) | shapely.is_empty(shapes))]
+    inside = np.zeros(len(geometries), dtype=bool)
+    if not len(geometries) or not len(shapes):
+        return inside
+    _, candidates = geometries.sindex.query(shapes, predicate="intersects")
+    candidates = np.unique(candidates)
+    points = shapely.point_on_surface(geometries.to_numpy()[candidates])
+    hits, _ = shapely.STRtree(shapes).query(points, predicate="within")
+    inside[candidates[np.unique(hits)]] = True
+    return inside
