@@ -3,8 +3,9 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel
+from app_pages.panels import current_view, detail_panel, map_legend
 from spaces import cached
+from spaces.aggregate import cell_centre
 from spaces.basemaps import (
     MissingBasemapKeyError,
     basemap_options,
@@ -12,18 +13,15 @@ from spaces.basemaps import (
     needs_gcj02,
     shift_frame,
     shift_view,
+    unshift_point,
 )
 from spaces.detail import community_detail, district_detail, park_detail
 from spaces.districts import load_districts
+from spaces.focus import format_focus, parse_focus
 from spaces.html_map import html_map
 from spaces.i18n import t
 from spaces.layers import (
-    COMMUNITY_LINE,
-    FACTORY_COLOURS,
     NINGBO_VIEW,
-    PARK_LINE,
-    PLOT_COLOURS,
-    PLOT_DETAIL_LIMIT,
     STATUS_COLOURS,
     TOOLTIP,
     build_layers,
@@ -32,7 +30,6 @@ from spaces.layers import (
 )
 from spaces.targets import load_targets
 from spaces.urlstate import LAYER_CHOICES
-from spaces.vocab import load_vocabularies
 
 view = current_view()
 language, store, version, filters = view.language, view.store, view.version, view.filters
@@ -49,16 +46,37 @@ def _select(kind: str, ident: str, *, fly: bool) -> None:
         frame = everything["parks" if kind == "park" else "communities"]
         geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
         st.session_state["view"] = view_for(geometry)
+        centre = geometry.centroid  # the plots around it come in full detail
+        st.session_state["focus"] = format_focus(centre.x, centre.y)
+
+
+# A new key makes a new chart: it drops the selection (which would dim everything else) and opens on the view.
+map_key = f"map_{st.session_state.get('_map_generation', 0)}"
+
+
+def _new_map() -> None:
+    st.session_state["_map_generation"] = st.session_state.get("_map_generation", 0) + 1
 
 
 def _on_map_select() -> None:
-    objects = st.session_state["map"].selection.get("objects", {})
+    objects = st.session_state[map_key].selection.get("objects", {})
     picked = next((items[0] for items in objects.values() if items), None)
     if picked is None:
         return
     properties = picked.get("properties", picked)
     if properties.get("kind") in ("park", "community", "district"):
         _select(properties["kind"], properties["id"], fly=False)
+    elif properties.get("kind") == "plot_cell":  # zoom in: every plot around the cell, the map flies there
+        cell_x, cell_y = (int(v) for v in properties["id"].split(","))
+        centre = unshift_point(*cell_centre(cell_x, cell_y), st.session_state["basemap"])
+        st.session_state["focus"] = format_focus(*centre)
+        st.session_state["_fly_to_focus"] = True
+        _new_map()
+
+
+def _whole_city() -> None:
+    st.session_state.update(focus=None, view=NINGBO_VIEW)
+    _new_map()
 
 
 def _on_search() -> None:
@@ -89,30 +107,37 @@ except MissingBasemapKeyError:
 if needs_gcj02(basemap):
     st.caption(t("basemap_gcj02", language))
 drawn = cached.shifted(store.location, version, filters, basemap)
+focus = parse_focus(st.session_state.get("focus"))
+plots = None  # built (and cached) only when the plots layer is shown: the costly one at city scale
+if "plots" in st.session_state["layers"]:
+    plots = cached.plot_drawing(store.location, version, filters, basemap, language, focus)
+fly = st.session_state.pop("_fly_to_focus", False)
+if plots and plots.window is not None and (fly or "view" not in st.session_state):  # a link with a focus opens there too
+    window_view = plots.window.view()
+    lon, lat = unshift_point(window_view["longitude"], window_view["latitude"], basemap)
+    st.session_state["view"] = {**window_view, "longitude": lon, "latitude": lat}
 
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
                                  key=st.session_state["target"], status_labels=status_labels)
 deck = pdk.Deck(
-    layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language),
+    layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
+                        plots=plots),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view", NINGBO_VIEW), basemap)),
     tooltip=TOOLTIP,
     **basemap_args,
 )
 with map_column:
-    st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key="map", height=640)
-    swatches = [(t("layer_parks", language), PARK_LINE), (t("layer_communities", language), COMMUNITY_LINE)]
-    swatches += [(status_labels[s], c) for s, c in STATUS_COLOURS.items()]
-    vocab = load_vocabularies()
-    names = {k: getattr(vocab[k], f"labels_{language}") for k in ("status", "level")}
-    swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
-    swatches += [(f"{t('layer_factories', language)}·{names['level'][s]}", c) for s, c in FACTORY_COLOURS.items()]
-    st.markdown(" ".join(
-        f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
-        f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
-        for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data
-    if "plots" in st.session_state["layers"] and len(shown["plots"]) > PLOT_DETAIL_LIMIT:
+    st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key=map_key,
+                    height=640)
+    map_legend(language, status_labels)
+    if plots and plots.window is not None:
+        st.caption(t("plots_window", language).format(size=f"{plots.window.size_km:g}",
+                                                       count=f"{plots.window.plots:,}"))
+    elif plots and plots.aggregated:
         st.caption(t("plots_aggregated", language))
+    if st.session_state.get("focus") or st.session_state.get("view", NINGBO_VIEW) != NINGBO_VIEW:
+        st.button(t("whole_city", language), key="whole_city", on_click=_whole_city, icon=":material/zoom_out_map:")
     notice = f"{t('sample_banner', language) if summary.is_sample else ''} {filters.summary_line()}".strip()
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
                        file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",

@@ -10,9 +10,17 @@ from spaces.detail import Detail
 from spaces.exports import MEDIA_TYPES, export, export_filename
 from spaces.filters import Filters
 from spaces.i18n import t
-from spaces.layers import markdown_text
+from spaces.layers import (
+    COMMUNITY_LINE,
+    FACTORY_COLOURS,
+    PARK_LINE,
+    PLOT_COLOURS,
+    STATUS_COLOURS,
+    markdown_text,
+)
 from spaces.store import Store
 from spaces.urlstate import filters_from_state
+from spaces.vocab import load_vocabularies
 
 SOURCES = ("sample", "import", "default", "app")
 
@@ -79,3 +87,17 @@ def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: st
         column.download_button(fmt.upper(), data=make, key=f"{key}_{fmt}", on_click="ignore",
                                file_name=export_filename(kind, fmt, view.filters, sample=sample),
                                mime=MEDIA_TYPES[fmt], icon=":material/download:", width="stretch")
+
+
+def map_legend(language: str, status_labels: dict[str, str]) -> None:
+    """Colour swatches of every layer the map can draw, in one wrapped line."""
+    vocab = load_vocabularies()
+    names = {k: getattr(vocab[k], f"labels_{language}") for k in ("status", "level")}
+    swatches = [(t("layer_parks", language), PARK_LINE), (t("layer_communities", language), COMMUNITY_LINE)]
+    swatches += [(status_labels[s], c) for s, c in STATUS_COLOURS.items()]
+    swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
+    swatches += [(f"{t('layer_factories', language)}·{names['level'][s]}", c) for s, c in FACTORY_COLOURS.items()]
+    st.markdown(" ".join(
+        f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
+        f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
+        for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data

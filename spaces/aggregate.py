@@ -7,6 +7,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from .basemaps import needs_gcj02
+from .chinacoords import wgs84_to_gcj02
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS
 from .i18n import t
 
@@ -18,14 +20,66 @@ _TO_EQUAL_AREA = pyproj.Transformer.from_crs(STORAGE_CRS, EQUAL_AREA_CRS, always
 _TO_STORAGE = pyproj.Transformer.from_crs(EQUAL_AREA_CRS, STORAGE_CRS, always_xy=True)
 
 
-def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES) -> pd.DataFrame:
+def plot_cells(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES, basemap_id: str = "none") -> pd.DataFrame:
+    """The grid cell (``cell_x``, ``cell_y``) holding each plot's centroid, indexed like ``plots``.
+
+    The costly part of aggregating (a centroid per plot); it depends on geometry only, so the app
+    computes it once per store version and passes it to :func:`aggregate_plots` for every filter.
+    With a GCJ-02 ``basemap_id`` the cells are those of the plots as drawn there (the centroids
+    are shifted, which is the same as shifting the plots first: the shift is locally a translation).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> one = gpd.GeoDataFrame(geometry=[shapely.box(121.5, 29.7, 121.5002, 29.7002)], crs=4326)
+    >>> plot_cells(one).columns.tolist()
+    ['cell_x', 'cell_y']
+    """
+    # Centroids of plots a few hundred metres wide, taken in degrees, land in the same 1 km cell
+    # as their equal-area centroids; transforming points is far cheaper than whole polygons.
+    centroids = shapely.centroid(plots.geometry.to_numpy())
+    lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
+    if needs_gcj02(basemap_id):
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    cell_x, cell_y = cell_of(lon, lat, cell_metres=cell_metres)
+    return pd.DataFrame({"cell_x": cell_x, "cell_y": cell_y}, index=plots.index, dtype=np.int64)
+
+
+def cell_of(lon, lat, *, cell_metres: float = CELL_METRES) -> tuple[np.ndarray, np.ndarray]:
+    """Grid cell indices of WGS-84 points (arrays or scalars)."""
+    x, y = _TO_EQUAL_AREA.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return (np.floor(np.asarray(x) / cell_metres).astype(np.int64),
+            np.floor(np.asarray(y) / cell_metres).astype(np.int64))
+
+
+def cell_centre(cell_x: int, cell_y: int, *, cell_metres: float = CELL_METRES) -> tuple[float, float]:
+    """The WGS-84 longitude and latitude of a cell's centre."""
+    lon, lat = _TO_STORAGE.transform((cell_x + 0.5) * cell_metres, (cell_y + 0.5) * cell_metres)
+    return float(lon), float(lat)
+
+
+def block_outline(x0: int, y0: int, x1: int, y1: int, *, cell_metres: float = CELL_METRES,
+                  per_side: int = 8) -> list[list[float]]:
+    """A closed WGS-84 ring around the cells ``x0 <= x < x1``, ``y0 <= y < y1`` (edges densified)."""
+    steps = np.linspace(0.0, 1.0, per_side + 1)[:-1]
+    xs = np.concatenate([x0 + (x1 - x0) * steps, np.full(per_side, x1), x1 - (x1 - x0) * steps, np.full(per_side, x0)])
+    ys = np.concatenate([np.full(per_side, y0), y0 + (y1 - y0) * steps, np.full(per_side, y1), y1 - (y1 - y0) * steps])
+    lon, lat = _TO_STORAGE.transform(xs * cell_metres, ys * cell_metres)
+    ring = np.round(np.stack([lon, lat], axis=1), 5).tolist()
+    return [*ring, ring[0]]
+
+
+def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES,
+                    cells: pd.DataFrame | None = None) -> pd.DataFrame:
     """Count and 亩 of ``plots`` per status in square cells of ``cell_metres`` in the equal-area CRS.
 
     A plot counts in the cell holding its centroid, once. The status is ``status_as_of`` when the
     frame has it (see ``filters.apply_filters``), else ``status``. Returns one row per non-empty
     cell: ``cell_x``, ``cell_y`` (cell index), ``plots``, ``area_mu``, ``<status>_plots`` and
     ``<status>_mu`` for every status, ``majority`` (the status with most 亩) and ``polygon``
-    (the cell's corners in WGS-84, as a list of [lon, lat]). The input is not changed.
+    (the cell's corners in WGS-84, as a list of [lon, lat]). ``cells`` (from :func:`plot_cells`,
+    for these plots or a superset, same ``cell_metres``) saves computing the centroids again. The
+    input is not changed.
 
     Examples
     --------
@@ -38,14 +92,11 @@ def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES) ->
                *(f"{s}_plots" for s in STATUSES), *(f"{s}_mu" for s in STATUSES), "majority", "polygon"]
     if not len(plots):
         return pd.DataFrame(columns=columns)
-    # Centroids of plots a few hundred metres wide, taken in degrees, land in the same 1 km cell
-    # as their equal-area centroids; transforming points is far cheaper than whole polygons.
-    centroids = shapely.centroid(plots.geometry.to_numpy())
-    x, y = _TO_EQUAL_AREA.transform(shapely.get_x(centroids), shapely.get_y(centroids))
+    cells = plot_cells(plots, cell_metres=cell_metres) if cells is None else cells.loc[plots.index]
     status = plots["status_as_of"] if "status_as_of" in plots.columns else plots["status"]
     frame = pd.DataFrame({
-        "cell_x": np.floor(np.asarray(x) / cell_metres).astype(np.int64),
-        "cell_y": np.floor(np.asarray(y) / cell_metres).astype(np.int64),
+        "cell_x": cells["cell_x"].to_numpy(),
+        "cell_y": cells["cell_y"].to_numpy(),
         "status": pd.Categorical(status.to_numpy(), categories=STATUSES),
         "area_mu": pd.to_numeric(plots["area_mu"], errors="coerce").fillna(0.0).to_numpy(),
     })

@@ -260,6 +260,22 @@ def shift_overlays(layers: Mapping[str, pd.DataFrame], basemap_id: str) -> dict[
     return {name: shift_frame(frame, basemap_id) for name, frame in layers.items()}
 
 
+def shift_point(lon: float, lat: float, basemap_id: str) -> tuple[float, float]:
+    """A WGS-84 point as drawn over ``basemap_id`` (GCJ-02 for AMap, else unchanged)."""
+    if not needs_gcj02(basemap_id):
+        return lon, lat
+    shifted_lon, shifted_lat = chinacoords.wgs84_to_gcj02(lon, lat)
+    return float(shifted_lon), float(shifted_lat)
+
+
+def unshift_point(lon: float, lat: float, basemap_id: str) -> tuple[float, float]:
+    """The WGS-84 point under a point drawn over ``basemap_id`` (the inverse of :func:`shift_point`)."""
+    if not needs_gcj02(basemap_id):
+        return lon, lat
+    wgs_lon, wgs_lat = chinacoords.gcj02_to_wgs84(lon, lat)
+    return float(wgs_lon), float(wgs_lat)
+
+
 def shift_view(view: Mapping[str, float], basemap_id: str) -> dict[str, float]:
     """A view state (longitude, latitude, zoom …) centred on the same place over ``basemap_id``."""
     if not needs_gcj02(basemap_id):

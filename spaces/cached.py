@@ -6,8 +6,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from .basemaps import shift_overlays
+from . import aggregate
+from . import layers as map_layers
+from .basemaps import shift_overlays, shift_point
 from .filters import Filters, apply_filters, industries_in
+from .layers import PlotDrawing
 from .sample import build_sample
 from .store import Store, open_store
 from .summary import Summary, build_summary, data_source
@@ -64,6 +67,23 @@ def tianditu_secret() -> str | None:
 def shifted(location: str, version: str, filters: Filters, basemap_id: str) -> dict[str, pd.DataFrame]:
     """The filtered layers, shifted to GCJ-02 when the basemap needs it (cached: costly at city scale)."""
     return shift_overlays(filtered(location, version, filters), basemap_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def plot_cells(location: str, version: str, basemap_id: str) -> pd.DataFrame:
+    """The 1 km grid cell of every plot as drawn over ``basemap_id``: computed once, not per filter."""
+    return aggregate.plot_cells(layers(location, version)["plots"], basemap_id=basemap_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def plot_drawing(location: str, version: str, filters: Filters, basemap_id: str, language: str,
+                 focus: tuple[float, float] | None) -> PlotDrawing:
+    """The plots layer for the map (read-only): every plot, or 1 km cells with full detail around ``focus``
+    (WGS-84 lon, lat; shifted here like the plots when the basemap needs GCJ-02)."""
+    if focus is not None:
+        focus = shift_point(*focus, basemap_id)
+    return map_layers.plot_drawing(shifted(location, version, filters, basemap_id)["plots"], language=language,
+                                      focus=focus, cells=plot_cells(location, version, basemap_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -8,6 +8,7 @@ HTML-escapes each value it puts into the template, so names such as ``<img onerr
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +16,8 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from .aggregate import CELL_METRES, aggregate_plots, grid_records
+from .aggregate import aggregate_plots, grid_records, plot_cells
+from .focus import DetailWindow, detail_window
 from .vocab import load_vocabularies
 
 STATUS_COLOURS = {"met": [26, 152, 80, 150], "on_track": [254, 196, 79, 150], "behind": [215, 48, 39, 150]}
@@ -24,6 +26,7 @@ PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 2
 FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [33, 113, 181, 240]}
 PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
 COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
+WINDOW_LINE = [0, 0, 0, 255]
 TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
@@ -131,13 +134,53 @@ def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
     return records
 
 
-def plot_layer_records(plots: gpd.GeoDataFrame, *, language: str,
-                       detail_limit: int = PLOT_DETAIL_LIMIT) -> list[dict]:
-    """Every plot (``plot_records``) up to ``detail_limit`` plots, else 1 km grid cells (``aggregate_plots``)."""
+@dataclass(frozen=True)
+class PlotDrawing:
+    """What the plots layer draws: ``records`` for a PolygonLayer, and how.
+
+    ``aggregated`` says some plots are drawn as 1 km cells; ``window`` is the block drawn plot by
+    plot among cells (None when every plot or no plot is drawn in full).
+    """
+
+    records: list[dict]
+    aggregated: bool
+    window: DetailWindow | None = None
+
+    @property
+    def detailed_plots(self) -> int:
+        return sum(1 for r in self.records if r["kind"] == "plot")
+
+
+def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, float] | None = None,
+                 cells: pd.DataFrame | None = None, detail_limit: int | None = None) -> PlotDrawing:
+    """Every plot (``plot_records``) up to ``detail_limit`` plots; above it, 1 km grid cells
+    (``aggregate_plots``), except around ``focus`` (lon, lat as drawn), where a window of up to
+    ``detail_limit`` plots is drawn in full (:func:`spaces.focus.detail_window`).
+
+    ``cells`` are :func:`spaces.aggregate.plot_cells` of these plots (or a superset), computed when missing.
+    """
+    detail_limit = PLOT_DETAIL_LIMIT if detail_limit is None else detail_limit
     if len(plots) <= detail_limit:
-        return plot_records(plots, language=language)
-    grid = aggregate_plots(plots, cell_metres=CELL_METRES)
-    return grid_records(grid, status_labels=_labels("status", language), colours=PLOT_COLOURS, language=language)
+        return PlotDrawing(plot_records(plots, language=language), aggregated=False)
+    cells = plot_cells(plots) if cells is None else cells.loc[plots.index]
+    statuses = _labels("status", language)
+    if focus is None:
+        grid = aggregate_plots(plots, cells=cells)
+        return PlotDrawing(grid_records(grid, status_labels=statuses, colours=PLOT_COLOURS, language=language),
+                           aggregated=True)
+    window = detail_window(plots, lon=focus[0], lat=focus[1], limit=detail_limit, cells=cells)
+    inside = window.holds(cells)
+    grid = aggregate_plots(plots.loc[~inside], cells=cells)
+    # Fainter cells around the window, so the plots drawn in full stand out.
+    faint = {status: [*colour[:3], 90] for status, colour in PLOT_COLOURS.items()}
+    records = grid_records(grid, status_labels=statuses, colours=faint, language=language)
+    return PlotDrawing(records + plot_records(plots.loc[inside], language=language), aggregated=True,
+                       window=window)
+
+
+def plot_layer_records(plots: gpd.GeoDataFrame, *, language: str, detail_limit: int | None = None) -> list[dict]:
+    """The records of :func:`plot_drawing` without a focus."""
+    return plot_drawing(plots, language=language, detail_limit=detail_limit).records
 
 
 def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]:
@@ -156,8 +199,11 @@ def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]
 
 
 def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropleth: dict | None,
-                 language: str) -> list[pdk.Layer]:
-    """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer."""
+                 language: str, plots: PlotDrawing | None = None) -> list[pdk.Layer]:
+    """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer.
+
+    ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing).
+    """
     built = []
     if "districts" in visible and choropleth is not None:
         built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
@@ -173,9 +219,13 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
                                get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
                                get_point_radius=250, point_radius_min_pixels=4))
     if "plots" in visible:
-        built.append(pdk.Layer("PolygonLayer", data=plot_layer_records(layers["plots"], language=language),
-                               id="plots", pickable=True, stroked=False, filled=True, get_polygon="polygon",
-                               get_fill_color="color"))
+        plots = plots or plot_drawing(layers["plots"], language=language)
+        built.append(pdk.Layer("PolygonLayer", data=plots.records, id="plots", pickable=True, stroked=False,
+                               filled=True, get_polygon="polygon", get_fill_color="color"))
+        if plots.window is not None:
+            built.append(pdk.Layer("PathLayer", data=[{"path": plots.window.outline()}], id="detail_window",
+                                   pickable=False, get_path="path", get_color=WINDOW_LINE, width_min_pixels=3,
+                                   get_width=20))
     if "factories" in visible:
         built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),
                                id="factories", pickable=True, get_position="position", get_fill_color="color",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from .basemaps import load_basemaps
 from .districts import DISTRICT_ADCODES
 from .filters import Filters
+from .focus import format_focus, parse_focus
 from .targets import PLAN_END_YEAR, PLAN_START_YEAR, TARGET_KEYS
 from .vocab import load_vocabularies
 
@@ -27,6 +28,7 @@ FIELDS = {
     "layers": ("ly", "list"),
     "selected": ("sel", "selection"),
     "basemap": ("bm", "choice"),
+    "focus": ("f", "focus"),
 }
 CHOICES = {
     "language": ("zh", "en"),
@@ -37,7 +39,7 @@ CHOICES = {
 DEFAULTS = {
     "language": "zh", "year": DEFAULT_YEAR, "industries": [], "districts": [], "levels": [], "statuses": [],
     "inside_parks": False, "target": "reclaimed_land_mu", "layers": ["districts", "parks", "communities", "plots"],
-    "selected": None, "basemap": "none",
+    "selected": None, "basemap": "none", "focus": None,
 }
 
 
@@ -74,6 +76,9 @@ def state_from_query(params: Mapping[str, str | list[str]]) -> dict:
         elif kind == "list":
             values = [v for v in text.split(",") if v]
             state[key] = [v for v in values if allowed is None or v in allowed]
+        elif kind == "focus":
+            point = parse_focus(text)
+            state[key] = None if point is None else format_focus(*point)
         elif kind == "selection":
             kind_, _, ident = text.partition(":")
             if kind_ in SELECTION_KINDS and ident:

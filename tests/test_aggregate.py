@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from spaces.aggregate import STATUSES, aggregate_plots, grid_records
+from spaces.aggregate import STATUSES, aggregate_plots, grid_records, plot_cells
 from spaces.layers import PLOT_COLOURS, build_layers, plot_layer_records
 
 
@@ -102,3 +102,48 @@ def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
                        language="zh")
     assert {r["kind"] for r in one[0].data} == {"plot"}
     assert len(one[0].data) == int(np.sum(adcodes == small))
+
+
+def test_a_focus_draws_every_plot_in_its_window_and_cells_elsewhere():
+    """No plot is lost or drawn twice: cells count exactly the plots outside the window."""
+    from spaces.focus import detail_window
+    from spaces.layers import plot_drawing
+    from spaces.sample import build_sample
+
+    plots = build_sample(plots=3_000)["plots"]
+    centre = plots.geometry.iloc[0].centroid
+    drawing = plot_drawing(plots, language="zh", focus=(centre.x, centre.y), detail_limit=400)
+    window = drawing.window
+    assert window == detail_window(plots, lon=centre.x, lat=centre.y, limit=400)
+    assert 0 < window.plots <= 400
+    details = [r for r in drawing.records if r["kind"] == "plot"]
+    cells = [r for r in drawing.records if r["kind"] == "plot_cell"]
+    assert drawing.aggregated and len(details) == window.plots == drawing.detailed_plots
+    assert plots["plot_id"].iloc[0] in {r["id"] for r in details}
+    assert len(details) + sum(int(r["title"].split()[0].replace(",", "")) for r in cells) == len(plots)
+    inside = {(window.x0 <= x < window.x1) and (window.y0 <= y < window.y1)
+              for x, y in (map(int, r["id"].split(",")) for r in cells)}
+    assert inside == {False}
+    layers = build_layers({"plots": plots}, visible=["plots"], choropleth=None, language="zh", plots=drawing)
+    assert [layer.id for layer in layers] == ["plots", "detail_window"]
+    assert layers[1].data == [{"path": window.outline()}]
+
+
+def test_without_a_focus_or_under_the_limit_there_is_no_window(plots):
+    from spaces.layers import plot_drawing
+
+    assert plot_drawing(plots, language="zh", focus=(121.5, 29.7)).window is None  # 6 plots: all drawn
+    assert plot_drawing(plots, language="zh", detail_limit=2).window is None
+    assert plot_drawing(plots, language="zh", focus=(121.5, 29.7), detail_limit=2).window is not None
+
+
+def test_cells_over_a_gcj02_basemap_are_those_of_the_shifted_plots(plots):
+    from spaces.crs import to_gcj02
+
+    assert plot_cells(plots, basemap_id="amap").equals(plot_cells(to_gcj02(plots)))
+    assert not plot_cells(plots, basemap_id="amap").equals(plot_cells(plots))  # 500 m moves a cell
+
+
+def test_precomputed_cells_give_the_same_grid(plots):
+    some = plots.iloc[[0, 2, 5]]
+    pd.testing.assert_frame_equal(aggregate_plots(some, cells=plot_cells(plots)), aggregate_plots(some))

@@ -73,7 +73,7 @@ def test_frame_shows_sidebar_filters_and_the_sample_banner(frame):
 
 def test_url_state_opens_the_same_view(frame):
     frame.query_params.update({"year": "2023", "ind": "绿色石化", "sel": "park:P004", "t": "green_parks",
-                               "ly": "districts,parks", "junk": "1"})
+                               "ly": "districts,parks", "f": "121.85,29.9", "junk": "1"})
     at = frame.run()
     assert at.select_slider(key="year").value == 2023
     assert at.multiselect(key="industries").value == ["绿色石化"]
@@ -81,12 +81,15 @@ def test_url_state_opens_the_same_view(frame):
     assert any("宁波石化经济技术开发区" in m.value for m in at.markdown)
     assert [layer["id"] for layer in _deck(at)["layers"]] == ["districts", "parks"]
     assert at.query_params["year"] == "2023" and "junk" not in at.query_params  # rewritten by the frame
+    assert at.query_params["f"] == "121.8500,29.9000" and at.session_state["focus"] == "121.8500,29.9000"
 
 
 def test_bad_url_values_fall_back_to_defaults(frame):
-    frame.query_params.update({"year": "1999", "d": "<script>", "t": "nope", "sel": "park", "bm": "evil"})
+    frame.query_params.update({"year": "1999", "d": "<script>", "t": "nope", "sel": "park", "bm": "evil",
+                               "f": "116.4,39.9"})
     at = frame.run()
     assert not at.exception
+    assert at.session_state["focus"] is None and "f" not in at.query_params  # Beijing is not in Ningbo
     assert at.select_slider(key="year").value == DEFAULTS["year"]
     assert at.multiselect(key="districts").value == []
 
@@ -209,3 +212,43 @@ def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch)
     assert any(pending in s.value for s in at.success)
     at.button(key="undo_last").click().run()
     assert store.read_layer("plots").set_index("plot_id").loc[pending, "status"] == "pending"
+
+
+@pytest.fixture
+def few_plots_in_detail(monkeypatch):
+    """The map's detail limit lowered to 50, so the 300-plot sample is drawn as cells."""
+    import streamlit as st
+
+    monkeypatch.setattr("spaces.layers.PLOT_DETAIL_LIMIT", 50)
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def test_many_plots_are_cells_until_a_focus_brings_detail_and_back(page, few_plots_in_detail):
+    at = page("map").run()
+    plots = _layer(_deck(at), "plots")["data"]
+    assert {p["kind"] for p in plots} == {"plot_cell"}
+    assert any("1 公里网格" in c.value for c in at.caption)
+    assert "whole_city" not in [b.key for b in at.button]
+    focus = "121.8500,29.9000"  # 北仑, where the sample has plots
+    at = page("map", focus=focus).run()  # as a link with ?f= opens it
+    deck = _deck(at)
+    kinds = [p["kind"] for p in _layer(deck, "plots")["data"]]
+    assert 0 < kinds.count("plot") <= 50 and "plot_cell" in kinds
+    assert "detail_window" in [layer["id"] for layer in deck["layers"]]
+    assert any("黑框内" in c.value for c in at.caption)
+    view = deck["initialViewState"]
+    assert abs(view["longitude"] - 121.85) < 0.01 and abs(view["latitude"] - 29.9) < 0.01 and view["zoom"] > 11
+    at.button(key="whole_city").click().run()
+    assert at.session_state["focus"] is None
+    deck = _deck(at)
+    assert "detail_window" not in [layer["id"] for layer in deck["layers"]]
+    assert deck["initialViewState"]["zoom"] == 8
+
+
+def test_search_brings_the_plots_around_a_park_in_detail(page, few_plots_in_detail):
+    at = page("map").run()
+    at.selectbox(key="search").set_value("park:P001").run()
+    assert at.session_state["focus"] is not None
+    assert "detail_window" in [layer["id"] for layer in _deck(at)["layers"]]
