@@ -58,10 +58,11 @@ def measure(size: int, runs: int) -> dict:
     import geopandas as gpd
     import pydeck as pdk
 
+    from spaces.aggregate import plot_cells
     from spaces.crs import EQUAL_AREA_CRS
     from spaces.districts import load_districts
     from spaces.filters import Filters, apply_filters
-    from spaces.layers import PLOT_DETAIL_LIMIT, build_layers, plot_records
+    from spaces.layers import PLOT_DETAIL_LIMIT, build_layers, plot_drawing, plot_records
     from spaces.sample import build_sample
     from spaces.store import open_store
     from spaces.summary import build_summary
@@ -119,15 +120,28 @@ def measure(size: int, runs: int) -> dict:
             out["notes"].append(f"naive map baselines (folium, full detail) capped at {NAIVE_MAP_CAP:,} plots")
         out["peak_after_layer_mb"] = _peak_mb()
 
-        # 4. a rerun after a filter change (the app holds the loaded layers in its cache)
+        # 4. a rerun after a filter change, as the app does it: the loaded layers and every plot's
+        # grid cell are cached per store version (cached.plot_cells), the rest is computed again.
+        out["plot_cells"], cells, _ = _timed(lambda: plot_cells(layers["plots"]), runs)
         district = str(layers["plots"]["district_adcode"].mode().iloc[0])
         changes = {"industry": Filters(year=YEAR, industries=("新材料",)),
                    "district": Filters(year=YEAR, districts=(district,))}
         for label, chosen in changes.items():
             def rerun(chosen=chosen):
-                return build_layers(apply_filters(layers, chosen), visible=MAP_LAYERS, choropleth=None, language="zh")
+                narrowed = apply_filters(layers, chosen)
+                drawing = plot_drawing(narrowed["plots"], language="zh", cells=cells)
+                return build_layers(narrowed, visible=MAP_LAYERS, choropleth=None, language="zh", plots=drawing)
             out[f"rerun_{label}"], _, _ = _timed(rerun, runs)
             out[f"rerun_{label}_plots"] = int(len(apply_filters(layers, chosen)["plots"]))
+        # zooming in: a click on the cell of the district's first plot (full detail around it)
+        centre = layers["plots"].geometry.iloc[0].centroid
+        def zoom_in():
+            return plot_drawing(shown["plots"], language="zh", cells=cells, focus=(centre.x, centre.y))
+        out["zoom_in"], zoomed, _ = _timed(zoom_in, runs)
+        out["zoom_in_plots"] = zoomed.detailed_plots
+        out["zoom_in_km"] = zoomed.window.size_km if zoomed.window else None
+        out["zoom_in_bytes"] = len(pdk.Deck(layers=build_layers(shown, visible=["plots"], choropleth=None,
+                                                                language="zh", plots=zoomed)).to_json().encode())
         if size <= NAIVE_MAP_CAP:
             def naive_rerun():
                 fresh = {n: gpd.read_file(path, layer=n) for n in DATA_LAYERS}
@@ -144,6 +158,10 @@ def _ratio(naive: float | None, ours: float | None) -> str:
 
 def _s(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f} s"
+
+
+def _km(value: float | None) -> str:
+    return "no window" if value is None else f"{value:g} × {value:g} km"
 
 
 def _mb(value: float | None) -> str:
@@ -171,8 +189,12 @@ def table(results: list[dict]) -> str:
         ("folium bytes", lambda r: _mb(r.get("folium_bytes"))),
         ("layer time ratio folium/ours", lambda r: _ratio(r.get("folium"), r["plots_layer"])),
         ("layer bytes ratio folium/ours", lambda r: _ratio(r.get("folium_bytes"), r["deck_bytes"])),
+        ("plot cells (once per store version)", lambda r: _s(r["plot_cells"])),
         ("rerun: industry filter", lambda r: _s(r["rerun_industry"])),
         ("rerun: one district", lambda r: f"{_s(r['rerun_district'])} ({r['rerun_district_plots']:,} plots)"),
+        ("zoom in: click a cell (plots layer)", lambda r: f"{_s(r['zoom_in'])} ({r['zoom_in_plots']:,} plots in "
+                                                           f"{_km(r['zoom_in_km'])})"),
+        ("zoom in: deck bytes", lambda r: _mb(r["zoom_in_bytes"])),
         ("rerun naive (re-read + filter + every plot)", lambda r: _s(r.get("rerun_naive"))),
         ("rerun ratio naive/ours", lambda r: _ratio(r.get("rerun_naive"), r["rerun_industry"])),
         ("peak RSS after build", lambda r: f"{r['peak_after_build_mb']:,.0f} MB"),
