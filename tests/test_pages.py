@@ -252,3 +252,22 @@ def test_search_brings_the_plots_around_a_park_in_detail(page, few_plots_in_deta
     at.selectbox(key="search").set_value("park:P001").run()
     assert at.session_state["focus"] is not None
     assert "detail_window" in [layer["id"] for layer in _deck(at)["layers"]]
+
+
+def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_in_detail):
+    """The window, its plots and the view move with the overlays to GCJ-02, so they still meet on AMap."""
+    import shapely
+
+    from spaces.basemaps import shift_point
+
+    focus = (121.85, 29.9)
+    plain = _deck(page("map", focus="121.8500,29.9000").run())
+    amap = _deck(page("map", focus="121.8500,29.9000", basemap="amap").run())
+    outline_plain = shapely.Polygon(_layer(plain, "detail_window")["data"][0]["path"])
+    outline_amap = shapely.Polygon(_layer(amap, "detail_window")["data"][0]["path"])
+    assert outline_plain.contains(shapely.Point(focus))
+    assert outline_amap.contains(shapely.Point(shift_point(*focus, "amap")))
+    view = amap["initialViewState"]
+    assert shapely.Point(view["longitude"], view["latitude"]).within(outline_amap)
+    inside = [p for p in _layer(amap, "plots")["data"] if p["kind"] == "plot"]
+    assert inside and all(outline_amap.contains(shapely.Polygon(p["polygon"]).centroid) for p in inside)
