@@ -26,6 +26,7 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from . import gpkg_sql
 from .crs import STORAGE_CRS
 from .errors import Problem, StoreError, ValidationError
 from .intake import Intake
@@ -46,6 +47,8 @@ STALE_TEMP_SECONDS = 3600
 TEMP_SUFFIX = ".tmp.gpkg"
 # Lock-free reads of every layer tried before a reader waits for the writer (see read_all).
 OPTIMISTIC_READS = 3
+# An undo of at most this many replaced rows that moved nothing is done with SQL on those rows alone.
+IN_PLACE_UNDO_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -177,11 +180,16 @@ class GeoPackageStore:
     Every write copies the file, changes the copy and renames it over the original while holding
     an exclusive lock, so a failed or interrupted write leaves the store as it was, two writers
     queue, and a reader sees either the old file or the new one, never a mixture.
+
+    A status update (:meth:`update_row`) and its undo change the copy with SQL on the one row
+    (``in_place``); imports rewrite the layer. ``in_place=False`` rewrites the layer for every
+    change, as the store did before: the reference the in-place writes are tested and timed against.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, in_place: bool = True):
         self.path = Path(path)
         self.location = str(self.path)
+        self.in_place = in_place
 
     # -- reading -----------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -225,18 +233,7 @@ class GeoPackageStore:
         return {name: self._read_layer_from(self.path, name) for name in load_schemas()}
 
     def _read_layer_from(self, path: Path, layer: str) -> pd.DataFrame:
-        schema = load_schemas()[layer]
-        try:
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
-        except (DataLayerError, DataSourceError) as exc:
-            if "not found" in str(exc).lower() or isinstance(exc, DataLayerError):
-                return empty_layer(schema)
-            raise StoreError(f"{path}: cannot read layer {layer!r}: {exc}") from exc
-        if schema.is_spatial:
-            if not isinstance(frame, gpd.GeoDataFrame):
-                frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), crs=STORAGE_CRS))
-            frame = frame.set_crs(STORAGE_CRS, allow_override=True)
-        return canonical(frame, schema)
+        return _read_canonical(path, layer)
 
     def import_log(self) -> pd.DataFrame:
         """Every recorded change, oldest first: ``id, time, file, layer, crs, added, updated, unchanged,
@@ -286,9 +283,8 @@ class GeoPackageStore:
         temporary = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
         try:
             if not start_empty and self.exists():
-                with open(self.path, "rb") as src, open(temporary, "wb") as dst:
-                    while chunk := src.read(16 << 20):
-                        dst.write(chunk)
+                # In the kernel (sendfile): at a million plots the copy is most of an in-place write.
+                shutil.copyfile(self.path, temporary)
             yield temporary
             if self.exists():  # keep the store's permissions: a shared store is often group-writable
                 shutil.copymode(self.path, temporary)
@@ -361,31 +357,63 @@ class GeoPackageStore:
         The row's provenance becomes ``source`` / ``file``; the change is recorded like an import
         (``file`` in the log, ``detail`` saying what changed) and can be undone. Values equal to the
         stored ones change nothing and write nothing. An unknown id raises :class:`ValidationError`.
+        Only the row is read and, in the copy that replaces the store, only the row is changed; a
+        value that would change a column's type (text in a column of numbers) rewrites the layer.
         """
         schema = load_schemas()[layer]
         key = KEY_SEPARATOR.join(row_id) if isinstance(row_id, tuple) else str(row_id)
         with self._locked():
             self._require()
-            existing = self._read_layer_from(self.path, layer)
-            matches = np.flatnonzero(_keys(existing, schema).to_numpy() == key)
-            if not len(matches):
-                id_label = "+".join(schema.id_columns)
-                raise ValidationError(file, [Problem("error", file, f"no row of layer {layer!r} has this {id_label}",
-                                                     feature_id=str(row_id), column=id_label, value=str(row_id))])
-            position = int(matches[0])
-            changed = existing.copy()
+            if not self.in_place or not _addressable(schema):
+                return self._update_row_rewriting(schema, key, row_id, values, file=file, source=source,
+                                                  detail=detail)
+            found = _locate(self.path, schema, [key])
+            if found is None:
+                raise _unknown_row(schema, row_id, file)
+            before = found.rows
+            after = before.copy()
             for name, value in values.items():
-                changed.iloc[position, changed.columns.get_loc(name)] = value
-            before, after = existing.iloc[[position]], changed.iloc[[position]]
+                after.iloc[0, after.columns.get_loc(name)] = value
             if all(_values_equal(before[name], after[name]).all() for name in values):
                 return ChangeCounts(layer, added=0, updated=0, unchanged=1)
             for name, value in (("source", source), ("source_file", file), ("imported_at", _now())):
-                changed.iloc[position, changed.columns.get_loc(name)] = value
-            changed = canonical(changed, schema)
+                after.iloc[0, after.columns.get_loc(name)] = value
+            after = canonical(after, schema)
+            retyped = any(after[name].dtype != before[name].dtype for name in before.columns)
+            updates = None if retyped else _sql_updates(found, after, [*values, *PROVENANCE_COLUMNS])
+            if updates is None:
+                return self._update_row_rewriting(schema, key, row_id, values, file=file, source=source,
+                                                  detail=detail)
             counts = ChangeCounts(layer, added=0, updated=1, unchanged=0)
-            self._commit(schema, existing, changed, replaced=np.array([position]), added=[], counts=counts,
-                         file=file, crs="", detail=detail)
+            change_id, log = self._log_with(layer, counts, file=file, crs="", detail=detail)
+            undo = _Undo(layer, "rows", found.row_count, before.assign(**{POSITION_COLUMN: found.positions}), [])
+            with self._transaction() as target:
+                _write_table(target, LOG_TABLE, log)
+                _update_in_place(target, schema, updates)
+                _remember_undo(target, change_id, undo)
             return counts
+
+    def _update_row_rewriting(self, schema: LayerSchema, key: str, row_id: str | tuple[str, ...], values: dict, *,
+                              file: str, source: str, detail: str) -> ChangeCounts:
+        """:meth:`update_row` by reading and rewriting the whole layer (lock held)."""
+        existing = self._read_layer_from(self.path, schema.name)
+        matches = np.flatnonzero(_keys(existing, schema).to_numpy() == key)
+        if not len(matches):
+            raise _unknown_row(schema, row_id, file)
+        position = int(matches[0])
+        changed = existing.copy()
+        for name, value in values.items():
+            changed.iloc[position, changed.columns.get_loc(name)] = value
+        before, after = existing.iloc[[position]], changed.iloc[[position]]
+        if all(_values_equal(before[name], after[name]).all() for name in values):
+            return ChangeCounts(schema.name, added=0, updated=0, unchanged=1)
+        for name, value in (("source", source), ("source_file", file), ("imported_at", _now())):
+            changed.iloc[position, changed.columns.get_loc(name)] = value
+        changed = canonical(changed, schema)
+        counts = ChangeCounts(schema.name, added=0, updated=1, unchanged=0)
+        self._commit(schema, existing, changed, replaced=np.array([position]), added=[], counts=counts,
+                     file=file, crs="", detail=detail)
+        return counts
 
     def undo_last(self, *, expected_id: int | None = None) -> LogEntry:
         """Put the layer the last standing change touched back exactly as it was before it.
@@ -412,13 +440,19 @@ class GeoPackageStore:
                 raise StoreError(f"{self.path}: the last change #{entry.id} ({entry.file}, {entry.time}) can no "
                                  f"longer be undone: only the last {UNDO_DEPTH} changes keep what they replaced")
             schema = load_schemas()[undo.layer]
-            current = self._read_layer_from(self.path, undo.layer)
-            restored = _restore(current, undo, schema, store=self.path)
+            updates = _restoring_updates(self.path, undo, schema) if self.in_place else None
+            restored = None
+            if updates is None:
+                current = self._read_layer_from(self.path, undo.layer)
+                restored = _restore(current, undo, schema, store=self.path)
             undone_at = _now()
             log.loc[log["id"] == entry.id, "undone_at"] = undone_at
             with self._transaction() as target:
-                _write_layer(target, undo.layer, restored, schema)
+                if restored is not None:
+                    _write_layer(target, undo.layer, restored, schema)
                 _write_table(target, LOG_TABLE, log)
+                if updates is not None:
+                    _update_in_place(target, schema, updates)
                 _forget_undo(target, entry.id)
             return replace(entry, undone_at=undone_at)
 
@@ -426,17 +460,22 @@ class GeoPackageStore:
                 replaced: np.ndarray, added: list[str], counts: ChangeCounts, file: str, crs: str,
                 detail: str = "") -> None:
         """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held)."""
-        log = self.import_log()
-        change_id = int(log["id"].max()) + 1 if len(log) else 1
-        entry = {"id": change_id, "time": _now(), "file": file, "layer": schema.name, "crs": crs,
-                 "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged,
-                 "detail": detail, "undone_at": None}
-        log = _normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
+        change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
         undo = _undo_for(existing, changed, schema, replaced=replaced, added=added)
         with self._transaction() as target:
             _write_layer(target, schema.name, changed, schema)
             _write_table(target, LOG_TABLE, log)
             _remember_undo(target, change_id, undo)
+
+    def _log_with(self, layer: str, counts: ChangeCounts, *, file: str, crs: str,
+                  detail: str) -> tuple[int, pd.DataFrame]:
+        """The next change's id and the import log with its entry added (lock held)."""
+        log = self.import_log()
+        change_id = int(log["id"].max()) + 1 if len(log) else 1
+        entry = {"id": change_id, "time": _now(), "file": file, "layer": layer, "crs": crs,
+                 "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged,
+                 "detail": detail, "undone_at": None}
+        return change_id, _normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
 
 
 def _keys(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
@@ -449,6 +488,150 @@ def _keys(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
     for part in parts[1:]:
         keys = keys + KEY_SEPARATOR + part
     return keys
+
+
+def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) -> ValidationError:
+    id_label = "+".join(schema.id_columns)
+    return ValidationError(file, [Problem("error", file, f"no row of layer {schema.name!r} has this {id_label}",
+                                          feature_id=str(row_id), column=id_label, value=str(row_id))])
+
+
+def _read_canonical(path: Path, layer: str, *, where: str | None = None) -> pd.DataFrame:
+    """The layer (or the rows ``where`` selects, an SQLite condition) with canonical columns and dtypes."""
+    schema = load_schemas()[layer]
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, where=where)
+    except (DataLayerError, DataSourceError) as exc:
+        if "not found" in str(exc).lower() or isinstance(exc, DataLayerError):
+            return empty_layer(schema)
+        raise StoreError(f"{path}: cannot read layer {layer!r}: {exc}") from exc
+    if schema.is_spatial:
+        if not isinstance(frame, gpd.GeoDataFrame):
+            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), crs=STORAGE_CRS))
+        frame = frame.set_crs(STORAGE_CRS, allow_override=True)
+    return canonical(frame, schema)
+
+
+# -- changing rows in place ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Located:
+    """Rows of a layer found by id and read alone: where they are and what they hold."""
+
+    fids: list[int]  # GeoPackage feature ids, in the order the rows were asked for
+    positions: list[int]  # places in the layer as it is read (feature id order)
+    row_count: int  # rows in the layer
+    rows: pd.DataFrame  # canonical, in the order asked for, every column of the layer
+    declared: dict[str, str]  # each stored column's declared SQL type
+
+
+def _addressable(schema: LayerSchema) -> bool:
+    """Whether SQL finds a row by its id as :func:`_keys` matches it (text or whole-number ids)."""
+    return all(schema.columns[name].type not in ("float", "bool") for name in schema.id_columns)
+
+
+def _id_values(schema: LayerSchema, key: str) -> tuple | None:
+    """``key`` (ids joined as :func:`_keys` joins them) as stored in the id columns; None when no stored
+    row can have it (``2024.0`` or ``02024`` for a year: the canonical text of a year is ``2024``)."""
+    parts = key.split(KEY_SEPARATOR)
+    if len(parts) != len(schema.id_columns):
+        return None
+    values = []
+    for name, part in zip(schema.id_columns, parts, strict=True):
+        if schema.columns[name].type in ("int", "year"):
+            if not re.fullmatch(r"-?[0-9]+", part) or str(int(part)) != part:
+                return None
+            values.append(int(part))
+        else:
+            values.append(part)
+    return tuple(values)
+
+
+def _locate(path: Path, schema: LayerSchema, keys: list[str]) -> _Located | None:
+    """The rows of ``schema``'s layer with ids ``keys``, found by SQL and read alone; None if one is missing."""
+    wanted = [_id_values(schema, key) for key in keys]
+    if not wanted or any(value is None for value in wanted):
+        return None
+    with closing(gpkg_sql.connect(path, read_only=True)) as db:
+        try:
+            found = gpkg_sql.find_fids(db, schema.name, schema.id_columns, wanted)
+        except sqlite3.OperationalError:  # a layer that was never written has no table
+            return None
+        if len(found) != len(set(wanted)):
+            return None
+        fids = [found[value] for value in wanted]
+        positions = gpkg_sql.positions(db, schema.name, fids)
+        row_count = gpkg_sql.row_count(db, schema.name)
+        declared = gpkg_sql.column_types(db, schema.name)
+        pk = gpkg_sql.primary_key(db, schema.name)
+    unique = sorted(set(fids))
+    rows = _read_canonical(path, schema.name, where=f"{gpkg_sql.quoted(pk)} IN ({', '.join(map(str, unique))})")
+    if len(rows) != len(unique):
+        return None
+    # The rows come in feature id order; put them in the order asked for.
+    rows = rows.iloc[np.searchsorted(unique, fids)].reset_index(drop=True)
+    return _Located(fids, positions, row_count, rows, declared)
+
+
+def _sql_updates(found: _Located, rows: pd.DataFrame, columns: list[str]) -> list[tuple[int, dict]] | None:
+    """``(fid, {column: SQL value})`` setting ``columns`` of ``rows`` on the rows ``found``; None when a
+    value would not be stored the way GDAL writes it (so the layer must be rewritten)."""
+    for name in columns:
+        kind = gpkg_sql.value_kind(rows[name].dtype)
+        if kind is None or not gpkg_sql.storable(kind, found.declared.get(name, "")):
+            return None
+    try:
+        return [(fid, {name: gpkg_sql.sql_value(rows[name].iloc[i]) for name in columns})
+                for i, fid in enumerate(found.fids)]
+    except TypeError:  # text columns hold str or None; anything else goes through a rewrite
+        return None
+
+
+def _update_in_place(path: Path, schema: LayerSchema, updates: list[tuple[int, dict]]) -> None:
+    """Apply ``updates`` (:func:`_sql_updates`) to the copy being written, in one SQLite transaction."""
+    with closing(gpkg_sql.connect(path)) as db, db:
+        # Stores made before the index existed get it on their first in-place write.
+        gpkg_sql.ensure_id_index(db, schema.name, schema.id_columns)
+        for fid, values in updates:
+            if values:
+                gpkg_sql.update_values(db, schema.name, fid, values)
+        gpkg_sql.touch(db, schema.name)
+
+
+def _restoring_updates(path: Path, undo: _Undo, schema: LayerSchema) -> list[tuple[int, dict]] | None:
+    """SQL updates that undo ``undo`` in place, or None when the layer must be rewritten.
+
+    In place only when the change replaced rows without moving them or adding any (a status
+    update), and those rows still hold the same geometry and columns: then putting their former
+    values back is all :func:`_restore` would do.
+    """
+    rows = undo.rows
+    if (undo.mode != "rows" or undo.added or not 0 < len(rows) <= IN_PLACE_UNDO_ROWS
+            or not _addressable(schema)):
+        return None
+    rows = rows.reset_index(drop=True)
+    found = _locate(path, schema, _keys(rows, schema).tolist())
+    if (found is None or found.row_count != undo.row_count
+            or found.positions != rows[POSITION_COLUMN].astype("int64").tolist()):
+        return None
+    rows = rows.drop(columns=POSITION_COLUMN)
+    current = found.rows
+    if list(current.columns) != list(rows.columns):
+        return None
+    if schema.is_spatial and (shapely.to_wkb(current.geometry.to_numpy()).tolist()
+                              != shapely.to_wkb(rows.geometry.to_numpy()).tolist()):
+        return None
+    differing = [name for name in rows.columns if name != "geometry" and not _same_values(current[name], rows[name])]
+    return _sql_updates(found, rows, differing)
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """Exactly the same values (missing where the other is missing), whatever the two dtypes."""
+    a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
+    if (a_missing != b_missing).any():
+        return False
+    present = ~a_missing
+    return all(x == y for x, y in zip(a.to_numpy(dtype=object)[present], b.to_numpy(dtype=object)[present],
+                                       strict=True))
 
 
 def _align_columns(incoming: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
@@ -536,6 +719,9 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema
                                 promote_to_multi=geometry_type == "MultiPolygon")
     else:
         _write_table(path, name, pd.DataFrame(frame))
+    # Writing a layer drops and recreates its table, and with it the index in-place updates look ids up in.
+    with closing(sqlite3.connect(path)) as db, db:
+        gpkg_sql.ensure_id_index(db, name, schema.id_columns)
 
 
 def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:

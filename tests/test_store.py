@@ -7,10 +7,12 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import threading
 import time
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +22,7 @@ import pyogrio
 import pytest
 import shapely
 
+import spaces.gpkg_sql as gpkg_sql
 import spaces.store as store_module
 from spaces.errors import StoreError, ValidationError
 from spaces.intake import validate_file
@@ -801,3 +804,335 @@ def test_extra_columns_differing_only_in_case_are_one_column(sample_store, sampl
     plots = sample_store.read_layer("plots").set_index("plot_id")
     assert "remark" not in plots.columns
     assert plots.loc[ids, "Remark"].tolist() == ["丙", "乙"]
+
+
+# -- changes made in place -----------------------------------------------------------------------
+FIXED_NOW = "2026-03-01T08:00:00+00:00"
+
+
+@pytest.fixture
+def twins(sample_store, tmp_path, monkeypatch) -> tuple[GeoPackageStore, GeoPackageStore]:
+    """The sample store, and a byte copy of it that rewrites the whole layer for every change (as the
+    store did before it changed rows in place). The same change to both must leave the same store;
+    the clock is stopped so both stamp the same ``imported_at``."""
+    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    folder = tmp_path / "rewriting"
+    folder.mkdir()
+    shutil.copyfile(sample_store.path, folder / "spaces.gpkg")
+    return sample_store, GeoPackageStore(folder / "spaces.gpkg", in_place=False)
+
+
+@contextmanager
+def rewrites_forbidden(monkeypatch):
+    """Fails the test if the block rewrites a layer: the change must be made in place."""
+    def refuse(path, name, *_args, **_kwargs):
+        raise AssertionError(f"layer {name!r} was rewritten")
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "_write_layer", refuse)
+        yield
+
+
+def change(store: GeoPackageStore, layer: str, row_id, values: dict):
+    return store.update_row(layer, row_id, values, file="app: status update", source="app", detail="a test change")
+
+
+HOSTILE_TEXT = "'\"><script>alert('东区')</script>; DROP TABLE plots;--"
+
+
+def _row(layers, layer: str, n: int) -> pd.Series:
+    return layers[layer].iloc[n]
+
+
+# Each: layers -> (layer, row id, values that differ from the row's). Rows in the middle of their layer.
+IN_PLACE_CHANGES = {
+    "plot status and year": lambda ls: ("plots", _row(ls, "plots", 150)["plot_id"],
+                                         {"status": "reclaimed", "reclaimed_year": 2024}),
+    "plot name with quotes, HTML and Chinese": lambda ls: ("plots", _row(ls, "plots", 151)["plot_id"],
+                                                           {"name_zh": HOSTILE_TEXT}),
+    "plot year emptied": lambda ls: ("plots", ls["plots"].dropna(subset="reclaimed_year")["plot_id"].iloc[20],
+                                     {"status": "pending", "reclaimed_year": None}),
+    "park flag and missing year": lambda ls: ("parks", _row(ls, "parks", 7)["park_id"], {
+        "wanmu_qianyi": not _row(ls, "parks", 7)["wanmu_qianyi"], "green_park_year": 2023, "area_mu": 1.5e-3}),
+    "factory (a point)": lambda ls: ("factories", _row(ls, "factories", 500)["factory_id"],
+                                     {"level": "municipal", "certified_year": 2019}),
+    "community (points and polygons)": lambda ls: ("communities", _row(ls, "communities", 30)["community_id"],
+                                                   {"park_id": None, "established_year": 2025}),
+    "indicator (district and year)": lambda ls: ("indicators", (_row(ls, "indicators", 20)["district_adcode"],
+                                                                str(_row(ls, "indicators", 20)["year"])),
+                                                 {"tax_per_mu": 12.345678901234, "etdz_national_rank": 3}),
+    "allocation (district and target)": lambda ls: ("allocations", tuple(_row(ls, "allocations", 50)[
+        ["district_adcode", "target_key"]]), {"target": 99.5, "basis": "区县调整"}),
+}
+
+
+def assert_same_undo(first: GeoPackageStore, second: GeoPackageStore, change_id: int) -> None:
+    a, b = store_module._load_undo(first.path, change_id), store_module._load_undo(second.path, change_id)
+    assert (a.layer, a.mode, a.row_count, a.added) == (b.layer, b.mode, b.row_count, b.added)
+    assert_layers_identical({a.layer: a.rows}, {b.layer: b.rows})
+
+
+def assert_rtree_matches_features(path: Path) -> None:
+    """What QGIS relies on: one rtree entry per feature with a geometry, and the feature counts GDAL keeps."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        counts = dict(connection.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+        for layer in STORE_GEOMETRY_TYPES:
+            features = connection.execute(f"SELECT count(*) FROM {layer} WHERE geom IS NOT NULL").fetchone()[0]
+            indexed = connection.execute(f"SELECT count(*) FROM rtree_{layer}_geom").fetchone()[0]
+            missing = connection.execute(f"SELECT count(*) FROM {layer} WHERE geom IS NOT NULL AND fid NOT IN "
+                                         f"(SELECT id FROM rtree_{layer}_geom)").fetchone()[0]
+            assert (indexed, missing) == (features, 0), layer
+            assert counts[layer] == connection.execute(f"SELECT count(*) FROM {layer}").fetchone()[0], layer
+    for layer in load_schemas():
+        assert pyogrio.read_info(path, layer=layer)["features"] == counts[layer]
+
+
+@pytest.mark.parametrize("case", list(IN_PLACE_CHANGES))
+def test_a_change_in_place_leaves_what_a_rewrite_leaves(twins, monkeypatch, case):
+    in_place, rewriting = twins
+    before = in_place.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES[case](before)
+
+    with rewrites_forbidden(monkeypatch):
+        counts = change(in_place, layer, row_id, values)
+    assert counts_of(counts) == counts_of(change(rewriting, layer, row_id, values)) == (0, 1, 0)
+
+    after = in_place.read_all()
+    assert not after[layer].equals(before[layer])
+    assert_layers_identical(rewriting.read_all(), after)
+    pd.testing.assert_frame_equal(rewriting.import_log(), in_place.import_log())
+    assert_same_undo(in_place, rewriting, 2)
+    assert_valid_geopackage(in_place.path)
+    assert_rtree_matches_features(in_place.path)
+    assert strays(in_place.path) == []
+
+
+@pytest.mark.parametrize("case", list(IN_PLACE_CHANGES))
+def test_a_change_in_place_is_undone_in_place_exactly(sample_store, monkeypatch, case):
+    before = sample_store.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES[case](before)
+    with sqlite3.connect(sample_store.path) as connection:
+        rtree_before = connection.execute(f"SELECT * FROM rtree_{'plots'}_geom ORDER BY id").fetchall()
+    change(sample_store, layer, row_id, values)
+
+    with rewrites_forbidden(monkeypatch):
+        undone = sample_store.undo_last()
+
+    assert (undone.id, undone.layer, undone.updated, undone.detail) == (2, layer, 1, "a test change")
+    assert_layers_identical(before, sample_store.read_all())  # values, provenance, order, geometry
+    assert sample_store.import_log()["undone_at"].notna().tolist() == [False, True]
+    assert undo_rows(sample_store) == []
+    assert_valid_geopackage(sample_store.path)
+    assert_rtree_matches_features(sample_store.path)
+    with sqlite3.connect(sample_store.path) as connection:
+        assert connection.execute("SELECT * FROM rtree_plots_geom ORDER BY id").fetchall() == rtree_before
+
+
+@pytest.mark.parametrize("case", ["plot status and year", "indicator (district and year)"])
+def test_an_undo_recorded_by_a_rewrite_is_undone_in_place(twins, monkeypatch, case):
+    """Stores written before in-place changes hold undo records of the same form: they undo in place too."""
+    _in_place, rewriting = twins
+    before = rewriting.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES[case](before)
+    change(rewriting, layer, row_id, values)
+
+    with rewrites_forbidden(monkeypatch):
+        GeoPackageStore(rewriting.path).undo_last()
+
+    assert_layers_identical(before, rewriting.read_all())
+
+
+def test_an_import_that_only_changed_values_is_undone_in_place(sample_store, sample_layers, tmp_path, monkeypatch):
+    """An import re-sending the rows it added last time, with new statuses: its rows did not move, so
+    its undo is done in place, like a status update's."""
+    ids = [f"T{n:03d}" for n in range(20)]
+    first = plots_file(tmp_path / "a.geojson", sample_layers, ids)
+    import_file(sample_store, first, "plots")
+    before = sample_store.read_all()
+    revised = gpd.read_file(first).assign(状态="处置中", 盘活年份=None)
+    revised.to_file(tmp_path / "b.geojson")
+    assert counts_of(import_file(sample_store, tmp_path / "b.geojson", "plots")) == (0, 20, 0)
+
+    with rewrites_forbidden(monkeypatch):
+        sample_store.undo_last()
+
+    assert_layers_identical(before, sample_store.read_all())
+
+
+def _revising_sample_rows(tmp_path, sample_layers, store) -> Path:
+    """New statuses for ten plots in the middle of the layer: the import moves them to its end."""
+    plots = sample_layers["plots"].iloc[100:110].drop(columns=[*PROVENANCE_COLUMNS, "area_mu"])
+    plots.assign(status="处置中", reclaimed_year=pd.array([None] * 10, dtype="Int64")).to_file(
+        tmp_path / "revised.geojson")
+    return tmp_path / "revised.geojson"
+
+
+def _adding_a_column(tmp_path, sample_layers, store) -> Path:
+    """The plots the last import added, again, with a remark column: nothing moves, but a column comes."""
+    first = plots_file(tmp_path / "a.geojson", sample_layers, [f"T{n:03d}" for n in range(5)])
+    import_file(store, first, "plots")
+    gpd.read_file(first).assign(备注="复核").to_file(tmp_path / "b.geojson")
+    return tmp_path / "b.geojson"
+
+
+@pytest.mark.parametrize("make", [_revising_sample_rows, _adding_a_column], ids=["rows-moved", "column-added"])
+def test_an_import_undo_that_is_more_than_values_is_done_by_a_rewrite(sample_store, sample_layers, tmp_path,
+                                                                     monkeypatch, make):
+    path = make(tmp_path, sample_layers, sample_store)
+    before = sample_store.read_all()
+    assert import_file(sample_store, path, "plots").updated
+    rewritten = []
+    write_layer = store_module._write_layer
+    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+
+    sample_store.undo_last()
+
+    assert rewritten == ["plots"]
+    assert_layers_identical(before, sample_store.read_all())
+
+
+def test_a_row_edited_behind_the_stores_back_is_undone_by_a_rewrite(sample_store, monkeypatch):
+    """QGIS moved the plot after the update: only rewriting the layer puts the plot back as it was."""
+    before = sample_store.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](before)
+    change(sample_store, layer, row_id, values)
+    with closing(gpkg_sql.connect(sample_store.path)) as connection, connection:
+        connection.execute("UPDATE plots SET geom = (SELECT geom FROM plots WHERE fid = 1) WHERE plot_id = ?",
+                           (row_id,))
+    rewritten = []
+    write_layer = store_module._write_layer
+    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+
+    sample_store.undo_last()
+
+    assert rewritten == ["plots"]
+    assert_layers_identical(before, sample_store.read_all())
+    assert_rtree_matches_features(sample_store.path)
+
+
+def test_rows_deleted_behind_the_stores_back_leave_positions_right(twins, monkeypatch):
+    """Feature ids with gaps (QGIS deleted two plots): the undo record keeps the row's place as it is read."""
+    in_place, rewriting = twins
+    for store in twins:
+        with closing(gpkg_sql.connect(store.path)) as connection, connection:
+            connection.execute("DELETE FROM plots WHERE fid IN (3, 40)")
+    before = in_place.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](before)
+    for store in twins:
+        change(store, layer, row_id, values)
+    assert_layers_identical(rewriting.read_all(), in_place.read_all())
+    assert_same_undo(in_place, rewriting, 2)
+
+    with rewrites_forbidden(monkeypatch):
+        in_place.undo_last()
+    assert_layers_identical(before, in_place.read_all())
+
+
+def test_a_column_stored_with_another_type_is_rewritten_not_changed_in_place(twins, monkeypatch):
+    """Another tool saved the plots with years as decimals (REAL): a year written into that column
+    in place would read back as 2024.0, so the change rewrites the layer, which stores years as
+    whole numbers again."""
+    for store in twins:
+        plots = store.read_layer("plots")
+        pyogrio.write_dataframe(plots.astype({"reclaimed_year": float}), store.path, layer="plots", driver="GPKG",
+                                promote_to_multi=True)
+    in_place, rewriting = twins
+    before = in_place.read_all()
+    rewritten = []
+    write_layer = store_module._write_layer
+    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+
+    for store in twins:
+        change(store, *IN_PLACE_CHANGES["plot status and year"](before))
+
+    assert rewritten == ["plots", "plots"]
+    assert_layers_identical(rewriting.read_all(), in_place.read_all())
+    with sqlite3.connect(in_place.path) as connection:
+        assert gpkg_sql.column_types(connection, "plots")["reclaimed_year"] == "INTEGER"
+
+
+def test_ids_with_quotes_and_chinese_are_found_and_changed(tmp_store, sample_layers, monkeypatch):
+    hostile = ["L'0\"东<区>", "L0 ", "l0", "L0"]
+    sample_layers["plots"].loc[sample_layers["plots"].index[100:104], "plot_id"] = hostile
+    store = GeoPackageStore(tmp_store)
+    store.initialise(sample_layers, dataset="sample")
+    before = store.read_layer("plots")
+
+    with rewrites_forbidden(monkeypatch):
+        for n, plot_id in enumerate(hostile):
+            change(store, "plots", plot_id, {"name_zh": f"{HOSTILE_TEXT}{n}"})
+
+    after = store.read_layer("plots")
+    assert after["name_zh"].iloc[100:104].tolist() == [f"{HOSTILE_TEXT}{n}" for n in range(4)]
+    others = ~after.index.isin(range(100, 104))
+    assert_layers_identical({"plots": before[others]}, {"plots": after[others]})
+
+
+@pytest.mark.parametrize("row_id", [("330203", "2024.0"), ("330203", "02024"), ("330203",), ("330299", "2024"),
+                                    "330203"])
+def test_an_unknown_composite_id_is_refused_and_nothing_written(sample_store, row_id):
+    before = snapshot(sample_store.path)
+    with pytest.raises(ValidationError) as caught:
+        change(sample_store, "indicators", row_id, {"tax_per_mu": 1.0})
+    (problem,) = caught.value.errors
+    assert (problem.column, problem.value) == ("district_adcode+year", str(row_id))
+    assert "no row of layer 'indicators'" in problem.message
+    assert snapshot(sample_store.path) == before
+
+
+def test_every_layer_has_its_id_index_and_an_older_store_gets_it(sample_store, monkeypatch):
+    def indexes() -> set[str]:
+        with sqlite3.connect(sample_store.path) as connection:
+            return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    expected = {gpkg_sql.id_index_name(layer) for layer in load_schemas()}
+    assert expected <= indexes()
+    with sqlite3.connect(sample_store.path) as connection:
+        connection.execute(f"DROP INDEX {gpkg_sql.id_index_name('plots')}")
+    before = sample_store.read_all()
+
+    with rewrites_forbidden(monkeypatch):
+        change(sample_store, *IN_PLACE_CHANGES["plot status and year"](before))
+
+    assert expected <= indexes()
+
+
+def _fail_in_sql(monkeypatch):
+    """The row is being changed in the copy when SQLite fails."""
+    def fail(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(gpkg_sql, "update_values", fail)
+
+
+def _fail_keeping_undo(monkeypatch):
+    """Row and log are changed in the copy; recording (or forgetting) what undo needs then fails."""
+    def fail(*_args, **_kwargs):
+        raise InjectedFailure("killed while recording the undo")
+    monkeypatch.setattr(store_module, "_remember_undo", fail)
+    monkeypatch.setattr(store_module, "_forget_undo", fail)
+
+
+@pytest.mark.parametrize("inject", [_fail_after_layer, _fail_in_sql, _fail_keeping_undo],
+                         ids=["log", "sql", "undo-record"])
+@pytest.mark.parametrize("operation", ["update", "undo"])
+def test_a_change_in_place_failing_midway_leaves_the_store_untouched(sample_store, monkeypatch, inject, operation):
+    layers = sample_store.read_all()
+    layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](layers)
+    if operation == "undo":
+        change(sample_store, layer, row_id, values)
+    before, layers = snapshot(sample_store.path), sample_store.read_all()
+    inject(monkeypatch)
+
+    with pytest.raises((InjectedFailure, sqlite3.OperationalError)):
+        if operation == "update":
+            change(sample_store, layer, row_id, values)
+        else:
+            sample_store.undo_last()
+
+    assert snapshot(sample_store.path) == before
+    assert strays(sample_store.path) == []
+    assert_layers_identical(layers, sample_store.read_all())
+    monkeypatch.undo()
+    # The lock was released and nothing of the failed write was kept.
+    if operation == "update":
+        assert counts_of(change(sample_store, layer, row_id, values)) == (0, 1, 0)
+    else:
+        assert sample_store.undo_last().id == 2
