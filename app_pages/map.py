@@ -5,7 +5,6 @@ import streamlit as st
 
 from app_pages.panels import current_view, detail_panel, map_legend
 from spaces import cached
-from spaces.aggregate import cell_centre
 from spaces.basemaps import (
     MissingBasemapKeyError,
     basemap_options,
@@ -13,11 +12,10 @@ from spaces.basemaps import (
     needs_gcj02,
     shift_frame,
     shift_view,
-    unshift_point,
 )
-from spaces.detail import community_detail, district_detail, park_detail
+from spaces.detail import selected_detail
 from spaces.districts import load_districts
-from spaces.focus import format_focus, parse_focus
+from spaces.focus import focus_of_cell, format_focus, parse_focus, window_view
 from spaces.html_map import html_map
 from spaces.i18n import t
 from spaces.layers import (
@@ -67,10 +65,7 @@ def _on_map_select() -> None:
     if properties.get("kind") in ("park", "community", "district"):
         _select(properties["kind"], properties["id"], fly=False)
     elif properties.get("kind") == "plot_cell":  # zoom in: every plot around the cell, the map flies there
-        cell_x, cell_y = (int(v) for v in properties["id"].split(","))
-        centre = unshift_point(*cell_centre(cell_x, cell_y), st.session_state["basemap"])
-        st.session_state["focus"] = format_focus(*centre)
-        st.session_state["_fly_to_focus"] = True
+        st.session_state.update(focus=focus_of_cell(properties["id"], st.session_state["basemap"]), _fly=True)
         _new_map()
 
 
@@ -111,11 +106,9 @@ focus = parse_focus(st.session_state.get("focus"))
 plots = None  # built (and cached) only when the plots layer is shown: the costly one at city scale
 if "plots" in st.session_state["layers"]:
     plots = cached.plot_drawing(store.location, version, filters, basemap, language, focus)
-fly = st.session_state.pop("_fly_to_focus", False)
+fly = st.session_state.pop("_fly", False)
 if plots and plots.window is not None and (fly or "view" not in st.session_state):  # a link with a focus opens there too
-    window_view = plots.window.view()
-    lon, lat = unshift_point(window_view["longitude"], window_view["latitude"], basemap)
-    st.session_state["view"] = {**window_view, "longitude": lon, "latitude": lat}
+    st.session_state["view"] = window_view(plots.window, basemap)
 
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
@@ -142,19 +135,12 @@ with map_column:
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
                        file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",
                        data=lambda: html_map(shown, districts=load_districts(), title=t("html_map_title", language),
-                                             notice=notice, language=language))
+                                             notice=notice, language=language, focus=focus))
 
 with detail_column:
     st.subheader(t("detail", language))
-    selected = st.session_state.get("selected")
-    kind, _, ident = (selected or "").partition(":")
-    detail = None
-    if kind == "park":
-        detail = park_detail(everything, ident, year=filters.year, language=language, long=summary.long)
-    elif kind == "community":
-        detail = community_detail(everything, ident, year=filters.year, language=language)
-    elif kind == "district":
-        detail = district_detail(everything, summary.long, ident, year=filters.year, language=language)
+    detail = selected_detail(everything, summary.long, st.session_state.get("selected"), year=filters.year,
+                             language=language)
     if detail is None:
         st.caption(t("detail_hint", language))
     else:

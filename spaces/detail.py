@@ -145,3 +145,19 @@ def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode:
     attributes = {"id": adcode, **{name: str(count) for name, count in counts.items()}}
     return Detail(kind="district", ident=adcode, title=_district_name(adcode, language), attributes=attributes,
                   attainment=attainment)
+
+
+def selected_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, selected: str | None, *, year: int,
+                    language: str = "zh") -> Detail | None:
+    """The detail of a selection as kept in the URL (``park:P001``, ``community:C001``, ``district:330206``).
+
+    None when nothing is selected or the id is not (or no longer) in ``layers``.
+    """
+    kind, _, ident = (selected or "").partition(":")
+    if kind == "park":
+        return park_detail(layers, ident, year=year, language=language, long=long)
+    if kind == "community":
+        return community_detail(layers, ident, year=year, language=language)
+    if kind == "district":
+        return district_detail(layers, long, ident, year=year, language=language)
+    return None

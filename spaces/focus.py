@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import CELL_METRES, block_outline, cell_centre, cell_of, plot_cells
+from .basemaps import unshift_point
 
 # The widest detail window, in cells each side of the centre cell: 7 × 7 km, what a screen shows at
 # about zoom 12. It shrinks until it holds no more plots than the map can draw in full.
@@ -104,3 +105,16 @@ def parse_focus(text: str | None) -> tuple[float, float] | None:
 def format_focus(lon: float, lat: float) -> str:
     """The URL form of a focus point, to about 10 m."""
     return f"{lon:.4f},{lat:.4f}"
+
+
+def focus_of_cell(cell_id: str, basemap_id: str) -> str:
+    """The focus (URL form, WGS-84) at the centre of a clicked cell, whose id ``"x,y"`` is in the grid as drawn."""
+    cell_x, cell_y = (int(v) for v in cell_id.split(","))
+    return format_focus(*unshift_point(*cell_centre(cell_x, cell_y), basemap_id))
+
+
+def window_view(window: DetailWindow, basemap_id: str) -> dict:
+    """The WGS-84 view (as the app keeps it) framing ``window``, a window of the plots as drawn over ``basemap_id``."""
+    view = window.view()
+    lon, lat = unshift_point(view["longitude"], view["latitude"], basemap_id)
+    return {**view, "longitude": round(lon, 5), "latitude": round(lat, 5)}

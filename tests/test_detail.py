@@ -39,3 +39,18 @@ def test_missing_ids_give_none_and_districts_give_their_targets(layers):
     district = district_detail(layers, long, "330282", year=2024, language="en")
     assert district.title == "Cixi" and int(district.attributes["parks"]) == 3
     assert community_detail(layers, "C001", year=2024).title.startswith("海曙")
+
+
+def test_a_selection_from_the_url_gives_its_detail_or_none():
+    from spaces.detail import selected_detail
+    from spaces.sample import build_sample
+    from spaces.summary import build_summary
+
+    layers = build_sample(plots=100)
+    long = build_summary(layers, year=2025).long
+    assert selected_detail(layers, long, "park:P001", year=2025).kind == "park"
+    assert selected_detail(layers, long, "district:330206", year=2025).kind == "district"
+    community = layers["communities"]["community_id"].iloc[0]
+    assert selected_detail(layers, long, f"community:{community}", year=2025).kind == "community"
+    for nothing in (None, "", "park:NOPE", "plot:L1", "park"):
+        assert selected_detail(layers, long, nothing, year=2025) is None

@@ -85,3 +85,20 @@ def test_bad_focus_text_is_no_focus(text):
 
 def test_focus_text_round_trips():
     assert parse_focus(format_focus(121.551234, 29.871234)) == (121.5512, 29.8712)
+
+
+@pytest.mark.parametrize("basemap", ["none", "amap"])
+def test_a_clicked_cell_becomes_a_wgs84_focus_whose_window_frames_it(ring_plots, basemap):
+    """Over AMap the cell ids are those of the shifted plots; the focus kept in the URL is WGS-84 all the same."""
+    from spaces.basemaps import shift_point
+    from spaces.focus import focus_of_cell, window_view
+
+    drawn_x, drawn_y = (int(v) for v in cell_of(*shift_point(*CENTRE, basemap)))
+    focus = parse_focus(focus_of_cell(f"{drawn_x},{drawn_y}", basemap))
+    # the centre of the cell holding CENTRE (as drawn), back in WGS-84: within the 1 km cell of CENTRE
+    assert abs(focus[0] - CENTRE[0]) < 0.011 and abs(focus[1] - CENTRE[1]) < 0.01
+    window = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=1_000)
+    view = window_view(window, basemap)
+    assert abs(view["longitude"] - CENTRE[0]) < 0.011 and abs(view["latitude"] - CENTRE[1]) < 0.01
+    if basemap == "amap":  # the view is unshifted: the app shifts views when it draws them
+        assert (view["longitude"], view["latitude"]) != (window.view()["longitude"], window.view()["latitude"])
