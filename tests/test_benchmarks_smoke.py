@@ -1,4 +1,4 @@
-"""The city-scale benchmark still runs end to end on a tiny store (no timing is judged here)."""
+"""The benchmarks still run end to end on a tiny store (no timing is judged here)."""
 
 import subprocess
 import sys
@@ -18,3 +18,14 @@ def test_city_scale_benchmark_runs_on_a_tiny_store(tmp_path):
     for label in LABELS:
         assert label in result.stdout, label
     assert "| 2,000 plots |" in report.read_text(encoding="utf-8")
+
+
+def test_store_writes_benchmark_runs_on_a_tiny_store(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "store_writes.py"),
+                             "--plots", "1000", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    for label in ("status update, in place", "undo, rewrite (before)", "peak RSS, update + undo in place",
+                  "machine:"):
+        assert label in result.stdout, label
+    assert "| same plots layer and log after both | yes |" in result.stdout
