@@ -911,7 +911,7 @@ def test_a_change_in_place_is_undone_in_place_exactly(sample_store, monkeypatch,
     before = sample_store.read_all()
     layer, row_id, values = IN_PLACE_CHANGES[case](before)
     with sqlite3.connect(sample_store.path) as connection:
-        rtree_before = connection.execute(f"SELECT * FROM rtree_{'plots'}_geom ORDER BY id").fetchall()
+        rtree_before = connection.execute("SELECT * FROM rtree_plots_geom ORDER BY id").fetchall()
     change(sample_store, layer, row_id, values)
 
     with rewrites_forbidden(monkeypatch):
