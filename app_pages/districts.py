@@ -11,7 +11,15 @@ from spaces.attainment import actual_by_year, elapsed_share, ranking
 from spaces.charts import attainment_bars, status_table, trend_lines
 from spaces.districts import district_names, load_districts
 from spaces.i18n import t
-from spaces.layers import NINGBO_VIEW, STATUS_COLOURS, TOOLTIP, build_layers, district_choropleth, view_for
+from spaces.layers import (
+    NINGBO_VIEW,
+    STATUS_COLOURS,
+    TOOLTIP,
+    CompactDeck,
+    build_layers,
+    district_choropleth,
+    view_for,
+)
 from spaces.targets import BASELINE_YEAR, load_targets
 
 view = current_view()
@@ -55,7 +63,7 @@ adcode = st.selectbox(t("district", language), options=list(names.index[:-1]), k
                       format_func=lambda code: names.loc[code, name_column])
 focus = load_districts().set_index("adcode").loc[[adcode]].reset_index()
 own = cached.filtered(store.location, version, replace(filters, districts=(adcode,)))
-deck = pdk.Deck(
+deck = CompactDeck(
     layers=build_layers(own, visible=["districts", "parks", "communities", "plots", "factories"],
                         choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels),
                         language=language),

@@ -7,7 +7,7 @@ from app_pages.panels import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
 from spaces.i18n import t
-from spaces.layers import NINGBO_VIEW, TOOLTIP, preview_layers
+from spaces.layers import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 from spaces.progress import update_plot_status
 from spaces.schema import load_schemas
 from spaces.upload import CRS_CHOICES
@@ -67,7 +67,7 @@ def intake_panel(view: View) -> None:
             warnings = int((report["severity"] == "warning").sum()) if not report.empty else 0
             st.info(_message("upload_valid", language, rows=len(check.intake.frame), warnings=warnings))
             if schemas[layer].is_spatial:
-                st.pydeck_chart(pdk.Deck(layers=preview_layers(check.intake.frame), map_provider=None,
+                st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
                                          initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,

@@ -22,6 +22,7 @@ from spaces.layers import (
     NINGBO_VIEW,
     STATUS_COLOURS,
     TOOLTIP,
+    CompactDeck,
     build_layers,
     district_choropleth,
     view_for,
@@ -34,7 +35,6 @@ language, store, version, filters = view.language, view.store, view.version, vie
 everything, shown = view.everything, view.shown
 summary = cached.summary(store.location, version, filters.year)
 targets = load_targets()
-label = "label_zh" if language == "zh" else "label_en"
 status_labels = {s: t(f"status_{s}", language) for s in STATUS_COLOURS}
 
 
@@ -83,7 +83,7 @@ def _on_search() -> None:
 
 controls = st.columns([2, 3, 2, 1.3])
 controls[0].selectbox(t("choropleth_target", language), options=list(targets), key="target",
-                      format_func=lambda k: getattr(targets[k], label))
+                      format_func=lambda k: getattr(targets[k], f"label_{language}"))
 controls[1].multiselect(t("layers", language), options=list(LAYER_CHOICES), key="layers",
                         format_func=lambda name: t(f"layer_{name}", language))
 searchable = {f"park:{r.park_id}": r.name_zh for r in everything["parks"].itertuples()}
@@ -113,7 +113,7 @@ if plots and plots.window is not None and (fly or "view" not in st.session_state
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
                                  key=st.session_state["target"], status_labels=status_labels)
-deck = pdk.Deck(
+deck = CompactDeck(
     layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
                         plots=plots),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view", NINGBO_VIEW), basemap)),

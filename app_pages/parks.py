@@ -7,7 +7,7 @@ from app_pages.panels import current_view, detail_panel
 from spaces.detail import community_detail, park_detail
 from spaces.directory import directory
 from spaces.i18n import t
-from spaces.layers import TOOLTIP, build_layers, view_for
+from spaces.layers import TOOLTIP, CompactDeck, build_layers, view_for
 
 view = current_view()
 language, store, version, filters = view.language, view.store, view.version, view.filters
@@ -42,7 +42,7 @@ detail = (park_detail if kind == "park" else community_detail)(everything, ident
 frame = everything["parks" if kind == "park" else "communities"]
 geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
 map_column, detail_column = st.columns([1.4, 1])
-deck = pdk.Deck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"], choropleth=None,
+deck = CompactDeck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"], choropleth=None,
                                     language=language),
                 initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None,
                 tooltip=TOOLTIP)

@@ -62,7 +62,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.crs import EQUAL_AREA_CRS
     from spaces.districts import load_districts
     from spaces.filters import Filters, apply_filters
-    from spaces.layers import PLOT_DETAIL_LIMIT, build_layers, plot_drawing, plot_records
+    from spaces.layers import PLOT_DETAIL_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
     from spaces.sample import build_sample
     from spaces.store import open_store
     from spaces.summary import build_summary
@@ -103,7 +103,8 @@ def measure(size: int, runs: int) -> dict:
         out["aggregated"] = len(shown["plots"]) > PLOT_DETAIL_LIMIT
         out["layer_objects"] = len(built[0].data)
         out["layer_bytes"] = len(json.dumps(built[0].data, ensure_ascii=False).encode())
-        out["deck_bytes"] = len(pdk.Deck(layers=built).to_json().encode())
+        out["deck_bytes_pydeck"] = len(pdk.Deck(layers=built).to_json().encode())
+        out["deck_bytes"] = len(CompactDeck(layers=built).to_json().encode())
         if size <= NAIVE_MAP_CAP:
             out["detail_layer"], detail, _ = _timed(lambda: plot_records(shown["plots"], language="zh"), 1)
             out["detail_bytes"] = len(json.dumps(detail, ensure_ascii=False).encode())
@@ -140,7 +141,7 @@ def measure(size: int, runs: int) -> dict:
         out["zoom_in"], zoomed, _ = _timed(zoom_in, runs)
         out["zoom_in_plots"] = zoomed.detailed_plots
         out["zoom_in_km"] = zoomed.window.size_km if zoomed.window else None
-        out["zoom_in_bytes"] = len(pdk.Deck(layers=build_layers(shown, visible=["plots"], choropleth=None,
+        out["zoom_in_bytes"] = len(CompactDeck(layers=build_layers(shown, visible=["plots"], choropleth=None,
                                                                 language="zh", plots=zoomed)).to_json().encode())
         if size <= NAIVE_MAP_CAP:
             def naive_rerun():
@@ -183,7 +184,8 @@ def table(results: list[dict]) -> str:
         ("plots layer aggregated", lambda r: "yes" if r["aggregated"] else "no (full detail)"),
         ("plots layer objects", lambda r: f"{r['layer_objects']:,}"),
         ("plots layer bytes (json.dumps)", lambda r: _mb(r["layer_bytes"])),
-        ("deck bytes (Deck.to_json)", lambda r: _mb(r["deck_bytes"])),
+        ("deck bytes as sent (CompactDeck.to_json)", lambda r: _mb(r["deck_bytes"])),
+        ("deck bytes with pydeck's own to_json", lambda r: _mb(r["deck_bytes_pydeck"])),
         ("full-detail layer bytes", lambda r: _mb(r.get("detail_bytes"))),
         ("folium GeoJson render", lambda r: _s(r.get("folium"))),
         ("folium bytes", lambda r: _mb(r.get("folium_bytes"))),

@@ -8,6 +8,7 @@ HTML-escapes each value it puts into the template, so names such as ``<img onerr
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 
 from .aggregate import aggregate_plots, grid_records, plot_cells
 from .focus import DetailWindow, detail_window
@@ -35,6 +37,16 @@ COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on scre
 # 12,000 plots stay under the 10 MB goal (100k polygons would send ~70 MB);
 # filters that narrow the plots below it (one district, one status) bring full detail back.
 PLOT_DETAIL_LIMIT = 12_000
+
+
+class CompactDeck(pdk.Deck):
+    """A ``pydeck.Deck`` whose JSON (what ``st.pydeck_chart`` sends) has no indentation and keeps Chinese as
+    UTF-8: pydeck indents by 2 and escapes every CJK character as ``\\uXXXX``, which more than doubles a
+    city-scale map (7.96 MB of 1 km cells at 1M plots -> 3.3 MB). Same content, same keys, same order."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                          ensure_ascii=False)
 
 
 def _e(value) -> str:
