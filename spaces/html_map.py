@@ -29,6 +29,7 @@ from .layers import (
     PARK_FILL,
     PARK_LINE,
     PLOT_COLOURS,
+    PLOT_DETAIL_LIMIT,
     WINDOW_LINE,
 )
 from .paths import PROJECT_DIR
@@ -38,8 +39,8 @@ LEAFLET_DIR = PROJECT_DIR / "static" / "vendor" / "leaflet"
 VENDOR_COMMAND = "python scripts/vendor_leaflet.py"
 MAP_LAYERS = ("parks", "communities", "plots", "factories")
 # Above this many plots the browser would choke on polygons: plots are summed to 1 km grid cells, as
-# on the app's map, except inside a detail window around a focus (at most this many plots again).
-MAX_PLOT_POLYGONS = 20_000
+# on the app's map (the same limit), except inside a detail window around a focus (at most this many again).
+MAX_PLOT_POLYGONS = PLOT_DETAIL_LIMIT
 SIMPLIFY_METRES = 2.0
 METRES_PER_DEGREE = 111_320.0  # of latitude; a degree of longitude at Ningbo (30°N) is ~13% shorter
 COORDINATE_DECIMALS = 6  # ~0.1 m

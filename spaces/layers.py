@@ -33,10 +33,11 @@ TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
-# Above this many plots the map gets 1 km grid cells instead: Deck.to_json spends ~700 bytes a plot, so
-# 12,000 plots stay under the 10 MB goal (100k polygons would send ~70 MB);
-# filters that narrow the plots below it (one district, one status) bring full detail back.
-PLOT_DETAIL_LIMIT = 12_000
+# Above this many plots the map gets 1 km grid cells instead: CompactDeck sends ~235 bytes a plot, so
+# 20,000 plots stay well under the 10 MB goal (100k polygons would send ~24 MB); filters that narrow
+# the plots below it (one district, one status) or a click on a cell (spaces/focus.py) bring detail back.
+# The HTML export (spaces/html_map.py) uses the same number, so what is seen is what is downloaded.
+PLOT_DETAIL_LIMIT = 20_000
 
 
 class CompactDeck(pdk.Deck):
