@@ -48,7 +48,11 @@ def test_clicking_a_cell_zooms_in_to_every_plot_around_it(page, city_url, screen
     # click the coloured pixel nearest the middle of the cells (well inside one cell)
     row, column = coloured[np.argmin(((coloured - coloured.mean(axis=0)) ** 2).sum(axis=1))]
     box = canvas.bounding_box()
-    page.mouse.click(box["x"] + float(column), box["y"] + float(row))
+    x, y = box["x"] + float(column), box["y"] + float(row)
+    page.mouse.move(x - 5, y - 5)  # as a hand does: deck.gl may miss a click that arrives with no move first
+    page.mouse.move(x, y)
+    page.wait_for_timeout(800)
+    page.mouse.click(x, y)
     page.wait_for_function("location.search.includes('f=')", timeout=APP_READY)
     page.get_by_text("黑框内", exact=False).wait_for(timeout=APP_READY)
     page.wait_for_timeout(3500)
