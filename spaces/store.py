@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import os
 import re
@@ -26,22 +25,41 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from . import gpkg_sql
+from . import gpkg_sql, history
 from .crs import STORAGE_CRS
 from .errors import Problem, StoreError, ValidationError
+from .history import (
+    LOG_COLUMNS,
+    LOG_TABLE,
+    POSITION_COLUMN,
+    LogEntry,
+    Undo,
+    forget_undo,
+    has_undo,
+    last_standing,
+    load_undo,
+    normalised_log,
+    remember_undo,
+    restore,
+    undo_for,
+)
 from .intake import Intake
 from .paths import default_store_location
+from .rows import (
+    KEY_SEPARATOR,
+    ChangeCounts,
+    align_columns,
+    as_text,
+    canonical,
+    empty_layer,
+    merge_rows,
+    row_keys,
+    same_values,
+    values_equal,
+)
 from .schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
-LOG_TABLE = "import_log"
 META_TABLE = "spaces_meta"
-# One row per recorded change that can still be undone: what the change replaced (see _Undo).
-UNDO_TABLE = "undo_history"
-# Changes that keep what they replaced; older ones stay in the log but can no longer be undone.
-UNDO_DEPTH = 10
-LOG_COLUMNS = ("id", "time", "file", "layer", "crs", "added", "updated", "unchanged", "detail", "undone_at")
-POSITION_COLUMN = "__undo_position"
-KEY_SEPARATOR = "\x1f"
 GEOMETRY_TYPES = {("polygon",): "MultiPolygon", ("point",): "Point", ("polygon", "point"): "Unknown"}
 STALE_TEMP_SECONDS = 3600
 TEMP_SUFFIX = ".tmp.gpkg"
@@ -49,52 +67,6 @@ TEMP_SUFFIX = ".tmp.gpkg"
 OPTIMISTIC_READS = 3
 # An undo of at most this many replaced rows that moved nothing is done with SQL on those rows alone.
 IN_PLACE_UNDO_ROWS = 1000
-
-
-@dataclass(frozen=True)
-class ChangeCounts:
-    """What an import did to one layer."""
-
-    layer: str
-    added: int
-    updated: int
-    unchanged: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One recorded change of the store: an import, a status update or the initialisation.
-
-    ``undone_at`` is the time the change was undone, None while it stands.
-    """
-
-    id: int
-    time: str
-    file: str
-    layer: str
-    crs: str
-    added: int
-    updated: int
-    unchanged: int
-    detail: str = ""
-    undone_at: str | None = None
-
-    @property
-    def undone(self) -> bool:
-        return self.undone_at is not None
-
-    @classmethod
-    def from_row(cls, row: pd.Series) -> LogEntry:
-        def text(value) -> str:
-            return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
-        return cls(id=int(row["id"]), time=text(row["time"]), file=text(row["file"]), layer=text(row["layer"]),
-                   crs=text(row["crs"]), added=int(row["added"]), updated=int(row["updated"]),
-                   unchanged=int(row["unchanged"]), detail=text(row["detail"]),
-                   undone_at=text(row["undone_at"]) or None)
 
 
 class Store(Protocol):
@@ -122,56 +94,6 @@ def open_store(location: str | None = None) -> Store:
     if location.startswith(("postgresql://", "postgres://")):
         raise StoreError(f"{location.split('@')[-1]}: the PostGIS store is not built yet; use a .gpkg path")
     return GeoPackageStore(Path(location))
-
-
-def empty_layer(schema: LayerSchema) -> pd.DataFrame:
-    """A zero-row frame with the layer's canonical columns and dtypes."""
-    columns = {name: pd.Series(dtype=_dtype(column.type)) for name, column in schema.columns.items()}
-    for name in PROVENANCE_COLUMNS:
-        columns[name] = pd.Series(dtype=object)
-    if "polygon" in schema.geometry:
-        columns["area_mu"] = pd.Series(dtype=float)
-    frame = pd.DataFrame(columns)
-    if schema.is_spatial:
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
-    return frame
-
-
-def _dtype(kind: str):
-    return {"int": "Int64", "year": "Int64", "float": float, "bool": bool}.get(kind, object)
-
-
-def canonical(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
-    """``frame`` with schema columns cast to their canonical dtypes (so stored and new rows compare)."""
-    out = frame.copy()
-    for name, column in schema.columns.items():
-        if name not in out.columns:
-            out[name] = None
-        kind = column.type
-        if kind in ("int", "year"):
-            out[name] = pd.to_numeric(out[name], errors="coerce").round().astype("Int64")
-        elif kind == "float":
-            out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
-        elif kind == "bool":
-            out[name] = out[name].fillna(False).astype(bool)
-        else:
-            out[name] = _as_text(out[name])
-    for name in out.columns:
-        if name in schema.columns or name == "geometry" or name == "area_mu" or name == "area_mu_supplied":
-            continue
-        if out[name].dtype == object or str(out[name].dtype) in ("str", "string"):
-            out[name] = _as_text(out[name])
-    if "area_mu" in out.columns:
-        out["area_mu"] = pd.to_numeric(out["area_mu"], errors="coerce").astype(float)
-    return out
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    # Built by hand: Series.map turns a returned None back into NaN, and text must be str or None.
-    as_object = values.astype(object)
-    missing = as_object.isna().to_numpy()
-    texts = [None if gone else str(value) for value, gone in zip(as_object.to_numpy(), missing, strict=True)]
-    return pd.Series(texts, index=values.index, dtype=object)
 
 
 class GeoPackageStore:
@@ -243,14 +165,14 @@ class GeoPackageStore:
             log = pyogrio.read_dataframe(self.path, layer=LOG_TABLE)
         except (DataLayerError, DataSourceError):
             log = pd.DataFrame(columns=list(LOG_COLUMNS))
-        return _normalised_log(log)
+        return normalised_log(log)
 
     def next_undo(self) -> LogEntry | None:
         """The change :meth:`undo_last` would undo now, or None when there is none it can undo."""
         if not self.exists():
             return None
-        entry = _last_standing(self.import_log())
-        if entry is None or not _has_undo(self.path, entry.id):
+        entry = last_standing(self.import_log())
+        if entry is None or not has_undo(self.path, entry.id):
             return None
         return entry
 
@@ -323,7 +245,7 @@ class GeoPackageStore:
                 frame = empty_layer(schema) if frame is None else canonical(frame, schema)
                 _write_layer(target, name, frame, schema)
             # A new store starts a new history: nothing before it can be undone.
-            _write_table(target, LOG_TABLE, _normalised_log(pd.DataFrame(
+            _write_table(target, LOG_TABLE, normalised_log(pd.DataFrame(
                 [{"id": 1, "time": _now(), "file": f"init ({dataset})", "layer": "*", "crs": STORAGE_CRS,
                   "added": int(sum(len(f) for f in layers.values())), "updated": 0, "unchanged": 0}])))
             _write_table(target, META_TABLE, pd.DataFrame(
@@ -339,11 +261,11 @@ class GeoPackageStore:
         with self._locked():
             self._require()
             existing = self._read_layer_from(self.path, intake.layer)
-            incoming = canonical(_align_columns(intake.frame, existing), schema)
+            incoming = canonical(align_columns(intake.frame, existing), schema)
             incoming["source"] = "import"
             incoming["source_file"] = intake.file
             incoming["imported_at"] = _now()
-            merged, counts, replaced, added = _merge(existing, incoming, schema)
+            merged, counts, replaced, added = merge_rows(existing, incoming, schema)
             if not counts.changed:
                 return counts
             self._commit(schema, existing, merged, replaced=replaced, added=added, counts=counts,
@@ -374,7 +296,7 @@ class GeoPackageStore:
             after = before.copy()
             for name, value in values.items():
                 after.iloc[0, after.columns.get_loc(name)] = value
-            if all(_values_equal(before[name], after[name]).all() for name in values):
+            if all(values_equal(before[name], after[name]).all() for name in values):
                 return ChangeCounts(layer, added=0, updated=0, unchanged=1)
             for name, value in (("source", source), ("source_file", file), ("imported_at", _now())):
                 after.iloc[0, after.columns.get_loc(name)] = value
@@ -386,18 +308,18 @@ class GeoPackageStore:
                                                   detail=detail)
             counts = ChangeCounts(layer, added=0, updated=1, unchanged=0)
             change_id, log = self._log_with(layer, counts, file=file, crs="", detail=detail)
-            undo = _Undo(layer, "rows", found.row_count, before.assign(**{POSITION_COLUMN: found.positions}), [])
+            undo = Undo(layer, "rows", found.row_count, before.assign(**{POSITION_COLUMN: found.positions}), [])
             with self._transaction() as target:
                 _write_table(target, LOG_TABLE, log)
                 _update_in_place(target, schema, updates)
-                _remember_undo(target, change_id, undo)
+                remember_undo(target, change_id, undo)
             return counts
 
     def _update_row_rewriting(self, schema: LayerSchema, key: str, row_id: str | tuple[str, ...], values: dict, *,
                               file: str, source: str, detail: str) -> ChangeCounts:
         """:meth:`update_row` by reading and rewriting the whole layer (lock held)."""
         existing = self._read_layer_from(self.path, schema.name)
-        matches = np.flatnonzero(_keys(existing, schema).to_numpy() == key)
+        matches = np.flatnonzero(row_keys(existing, schema).to_numpy() == key)
         if not len(matches):
             raise _unknown_row(schema, row_id, file)
         position = int(matches[0])
@@ -405,7 +327,7 @@ class GeoPackageStore:
         for name, value in values.items():
             changed.iloc[position, changed.columns.get_loc(name)] = value
         before, after = existing.iloc[[position]], changed.iloc[[position]]
-        if all(_values_equal(before[name], after[name]).all() for name in values):
+        if all(values_equal(before[name], after[name]).all() for name in values):
             return ChangeCounts(schema.name, added=0, updated=0, unchanged=1)
         for name, value in (("source", source), ("source_file", file), ("imported_at", _now())):
             changed.iloc[position, changed.columns.get_loc(name)] = value
@@ -428,23 +350,23 @@ class GeoPackageStore:
         with self._locked():
             self._require()
             log = self.import_log()
-            entry = _last_standing(log)
+            entry = last_standing(log)
             if entry is None:
                 raise StoreError(f"{self.path}: nothing to undo: no import or status update since the store "
                                  "was initialised (or all of them were undone)")
             if expected_id is not None and entry.id != expected_id:
                 raise StoreError(f"{self.path}: the last change is now #{entry.id} ({entry.file}), "
                                  f"not #{expected_id}; nothing was undone")
-            undo = _load_undo(self.path, entry.id)
+            undo = load_undo(self.path, entry.id)
             if undo is None:
                 raise StoreError(f"{self.path}: the last change #{entry.id} ({entry.file}, {entry.time}) can no "
-                                 f"longer be undone: only the last {UNDO_DEPTH} changes keep what they replaced")
+                                 f"longer be undone: only the last {history.UNDO_DEPTH} changes keep what they replaced")
             schema = load_schemas()[undo.layer]
             updates = _restoring_updates(self.path, undo, schema) if self.in_place else None
             restored = None
             if updates is None:
                 current = self._read_layer_from(self.path, undo.layer)
-                restored = _restore(current, undo, schema, store=self.path)
+                restored = restore(current, undo, schema, store=self.path)
             undone_at = _now()
             log.loc[log["id"] == entry.id, "undone_at"] = undone_at
             with self._transaction() as target:
@@ -453,7 +375,7 @@ class GeoPackageStore:
                 _write_table(target, LOG_TABLE, log)
                 if updates is not None:
                     _update_in_place(target, schema, updates)
-                _forget_undo(target, entry.id)
+                forget_undo(target, entry.id)
             return replace(entry, undone_at=undone_at)
 
     def _commit(self, schema: LayerSchema, existing: pd.DataFrame, changed: pd.DataFrame, *,
@@ -461,11 +383,11 @@ class GeoPackageStore:
                 detail: str = "") -> None:
         """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held)."""
         change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
-        undo = _undo_for(existing, changed, schema, replaced=replaced, added=added)
+        undo = undo_for(existing, changed, schema, replaced=replaced, added=added)
         with self._transaction() as target:
             _write_layer(target, schema.name, changed, schema)
             _write_table(target, LOG_TABLE, log)
-            _remember_undo(target, change_id, undo)
+            remember_undo(target, change_id, undo)
 
     def _log_with(self, layer: str, counts: ChangeCounts, *, file: str, crs: str,
                   detail: str) -> tuple[int, pd.DataFrame]:
@@ -475,19 +397,7 @@ class GeoPackageStore:
         entry = {"id": change_id, "time": _now(), "file": file, "layer": layer, "crs": crs,
                  "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged,
                  "detail": detail, "undone_at": None}
-        return change_id, _normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
-
-
-def _keys(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
-    """Each row's id as one string (ids of several columns joined), for matching rows."""
-    if not len(frame):
-        return pd.Series([], index=frame.index, dtype=object)
-    # Column-wise, not a row-wise join: at a million plots that is the difference of seconds to a minute.
-    parts = [frame[name].astype(str).astype(object) for name in schema.id_columns]
-    keys = parts[0]
-    for part in parts[1:]:
-        keys = keys + KEY_SEPARATOR + part
-    return keys
+        return change_id, normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
 
 
 def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) -> ValidationError:
@@ -525,12 +435,12 @@ class _Located:
 
 
 def _addressable(schema: LayerSchema) -> bool:
-    """Whether SQL finds a row by its id as :func:`_keys` matches it (text or whole-number ids)."""
+    """Whether SQL finds a row by its id as :func:`row_keys` matches it (text or whole-number ids)."""
     return all(schema.columns[name].type not in ("float", "bool") for name in schema.id_columns)
 
 
 def _id_values(schema: LayerSchema, key: str) -> tuple | None:
-    """``key`` (ids joined as :func:`_keys` joins them) as stored in the id columns; None when no stored
+    """``key`` (ids joined as :func:`row_keys` joins them) as stored in the id columns; None when no stored
     row can have it (``2024.0`` or ``02024`` for a year: the canonical text of a year is ``2024``)."""
     parts = key.split(KEY_SEPARATOR)
     if len(parts) != len(schema.id_columns):
@@ -597,19 +507,19 @@ def _update_in_place(path: Path, schema: LayerSchema, updates: list[tuple[int, d
         gpkg_sql.touch(db, schema.name)
 
 
-def _restoring_updates(path: Path, undo: _Undo, schema: LayerSchema) -> list[tuple[int, dict]] | None:
+def _restoring_updates(path: Path, undo: Undo, schema: LayerSchema) -> list[tuple[int, dict]] | None:
     """SQL updates that undo ``undo`` in place, or None when the layer must be rewritten.
 
     In place only when the change replaced rows without moving them or adding any (a status
     update), and those rows still hold the same geometry and columns: then putting their former
-    values back is all :func:`_restore` would do.
+    values back is all :func:`restore` would do.
     """
     rows = undo.rows
     if (undo.mode != "rows" or undo.added or not 0 < len(rows) <= IN_PLACE_UNDO_ROWS
             or not _addressable(schema)):
         return None
     rows = rows.reset_index(drop=True)
-    found = _locate(path, schema, _keys(rows, schema).tolist())
+    found = _locate(path, schema, row_keys(rows, schema).tolist())
     if (found is None or found.row_count != undo.row_count
             or found.positions != rows[POSITION_COLUMN].astype("int64").tolist()):
         return None
@@ -620,98 +530,15 @@ def _restoring_updates(path: Path, undo: _Undo, schema: LayerSchema) -> list[tup
     if schema.is_spatial and (shapely.to_wkb(current.geometry.to_numpy()).tolist()
                               != shapely.to_wkb(rows.geometry.to_numpy()).tolist()):
         return None
-    differing = [name for name in rows.columns if name != "geometry" and not _same_values(current[name], rows[name])]
+    differing = [name for name in rows.columns if name != "geometry" and not same_values(current[name], rows[name])]
     return _sql_updates(found, rows, differing)
-
-
-def _same_values(a: pd.Series, b: pd.Series) -> bool:
-    """Exactly the same values (missing where the other is missing), whatever the two dtypes."""
-    a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
-    if (a_missing != b_missing).any():
-        return False
-    present = ~a_missing
-    return all(x == y for x, y in zip(a.to_numpy(dtype=object)[present], b.to_numpy(dtype=object)[present],
-                                       strict=True))
-
-
-def _align_columns(incoming: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
-    """Extra columns named like stored ones but for case (``Remark`` / ``remark``) take the stored name.
-
-    A GeoPackage holds one column per name whatever its case; two would fail the write.
-    """
-    stored = {str(name).lower(): name for name in existing.columns}
-    renames = {name: stored[str(name).lower()] for name in incoming.columns
-               if name not in existing.columns and str(name).lower() in stored}
-    return incoming.rename(columns=renames) if renames else incoming
-
-
-def _merge(existing: pd.DataFrame, incoming: pd.DataFrame, schema: LayerSchema):
-    """The layer after upserting ``incoming``, the counts, positions of replaced rows and added ids."""
-    existing_keys = _keys(existing, schema)
-    incoming_keys = _keys(incoming, schema)
-    position = pd.Series(np.arange(len(existing)), index=existing_keys.to_numpy())
-    known = incoming_keys.isin(position.index).to_numpy()
-    compared = [c for c in incoming.columns if c not in PROVENANCE_COLUMNS and c != "geometry"]
-    same = np.zeros(len(incoming), dtype=bool)
-    if known.any():
-        old = existing.iloc[position[incoming_keys[known]].to_numpy()].reset_index(drop=True)
-        new = incoming[known].reset_index(drop=True)
-        equal = np.ones(len(new), dtype=bool)
-        for column in compared:
-            if column not in old.columns:
-                equal &= new[column].isna().to_numpy()
-                continue
-            equal &= _values_equal(old[column], new[column])
-        if schema.is_spatial:
-            equal &= _geometries_equal(old.geometry.to_numpy(), new.geometry.to_numpy())
-        same[known] = equal
-    added = int((~known).sum())
-    updated = int((known & ~same).sum())
-    counts = ChangeCounts(schema.name, added=added, updated=updated, unchanged=int(same.sum()))
-    replaced = existing_keys.isin(incoming_keys[known & ~same]).to_numpy()
-    kept = existing[~replaced]
-    merged = pd.concat([kept, incoming[~same]], ignore_index=True)
-    if schema.is_spatial:
-        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=STORAGE_CRS)
-    return canonical(merged, schema), counts, np.flatnonzero(replaced), incoming_keys[~known].tolist()
-
-
-def _values_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
-    old_missing, new_missing = old.isna().to_numpy(), new.isna().to_numpy()
-    both_missing = old_missing & new_missing
-    if pd.api.types.is_float_dtype(old) or pd.api.types.is_float_dtype(new):
-        a = pd.to_numeric(old, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        b = pd.to_numeric(new, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        return both_missing | np.isclose(a, b, rtol=1e-9, atol=1e-9)
-    # Missing values become None first: comparing pd.NA (nullable Int64 years) has no truth value.
-    a = np.where(old_missing, None, old.astype(object).to_numpy())
-    b = np.where(new_missing, None, new.astype(object).to_numpy())
-    equal = np.fromiter((x == y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
-    return both_missing | (equal & (old_missing == new_missing))
-
-
-def _single_part(geometries: np.ndarray) -> np.ndarray:
-    """One-part MultiPolygons as Polygons: the store promotes every polygon to multi on write."""
-    geometries = geometries.copy()
-    one_part = (shapely.get_type_id(geometries) == 6) & (shapely.get_num_geometries(geometries) == 1)
-    geometries[one_part] = shapely.get_geometry(geometries[one_part], 0)
-    return geometries
-
-
-def _geometries_equal(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    old, new = _single_part(old), _single_part(new)
-    old_missing, new_missing = shapely.is_missing(old), shapely.is_missing(new)
-    equal = np.zeros(len(old), dtype=bool)
-    both = ~old_missing & ~new_missing
-    equal[both] = shapely.equals_exact(old[both], new[both], tolerance=1e-10)
-    return equal | (old_missing & new_missing)
 
 
 def _write_layer(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema) -> None:
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype == object and column != "geometry":
-            frame[column] = _as_text(frame[column])
+            frame[column] = as_text(frame[column])
     if schema.is_spatial:
         geometry_type = GEOMETRY_TYPES[schema.geometry]
         pyogrio.write_dataframe(gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), path,
@@ -730,150 +557,6 @@ def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-# -- history and undo ---------------------------------------------------------------------------
-def _normalised_log(log: pd.DataFrame) -> pd.DataFrame:
-    """The log with every column of :data:`LOG_COLUMNS` (stores written before ids and undo lack some)."""
-    log = log.reset_index(drop=True).copy()
-    if "id" not in log.columns or log["id"].isna().any():
-        log["id"] = np.arange(1, len(log) + 1)
-    for name in ("added", "updated", "unchanged", "id"):
-        log[name] = pd.to_numeric(log.get(name, pd.Series(0, index=log.index)), errors="coerce").fillna(0).astype("int64")
-    for name in ("time", "file", "layer", "crs", "detail", "undone_at"):
-        values = log[name] if name in log.columns else pd.Series([None] * len(log), index=log.index, dtype=object)
-        log[name] = _as_text(values)
-    log["detail"] = log["detail"].fillna("")
-    extra = [c for c in log.columns if c not in LOG_COLUMNS]
-    return log[[*LOG_COLUMNS, *extra]]
-
-
-def _last_standing(log: pd.DataFrame) -> LogEntry | None:
-    """The newest change that is not undone, unless that is the initialisation (which cannot be undone)."""
-    standing = log[log["undone_at"].isna()]
-    if not len(standing):
-        return None
-    entry = LogEntry.from_row(standing.loc[standing["id"].idxmax()])
-    return None if entry.layer == "*" else entry
-
-
-@dataclass
-class _Undo:
-    """What undoing one change needs.
-
-    ``mode`` "rows": ``rows`` are the rows the change replaced, as they were, each with its former
-    position (:data:`POSITION_COLUMN`), and ``added`` the ids it added; the size of a change, not of
-    the layer. ``mode`` "layer": ``rows`` is the whole former layer, kept only when a change altered
-    a column's type for rows it did not touch (a column of numbers that became text).
-    """
-
-    layer: str
-    mode: str
-    row_count: int
-    rows: pd.DataFrame
-    added: list[str]
-
-
-def _undo_for(existing: pd.DataFrame, changed: pd.DataFrame, schema: LayerSchema, *, replaced: np.ndarray,
-              added: list[str]) -> _Undo:
-    retyped = any(name not in changed.columns or changed[name].dtype != existing[name].dtype
-                  for name in existing.columns)
-    if retyped:
-        return _Undo(schema.name, "layer", len(existing), existing, [])
-    rows = existing.iloc[replaced].copy()
-    rows[POSITION_COLUMN] = np.asarray(replaced, dtype="int64")
-    return _Undo(schema.name, "rows", len(existing), rows, list(added))
-
-
-def _restore(current: pd.DataFrame, undo: _Undo, schema: LayerSchema, *, store: Path) -> pd.DataFrame:
-    """The layer as it was before the change ``undo`` describes, from the layer as it is now."""
-    if undo.mode == "layer":
-        return canonical(undo.rows, schema)
-    touched = set(undo.added) | set(_keys(undo.rows, schema))
-    keep = current[~_keys(current, schema).isin(touched).to_numpy()]
-    positions = undo.rows[POSITION_COLUMN].to_numpy(dtype="int64")
-    rows = undo.rows.drop(columns=POSITION_COLUMN)
-    total = len(keep) + len(rows)
-    if total != undo.row_count or (len(positions) and positions.max() >= total):
-        # Only a change made behind the store's back (QGIS editing the file) leads here.
-        raise StoreError(f"{store}: layer {undo.layer!r} no longer matches the change to undo "
-                         f"({len(current)} rows now, {undo.row_count} before it); nothing was undone")
-    # Untouched rows keep their order; each replaced row goes back to the place it had.
-    order = np.empty(total, dtype="int64")
-    free = np.ones(total, dtype=bool)
-    free[positions] = False
-    order[free] = np.arange(len(keep))
-    order[positions] = len(keep) + np.arange(len(rows))
-    restored = pd.concat([keep.reindex(columns=rows.columns), rows], ignore_index=True).iloc[order]
-    restored = restored.reset_index(drop=True)
-    if schema.is_spatial:
-        restored = gpd.GeoDataFrame(restored, geometry="geometry", crs=STORAGE_CRS)
-    return canonical(restored, schema)
-
-
-def _to_parquet(frame: pd.DataFrame) -> bytes:
-    # Parquet keeps every dtype (nullable years, bools, text, times) and geometry as exact WKB.
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    return buffer.getvalue()
-
-
-def _from_parquet(data: bytes, schema: LayerSchema) -> pd.DataFrame:
-    if schema.is_spatial:
-        return gpd.read_parquet(io.BytesIO(data)).set_crs(STORAGE_CRS, allow_override=True)
-    return pd.read_parquet(io.BytesIO(data))
-
-
-UNDO_TABLE_SQL = f"""CREATE TABLE IF NOT EXISTS {UNDO_TABLE} (
-    fid INTEGER PRIMARY KEY AUTOINCREMENT, change_id INTEGER NOT NULL UNIQUE, layer TEXT NOT NULL, mode TEXT NOT NULL, row_count INTEGER NOT NULL,
-    rows BLOB NOT NULL, added TEXT NOT NULL)"""
-
-
-def _remember_undo(path: Path, change_id: int, undo: _Undo) -> None:
-    """Store ``undo`` for change ``change_id`` in the copy being written; forget all but the newest few."""
-    with closing(sqlite3.connect(path)) as db, db:
-        db.execute(UNDO_TABLE_SQL)
-        # Registered as a GeoPackage attributes table, so the file stays valid and QGIS lists it.
-        db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
-                   "VALUES (?, 'attributes', ?, 'what each recent change replaced, for undo', "
-                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (UNDO_TABLE, UNDO_TABLE))
-        db.execute(f"INSERT INTO {UNDO_TABLE} (change_id, layer, mode, row_count, rows, added) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
-                   (change_id, undo.layer, undo.mode, undo.row_count, _to_parquet(undo.rows),
-                    json.dumps(undo.added, ensure_ascii=False)))
-        db.execute(f"DELETE FROM {UNDO_TABLE} WHERE change_id NOT IN "
-                   f"(SELECT change_id FROM {UNDO_TABLE} ORDER BY change_id DESC LIMIT ?)", (UNDO_DEPTH,))
-
-
-def _forget_undo(path: Path, change_id: int) -> None:
-    with closing(sqlite3.connect(path)) as db, db:
-        db.execute(f"DELETE FROM {UNDO_TABLE} WHERE change_id = ?", (change_id,))
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    # Writers replace the file whole, never change it in place, so a plain read-only open is safe.
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-
-
-def _has_undo(path: Path, change_id: int) -> bool:
-    with closing(_read_only(path)) as db:
-        try:
-            return db.execute(f"SELECT 1 FROM {UNDO_TABLE} WHERE change_id = ?", (change_id,)).fetchone() is not None
-        except sqlite3.OperationalError:  # no such table: nothing was ever recorded
-            return False
-
-
-def _load_undo(path: Path, change_id: int) -> _Undo | None:
-    with closing(_read_only(path)) as db:
-        try:
-            found = db.execute(f"SELECT layer, mode, row_count, rows, added FROM {UNDO_TABLE} WHERE change_id = ?",
-                               (change_id,)).fetchone()
-        except sqlite3.OperationalError:
-            return None
-    if found is None:
-        return None
-    layer, mode, row_count, rows, added = found
-    return _Undo(layer, mode, int(row_count), _from_parquet(rows, load_schemas()[layer]), json.loads(added))
 
 
 def describe_store(store: Store) -> dict:

@@ -728,7 +728,7 @@ def test_a_change_that_retypes_a_column_is_undone_from_a_copy_of_the_layer(sampl
 
 
 def test_old_changes_can_no_longer_be_undone(sample_store, sample_layers, tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "UNDO_DEPTH", 2)
+    monkeypatch.setattr("spaces.history.UNDO_DEPTH", 2)  # remember_undo keeps this many
     for n, name in enumerate(("a", "b", "c")):
         import_file(sample_store, plots_file(tmp_path / f"{name}.geojson", sample_layers, [f"T{n}"], offset=n), "plots")
     assert [change for change, *_ in undo_rows(sample_store)] == [3, 4]
@@ -866,7 +866,7 @@ IN_PLACE_CHANGES = {
 
 
 def assert_same_undo(first: GeoPackageStore, second: GeoPackageStore, change_id: int) -> None:
-    a, b = store_module._load_undo(first.path, change_id), store_module._load_undo(second.path, change_id)
+    a, b = store_module.load_undo(first.path, change_id), store_module.load_undo(second.path, change_id)
     assert (a.layer, a.mode, a.row_count, a.added) == (b.layer, b.mode, b.row_count, b.added)
     assert_layers_identical({a.layer: a.rows}, {b.layer: b.rows})
 
@@ -1106,8 +1106,8 @@ def _fail_keeping_undo(monkeypatch):
     """Row and log are changed in the copy; recording (or forgetting) what undo needs then fails."""
     def fail(*_args, **_kwargs):
         raise InjectedFailure("killed while recording the undo")
-    monkeypatch.setattr(store_module, "_remember_undo", fail)
-    monkeypatch.setattr(store_module, "_forget_undo", fail)
+    monkeypatch.setattr(store_module, "remember_undo", fail)
+    monkeypatch.setattr(store_module, "forget_undo", fail)
 
 
 @pytest.mark.parametrize("inject", [_fail_after_layer, _fail_in_sql, _fail_keeping_undo],
