@@ -3,7 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel, map_legend
+from app_pages.panels import current_view, detail_panel, map_legend, plots_note
 from spaces import cached
 from spaces.basemaps import (
     MissingBasemapKeyError,
@@ -15,6 +15,7 @@ from spaces.basemaps import (
 )
 from spaces.detail import selected_detail
 from spaces.districts import load_districts
+from spaces.exports import describe_filters
 from spaces.focus import focus_of_cell, format_focus, parse_focus, window_view
 from spaces.html_map import html_map
 from spaces.i18n import t
@@ -121,17 +122,12 @@ deck = CompactDeck(
     **basemap_args,
 )
 with map_column:
-    st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key=map_key,
-                    height=640)
+    st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key=map_key, height=640)
     map_legend(language, status_labels)
-    if plots and plots.window is not None:
-        st.caption(t("plots_window", language).format(size=f"{plots.window.size_km:g}",
-                                                       count=f"{plots.window.plots:,}"))
-    elif plots and plots.aggregated:
-        st.caption(t("plots_aggregated", language))
+    plots_note(plots, language)
     if st.session_state.get("focus") or st.session_state.get("view", NINGBO_VIEW) != NINGBO_VIEW:
         st.button(t("whole_city", language), key="whole_city", on_click=_whole_city, icon=":material/zoom_out_map:")
-    notice = f"{t('sample_banner', language) if summary.is_sample else ''} {filters.summary_line()}".strip()
+    notice = f"{t('sample_banner', language) if summary.is_sample else ''} {describe_filters(filters, language)}".strip()
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
                        file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",
                        data=lambda: html_map(shown, districts=load_districts(), title=t("html_map_title", language),

@@ -16,6 +16,7 @@ from spaces.layers import (
     PARK_LINE,
     PLOT_COLOURS,
     STATUS_COLOURS,
+    PlotDrawing,
     markdown_text,
 )
 from spaces.store import Store
@@ -101,3 +102,12 @@ def map_legend(language: str, status_labels: dict[str, str]) -> None:
         f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
         f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
         for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data
+
+
+def plots_note(plots: PlotDrawing | None, language: str) -> None:
+    """Under the map: how the plots are drawn when not every plot is (1 km cells, a detail window)."""
+    if plots and plots.window is not None:
+        st.caption(t("plots_window", language).format(size=f"{plots.window.size_km:g}",
+                                                       count=f"{plots.window.plots:,}"))
+    elif plots and plots.aggregated:
+        st.caption(t("plots_aggregated", language))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -107,7 +108,11 @@ def describe_filters(filters: Filters, language: str = "zh") -> str:
 
 def export_metadata(*, source: str, filters: Filters, store: str, exported_at: str, scope: str,
                     language: str = "zh", counts: dict[str, int] | None = None) -> dict:
-    """What every export carries: data source, sample notice, year, filters, scope, store and time (JSON-able)."""
+    """What every export carries: data source, sample notice, year, filters, scope, store and time (JSON-able).
+
+    The store is named by its file name only: an export leaves the office, the folder it came from
+    (often a user's home) does not need to.
+    """
     sample = "sample" in source
     metadata = {
         "data_source": source,
@@ -120,7 +125,7 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
         "filters": filters.describe(),
         "filters_text": describe_filters(filters, language),
         "filter_scope": t(scope, language),
-        "store": store,
+        "store": Path(store).name if store else "",
         "exported_at": exported_at,
         "crs": "EPSG:4326",
         "language": language,

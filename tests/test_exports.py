@@ -238,3 +238,14 @@ def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
     assert notes["示例数据"] == "否" and notes["数据来源"] == "imported"
     assert SAMPLE_NOTICE_ZH not in [cell.value for cell in book["平台载体"]["A"]]
+
+
+def test_exports_name_the_store_file_but_not_the_folder_it_sits_in():
+    """Exports leave the office; the store's folder (often a home directory) stays behind."""
+    from spaces.exports import export_metadata
+    from spaces.filters import Filters
+
+    metadata = export_metadata(source="sample", filters=Filters(year=2025), store="/home/zhang/规划/spaces.gpkg",
+                               exported_at="2026-11-28T00:00:00+00:00", scope="export_scope_summary")
+    assert metadata["store"] == "spaces.gpkg"
+    assert "zhang" not in json.dumps(metadata, ensure_ascii=False)
