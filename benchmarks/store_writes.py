@@ -1,4 +1,4 @@
-"""One plot's status update and its undo at city scale: in place (SQL on the row) beside rewriting the layer.
+"""Status updates, their undo and small imports at city scale: in place (SQL on the rows) beside rewriting the layer.
 
 For each N a fresh sample store with N plots is built (untimed) and copied twice: one copy is
 written as the app writes it (``open_store``: the row changed with SQL in a copy of the file), the
@@ -6,8 +6,11 @@ other with ``GeoPackageStore(path, in_place=False)``, which reads and rewrites t
 for every change, as the store did before. Each run updates a different pending plot to reclaimed
 (``update_plot_status``) and undoes it (``undo_last``) on both; medians over ``--runs`` are printed
 with the ratio rewrite / in place, beside the time to copy the file (the floor of any write that
-keeps the copy-and-rename guarantee). Peak memory (RSS) is that of a fresh process doing one update
-and its undo each way. Nothing is asserted; the two copies are compared at the end.
+keeps the copy-and-rename guarantee). Then each run imports a different 10-row plots file (5 pending
+plots renamed, 5 new plots) into both (``upsert``: in place it deletes the 5 replaced rows and appends
+the 10, the rewrite writes the whole layer), beside the time to read the plots layer, which every import
+still does to merge. Peak memory (RSS) is that of a fresh process doing one update and its undo each
+way. Nothing is asserted; the two copies are compared at the end.
 Usage: python benchmarks/store_writes.py [--plots 100000 1000000] [--runs 3]
 """
 
@@ -63,19 +66,40 @@ def _peak_mb(path: Path, plot_id: str, *, in_place: bool) -> float:
     return float(done.stdout.strip())
 
 
+def _ten_row_file(path: Path, plots, renamed: list[str], run: int) -> Path:
+    """5 stored plots with new names (updated) and 5 new plots with borrowed geometries (added)."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+
+    rows = plots.set_index("plot_id").loc[renamed].reset_index()
+    new = plots.iloc[run * 5:run * 5 + 5].assign(plot_id=[f"BENCH{run}-{n}" for n in range(5)])
+    frame = gpd.GeoDataFrame(pd.concat([rows, new], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    frame = frame.drop(columns=["source", "source_file", "imported_at", "area_mu"])
+    frame["name_zh"] = [f"基准测试{run}-{n}" for n in range(len(frame))]
+    pyogrio.write_dataframe(frame, path)
+    return path
+
+
 def measure(size: int, runs: int) -> dict:
     import shapely
 
+    import spaces.store as store_module
+    from spaces.intake import validate_file
     from spaces.progress import update_plot_status
     from spaces.sample import build_sample
     from spaces.store import GeoPackageStore, open_store
 
+    # One clock for both copies: imported rows are stamped with the time, and the rewrite is seconds slower.
+    store_module._now = lambda: "2026-11-28T00:00:00+00:00"
+
     layers = build_sample(plots=size)
     plots = layers["plots"]
     # Pending plots from the middle of the layer on: a different one each run.
-    pending = plots.loc[plots.index >= len(plots) // 2].query("status == 'pending'")["plot_id"].tolist()[:runs + 1]
-    pending, spare = pending[:runs], pending[runs]
-    times: dict[str, list[float]] = {"copy": [], "update": [], "undo": [], "update_naive": [], "undo_naive": []}
+    pending = plots.loc[plots.index >= len(plots) // 2].query("status == 'pending'")["plot_id"].tolist()
+    pending, spare, renamed = pending[:runs], pending[runs], pending[runs + 1:]
+    times: dict[str, list[float]] = {"copy": [], "update": [], "undo": [], "update_naive": [], "undo_naive": [],
+                                     "read": [], "import": [], "import_naive": []}
     with tempfile.TemporaryDirectory() as folder:
         in_place_path = Path(folder) / "in_place" / "spaces.gpkg"
         rewriting_path = Path(folder) / "rewriting" / "spaces.gpkg"
@@ -91,6 +115,12 @@ def measure(size: int, runs: int) -> dict:
                 times["update" + suffix].append(_timed(lambda s=store, p=plot_id: update_plot_status(
                     s, p, status="reclaimed", reclaimed_year=YEAR)))
                 times["undo" + suffix].append(_timed(lambda s=store: s.undo_last()))
+        for run in range(runs):
+            intake = validate_file(_ten_row_file(Path(folder) / f"import{run}.gpkg", plots,
+                                                 renamed[run * 5:run * 5 + 5], run), "plots")
+            times["read"].append(_timed(lambda: in_place.read_layer("plots")))
+            for store, suffix in ((in_place, ""), (rewriting, "_naive")):
+                times["import" + suffix].append(_timed(lambda s=store, i=intake: s.upsert(i)))
         peak = {"peak": _peak_mb(in_place_path, spare, in_place=True),
                 "peak_naive": _peak_mb(rewriting_path, spare, in_place=False)}
         ours, naive = in_place.read_layer("plots"), rewriting.read_layer("plots")
@@ -133,6 +163,10 @@ def report(results: list[dict]) -> str:
     row("undo, in place", lambda r: f"{r['undo']:.3f} s")
     row("undo, rewrite (before)", lambda r: f"{r['undo_naive']:.3f} s")
     row("undo ratio rewrite/in place", lambda r: f"{r['undo_naive'] / r['undo']:.1f}×")
+    row("read plots layer (every import does)", lambda r: f"{r['read']:.3f} s")
+    row("import 10 rows (5 updated, 5 new), in place", lambda r: f"{r['import']:.3f} s")
+    row("import 10 rows, rewrite (before)", lambda r: f"{r['import_naive']:.3f} s")
+    row("import ratio rewrite/in place", lambda r: f"{r['import_naive'] / r['import']:.1f}×")
     row("peak RSS, update + undo in place", lambda r: f"{r['peak']:.0f} MB")
     row("peak RSS, update + undo by rewrite", lambda r: f"{r['peak_naive']:.0f} MB")
     row("same plots layer and log after both", lambda r: "yes" if r["same"] else "NO")

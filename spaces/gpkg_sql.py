@@ -26,6 +26,9 @@ STORAGE_TYPES = {
     "float": ("REAL", "FLOAT", "DOUBLE"),
     "text": ("TEXT",),
 }
+# The type GDAL declares for a column of each canonical dtype when pyogrio writes a layer; appending rows
+# to a table declared otherwise would store them differently from a rewrite (which declares these).
+WRITTEN_TYPES = {"bool": "BOOLEAN", "Int64": "INTEGER", "int64": "INTEGER", "float64": "REAL", "object": "TEXT"}
 
 
 def quoted(name: str) -> str:
@@ -144,6 +147,44 @@ def find_fids(db: sqlite3.Connection, table: str, id_columns: Sequence[str],
         for *values, fid in db.execute(query, [v for key in batch for v in key]):
             found[tuple(values)] = int(fid)
     return found
+
+
+def fids_in_order(db: sqlite3.Connection, table: str) -> np.ndarray:
+    """Every feature id, in the order the layer is read: ``fids_in_order(db, t)[i]`` is the i-th row's."""
+    pk = quoted(primary_key(db, table))
+    return np.fromiter((fid for (fid,) in db.execute(f"SELECT {pk} FROM {quoted(table)} ORDER BY {pk}")),
+                       dtype="int64")
+
+
+def geometry_column(db: sqlite3.Connection, table: str) -> tuple[str, str, int, int, int] | None:
+    """``(column, geometry type, srs id, z, m)`` as ``gpkg_geometry_columns`` declares them; None for a table
+    without geometry."""
+    found = db.execute("SELECT column_name, upper(geometry_type_name), srs_id, z, m FROM gpkg_geometry_columns "
+                       "WHERE lower(table_name) = lower(?)", (table,)).fetchone()
+    return None if found is None else (str(found[0]), str(found[1]), int(found[2]), int(found[3]), int(found[4]))
+
+
+def delete_rows(db: sqlite3.Connection, table: str, fids: Sequence[int]) -> None:
+    """Delete the features ``fids`` (GDAL's triggers take them out of the rtree and the feature count)."""
+    pk, name = quoted(primary_key(db, table)), quoted(table)
+    fids = [int(fid) for fid in fids]
+    deleted = 0
+    for start in range(0, len(fids), KEYS_PER_QUERY):
+        batch = fids[start:start + KEYS_PER_QUERY]
+        deleted += db.execute(f"DELETE FROM {name} WHERE {pk} IN ({', '.join('?' * len(batch))})", batch).rowcount
+    if deleted != len(set(fids)):
+        raise sqlite3.IntegrityError(f"table {table!r}: {deleted} features deleted, not {len(set(fids))}")
+
+
+def set_extent(db: sqlite3.Connection, table: str, extent: tuple[float, float, float, float] | None) -> None:
+    """Record ``(minx, miny, maxx, maxy)`` of ``table`` in ``gpkg_contents`` (None when it has no geometry),
+    as GDAL does when it writes a whole layer; appending only ever widens it.
+
+    GDAL puts the numbers in its SQL with SQLite's ``%.17g``, which keeps 16 digits (rounded); so does this.
+    """
+    rounded = (None,) * 4 if extent is None else tuple(float(f"{value:.16g}") for value in extent)
+    db.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE lower(table_name) = lower(?)",
+               (*rounded, table))
 
 
 def row_count(db: sqlite3.Connection, table: str) -> int:

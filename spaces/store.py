@@ -61,6 +61,8 @@ from .schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
 META_TABLE = "spaces_meta"
 GEOMETRY_TYPES = {("polygon",): "MultiPolygon", ("point",): "Point", ("polygon", "point"): "Unknown"}
+# What GeoPackage's gpkg_geometry_columns says for each geometry type GDAL is told to write.
+DECLARED_GEOMETRY_TYPES = {"MultiPolygon": "MULTIPOLYGON", "Point": "POINT", "Unknown": "GEOMETRY"}
 STALE_TEMP_SECONDS = 3600
 TEMP_SUFFIX = ".tmp.gpkg"
 # Lock-free reads of every layer tried before a reader waits for the writer (see read_all).
@@ -103,8 +105,9 @@ class GeoPackageStore:
     an exclusive lock, so a failed or interrupted write leaves the store as it was, two writers
     queue, and a reader sees either the old file or the new one, never a mixture.
 
-    A status update (:meth:`update_row`) and its undo change the copy with SQL on the one row
-    (``in_place``); imports rewrite the layer. ``in_place=False`` rewrites the layer for every
+    A status update (:meth:`update_row`) and its undo change the copy with SQL on the one row, and an
+    import deletes the rows it replaces and appends its new and changed rows (``in_place``), when
+    that stores exactly what rewriting the layer would. ``in_place=False`` rewrites the layer for every
     change, as the store did before: the reference the in-place writes are tested and timed against.
     """
 
@@ -268,8 +271,9 @@ class GeoPackageStore:
             merged, counts, replaced, added = merge_rows(existing, incoming, schema)
             if not counts.changed:
                 return counts
+            appending = _appending(self.path, schema, existing, merged, replaced) if self.in_place else None
             self._commit(schema, existing, merged, replaced=replaced, added=added, counts=counts,
-                         file=intake.file, crs=intake.source_crs or "")
+                         file=intake.file, crs=intake.source_crs or "", appending=appending)
             return counts
 
     def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
@@ -380,12 +384,16 @@ class GeoPackageStore:
 
     def _commit(self, schema: LayerSchema, existing: pd.DataFrame, changed: pd.DataFrame, *,
                 replaced: np.ndarray, added: list[str], counts: ChangeCounts, file: str, crs: str,
-                detail: str = "") -> None:
-        """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held)."""
+                detail: str = "", appending: _Appending | None = None) -> None:
+        """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held):
+        by rewriting the layer, or by the deletes and appends of ``appending`` when given."""
         change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
         undo = undo_for(existing, changed, schema, replaced=replaced, added=added)
         with self._transaction() as target:
-            _write_layer(target, schema.name, changed, schema)
+            if appending is None:
+                _write_layer(target, schema.name, changed, schema)
+            else:
+                _replace_rows(target, schema, appending)
             _write_table(target, LOG_TABLE, log)
             remember_undo(target, change_id, undo)
 
@@ -534,7 +542,82 @@ def _restoring_updates(path: Path, undo: Undo, schema: LayerSchema) -> list[tupl
     return _sql_updates(found, rows, differing)
 
 
+# -- an import by deleting and appending rows ----------------------------------------------------
+@dataclass(frozen=True)
+class _Appending:
+    """An import made in place: delete the replaced rows, append the new and changed ones at the end."""
+
+    fids: np.ndarray  # feature ids of the rows the import replaces
+    rows: pd.DataFrame  # canonical, the end of the merged layer: the rows the import brings, in merge order
+    extent: tuple[float, float, float, float] | None  # of the merged layer, as a rewrite records it
+
+
+def _appending(path: Path, schema: LayerSchema, existing: pd.DataFrame, merged: pd.DataFrame,
+               replaced: np.ndarray) -> _Appending | None:
+    """How to turn ``existing`` into ``merged`` (:func:`merge_rows`) in place, or None when only a rewrite
+    stores exactly ``merged``.
+
+    Rows read back in feature id order, and appended rows get ids above every kept one, so deleting the
+    replaced rows and appending the rest gives the merged order. That holds only when the table stays as
+    a rewrite would declare it: the same columns, each of the type GDAL declares for its dtype (no column
+    new or retyped), the same geometry column, and geometries without Z.
+    """
+    if list(merged.columns) != list(existing.columns) or any(
+            merged[name].dtype != existing[name].dtype for name in existing.columns):
+        return None
+    attributes = [name for name in existing.columns if name != "geometry"]
+    with closing(gpkg_sql.connect(path, read_only=True)) as db:
+        try:
+            pk = gpkg_sql.primary_key(db, schema.name)
+        except sqlite3.OperationalError:  # a layer that was never written has no table
+            return None
+        declared = gpkg_sql.column_types(db, schema.name)
+        geometry = gpkg_sql.geometry_column(db, schema.name)
+        fids = gpkg_sql.fids_in_order(db, schema.name)
+    if len(fids) != len(existing):
+        return None
+    stored = [name for name in declared if name != pk]
+    if schema.is_spatial:
+        declared_geometry = DECLARED_GEOMETRY_TYPES[GEOMETRY_TYPES[schema.geometry]]
+        if geometry is None or geometry[1:] != (declared_geometry, 4326, 0, 0):
+            return None
+        if bool(shapely.has_z(merged.geometry.to_numpy()).any()):
+            return None
+        stored.remove(geometry[0])
+    elif geometry is not None:
+        return None
+    if stored != attributes or any(
+            declared[name] != gpkg_sql.WRITTEN_TYPES.get(merged[name].dtype.name) for name in attributes):
+        return None
+    kept = len(existing) - len(replaced)
+    extent = None
+    if schema.is_spatial:
+        bounds = shapely.total_bounds(merged.geometry.to_numpy())
+        extent = None if np.isnan(bounds).any() else tuple(float(v) for v in bounds)
+    return _Appending(fids[replaced], merged.iloc[kept:].reset_index(drop=True), extent)
+
+
+def _replace_rows(path: Path, schema: LayerSchema, appending: _Appending) -> None:
+    """Delete and append what ``appending`` says in the copy being written (see :func:`_appending`)."""
+    with closing(gpkg_sql.connect(path)) as db, db:
+        gpkg_sql.delete_rows(db, schema.name, appending.fids)
+    _write_rows(path, schema.name, appending.rows, schema, append=True)
+    with closing(sqlite3.connect(path)) as db, db:
+        # GDAL only widens the extent on append; a rewrite records the layer's own.
+        if schema.is_spatial:
+            gpkg_sql.set_extent(db, schema.name, appending.extent)
+        gpkg_sql.ensure_id_index(db, schema.name, schema.id_columns)
+
+
 def _write_layer(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema) -> None:
+    _write_rows(path, name, frame, schema, append=False)
+    # Writing a layer drops and recreates its table, and with it the index in-place updates look ids up in.
+    with closing(sqlite3.connect(path)) as db, db:
+        gpkg_sql.ensure_id_index(db, name, schema.id_columns)
+
+
+def _write_rows(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema, *, append: bool) -> None:
+    """``frame`` as the layer ``name`` (or appended to it): one writer for both, so rows are stored alike."""
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype == object and column != "geometry":
@@ -543,12 +626,11 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema
         geometry_type = GEOMETRY_TYPES[schema.geometry]
         pyogrio.write_dataframe(gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), path,
                                 layer=name, driver="GPKG", geometry_type=geometry_type,
-                                promote_to_multi=geometry_type == "MultiPolygon")
+                                promote_to_multi=geometry_type == "MultiPolygon", append=append)
+    elif append:
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=True)
     else:
         _write_table(path, name, pd.DataFrame(frame))
-    # Writing a layer drops and recreates its table, and with it the index in-place updates look ids up in.
-    with closing(sqlite3.connect(path)) as db, db:
-        gpkg_sql.ensure_id_index(db, name, schema.id_columns)
 
 
 def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:

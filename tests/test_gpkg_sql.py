@@ -234,3 +234,22 @@ def test_storable_types_are_what_pyogrio_declares(tmp_path):
         declared = gpkg_sql.column_types(db, "t")
     for column in frame.columns:
         assert gpkg_sql.storable(gpkg_sql.value_kind(frame[column].dtype), declared[column]), column
+
+
+def test_deleting_rows_takes_them_out_of_the_rtree_and_the_count_and_refuses_a_missing_fid(parcels):
+    with closing(gpkg_sql.connect(parcels)) as db:
+        with db:
+            gpkg_sql.delete_rows(db, "plots", [2, 6])
+        assert gpkg_sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]
+        assert [fid for (fid,) in db.execute("SELECT id FROM rtree_plots_geom ORDER BY id")] == [1, 3, 4, 5]
+        with pytest.raises(sqlite3.IntegrityError, match="1 features deleted, not 2"), db:
+            gpkg_sql.delete_rows(db, "plots", [1, 2])
+        assert gpkg_sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]  # the failed delete rolled back
+    assert pyogrio.read_info(parcels, layer="plots")["features"] == 4
+
+
+def test_the_geometry_column_is_declared_as_gdal_wrote_it(parcels):
+    with closing(gpkg_sql.connect(parcels, read_only=True)) as db:
+        assert gpkg_sql.geometry_column(db, "plots") == ("geom", "POLYGON", 4326, 0, 0)
+        assert gpkg_sql.geometry_column(db, "factories") == ("geom", "POINT", 4326, 0, 0)
+        assert gpkg_sql.geometry_column(db, "no_such_table") is None

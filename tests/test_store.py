@@ -344,36 +344,72 @@ def _fail_after_layer(monkeypatch):
 
 
 def _fail_inside_layer(monkeypatch):
-    """A layer is half written (its first rows) into the temporary copy, then the write fails."""
-    original = store_module._write_layer
+    """A layer is half written (its first rows) into the temporary copy, or half its rows appended to it
+    (an import made in place, after the replaced rows were deleted), then the write fails."""
+    original = store_module._write_rows
 
-    def half_then_fail(path, name, frame, schema):
-        original(path, name, frame.iloc[: max(1, len(frame) // 2)], schema)
+    def half_then_fail(path, name, frame, schema, **options):
+        original(path, name, frame.iloc[: max(1, len(frame) // 2)], schema, **options)
         raise InjectedFailure(f"killed while writing {name}")
-    monkeypatch.setattr(store_module, "_write_layer", half_then_fail)
+    monkeypatch.setattr(store_module, "_write_rows", half_then_fail)
 
 
-@pytest.mark.parametrize("inject", [_fail_after_layer, _fail_inside_layer], ids=["after-layer", "inside-layer"])
+def _fail_keeping_undo(monkeypatch):
+    """Row and log are changed in the copy; recording (or forgetting) what undo needs then fails."""
+    def fail(*_args, **_kwargs):
+        raise InjectedFailure("killed while recording the undo")
+    monkeypatch.setattr(store_module, "remember_undo", fail)
+    monkeypatch.setattr(store_module, "forget_undo", fail)
+
+
+def _fail_deleting(monkeypatch):
+    """An import made in place: half the rows it replaces are deleted from the copy, then SQLite fails."""
+    original = gpkg_sql.delete_rows
+
+    def half_then_fail(db, table, fids):
+        original(db, table, fids[: len(fids) // 2])
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(gpkg_sql, "delete_rows", half_then_fail)
+
+
+def _revising_and_adding(path: Path, sample_layers, *, revised: int, new: int) -> Path:
+    """A plots file with new names for ``revised`` sample plots from the middle of the layer (the import
+    replaces them) and ``new`` plots the store does not have yet."""
+    plots = sample_layers["plots"].iloc[100:100 + revised + new].drop(columns=[*PROVENANCE_COLUMNS, "area_mu"])
+    plots["plot_id"] = [*plots["plot_id"].iloc[:revised], *(f"T{n:03d}" for n in range(new))]
+    plots.assign(name_zh=[f"复核地块{n}号" for n in range(len(plots))]).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("inject", [_fail_after_layer, _fail_inside_layer, _fail_deleting, _fail_keeping_undo],
+                         ids=["after-layer", "inside-layer", "deleting", "undo-record"])
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "rewriting"])
 @pytest.mark.parametrize("operation", ["upsert", "initialise"])
 def test_a_write_failing_midway_leaves_the_store_untouched(sample_store, sample_layers, tmp_path, monkeypatch,
-                                                           inject, operation):
-    path = plots_file(tmp_path / "plots.geojson", sample_layers, [f"T{n:03d}" for n in range(20)])
-    intake = validate_file(path, "plots")
-    before = snapshot(sample_store.path)
+                                                           inject, in_place, operation):
+    if (operation == "initialise" or not in_place) and inject is _fail_deleting:
+        pytest.skip("only an import made in place deletes rows")
+    if operation == "initialise" and (inject is _fail_keeping_undo or not in_place):
+        pytest.skip("initialising records nothing to undo, and always writes every layer")
+    store = GeoPackageStore(sample_store.path, in_place=in_place)
+    intake = validate_file(_revising_and_adding(tmp_path / "plots.geojson", sample_layers, revised=5, new=15),
+                           "plots")
+    before, layers = snapshot(store.path), store.read_all()
     inject(monkeypatch)
 
-    with pytest.raises(InjectedFailure):
+    with pytest.raises((InjectedFailure, sqlite3.OperationalError)):
         if operation == "upsert":
-            sample_store.upsert(intake)
+            store.upsert(intake)
         else:
-            sample_store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+            store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
 
-    assert snapshot(sample_store.path) == before
-    assert strays(sample_store.path) == []
+    assert snapshot(store.path) == before
+    assert strays(store.path) == []
+    assert_layers_identical(layers, store.read_all())
     monkeypatch.undo()
-    # The lock was released and nothing of the failed write was kept: the import now adds every row.
-    assert counts_of(sample_store.upsert(intake)) == (20, 0, 0)
-    assert len(sample_store.read_layer("plots")) == 320
+    # The lock was released and nothing of the failed write was kept: the import now changes every row.
+    assert counts_of(store.upsert(intake)) == (15, 5, 0)
+    assert len(store.read_layer("plots")) == 315
 
 
 def test_a_rejected_file_is_not_imported(sample_store, sample_layers, tmp_path):
@@ -1102,14 +1138,6 @@ def _fail_in_sql(monkeypatch):
     monkeypatch.setattr(gpkg_sql, "update_values", fail)
 
 
-def _fail_keeping_undo(monkeypatch):
-    """Row and log are changed in the copy; recording (or forgetting) what undo needs then fails."""
-    def fail(*_args, **_kwargs):
-        raise InjectedFailure("killed while recording the undo")
-    monkeypatch.setattr(store_module, "remember_undo", fail)
-    monkeypatch.setattr(store_module, "forget_undo", fail)
-
-
 @pytest.mark.parametrize("inject", [_fail_after_layer, _fail_in_sql, _fail_keeping_undo],
                          ids=["log", "sql", "undo-record"])
 @pytest.mark.parametrize("operation", ["update", "undo"])
@@ -1136,3 +1164,142 @@ def test_a_change_in_place_failing_midway_leaves_the_store_untouched(sample_stor
         assert counts_of(change(sample_store, layer, row_id, values)) == (0, 1, 0)
     else:
         assert sample_store.undo_last().id == 2
+
+
+# -- imports made in place -----------------------------------------------------------------------
+def _plots_revised_and_new(tmp_path, sample_layers) -> tuple[str, Path]:
+    return "plots", _revising_and_adding(tmp_path / "revised-and-new.geojson", sample_layers, revised=5, new=5)
+
+
+def _plots_revised_and_moved(tmp_path, sample_layers) -> tuple[str, Path]:
+    """Ten revised sample plots, one of them moved, and two new: geometry changes go through the append."""
+    plots = gpd.read_file(_revising_and_adding(tmp_path / "moved.geojson", sample_layers, revised=10, new=2))
+    plots.loc[3, "geometry"] = shapely.affinity.translate(plots.geometry[3], xoff=2e-5)
+    plots.to_file(tmp_path / "moved.geojson")
+    return "plots", tmp_path / "moved.geojson"
+
+
+def _from_import_files(kind: str):
+    def make(tmp_path, sample_layers) -> tuple[str, Path]:
+        layer, write = IMPORT_FILES[kind]
+        return layer, write(tmp_path, sample_layers)
+    return make
+
+
+IN_PLACE_IMPORTS = {
+    "plots: 5 revised, 5 new": _plots_revised_and_new,
+    "plots: 10 revised (one moved), 2 new": _plots_revised_and_moved,
+    "plots: new only, from EPSG:4549": _from_import_files("plots as GeoPackage in EPSG:4549"),
+    "factories (points) from CSV": _from_import_files("factories as CSV with lon/lat"),
+    "indicators (no geometry, two-column id)": _from_import_files("indicators as CSV (two-column id)"),
+}
+
+
+def gpkg_bookkeeping(path: Path) -> list[tuple]:
+    """What GDAL records about each table besides its rows: extent, srs and the feature count."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        return connection.execute(
+            "SELECT c.table_name, c.data_type, c.min_x, c.min_y, c.max_x, c.max_y, c.srs_id, o.feature_count "
+            "FROM gpkg_contents c LEFT JOIN gpkg_ogr_contents o ON lower(o.table_name) = lower(c.table_name) "
+            "ORDER BY c.table_name").fetchall()
+
+
+def assert_twins_identical(in_place: GeoPackageStore, rewriting: GeoPackageStore) -> None:
+    assert_layers_identical(rewriting.read_all(), in_place.read_all())
+    pd.testing.assert_frame_equal(rewriting.import_log(), in_place.import_log())
+    assert gpkg_bookkeeping(in_place.path) == gpkg_bookkeeping(rewriting.path)
+    assert_valid_geopackage(in_place.path)
+    assert_rtree_matches_features(in_place.path)
+    assert strays(in_place.path) == []
+
+
+@pytest.mark.parametrize("kind", list(IN_PLACE_IMPORTS))
+def test_an_import_in_place_leaves_what_a_rewrite_leaves_and_undoes_alike(twins, sample_layers, tmp_path,
+                                                                          monkeypatch, kind):
+    in_place, rewriting = twins
+    layer, path = IN_PLACE_IMPORTS[kind](tmp_path, sample_layers)
+    before = in_place.read_all()
+
+    with rewrites_forbidden(monkeypatch):
+        counts = import_file(in_place, path, layer)
+
+    assert counts.changed and counts == import_file(rewriting, path, layer)
+    assert not in_place.read_all()[layer].equals(before[layer])
+    assert_twins_identical(in_place, rewriting)
+    assert_same_undo(in_place, rewriting, 2)
+    for store in twins:
+        store.undo_last()
+    assert_layers_identical(before, in_place.read_all())
+    assert_twins_identical(in_place, rewriting)
+
+
+def test_imports_in_place_one_after_another_and_their_undos_match_the_rewrite(twins, sample_layers, tmp_path,
+                                                                             monkeypatch):
+    """The second import finds rows the first appended (feature ids with gaps): some unchanged, some
+    revised, some moved (the new ids come with other geometries), some new."""
+    in_place, rewriting = twins
+    first = _revising_and_adding(tmp_path / "first.geojson", sample_layers, revised=5, new=5)
+    second = _revising_and_adding(tmp_path / "second.geojson", sample_layers, revised=8, new=8)
+    stages = [in_place.read_all()]
+    for path, expected in ((first, (5, 5, 0)), (second, (3, 8, 5))):
+        with rewrites_forbidden(monkeypatch):
+            counts = import_file(in_place, path, "plots")
+        assert counts_of(counts) == counts_of(import_file(rewriting, path, "plots")) == expected
+        assert_twins_identical(in_place, rewriting)
+        stages.append(in_place.read_all())
+    assert_same_undo(in_place, rewriting, 3)
+
+    for stage in reversed(stages[:-1]):
+        for store in twins:
+            store.undo_last()
+        assert_layers_identical(stage, in_place.read_all())
+        assert_twins_identical(in_place, rewriting)
+
+
+def _numbers_then_words(tmp_path, sample_layers, store) -> Path:
+    """A column of numbers (stored REAL) that the next file fills with text: the column changes type."""
+    numbers = gpd.read_file(plots_file(tmp_path / "numbers.geojson", sample_layers, ["T1", "T2", "T3"]))
+    numbers.assign(floors=[1, 2, 3]).to_file(tmp_path / "numbers.geojson")
+    import_file(store, tmp_path / "numbers.geojson", "plots")
+    numbers.iloc[:1].assign(floors=["三层"]).to_file(tmp_path / "words.geojson")
+    return tmp_path / "words.geojson"
+
+
+def _years_stored_as_decimals(tmp_path, sample_layers, store) -> Path:
+    """Another tool saved the plots with years as REAL: rows appended there would differ from a rewrite."""
+    plots = store.read_layer("plots")
+    pyogrio.write_dataframe(plots.astype({"reclaimed_year": float}), store.path, layer="plots", driver="GPKG",
+                            promote_to_multi=True)
+    return _revising_and_adding(tmp_path / "plots.geojson", sample_layers, revised=2, new=2)
+
+
+def _into_a_layer_never_written(tmp_path, sample_layers, store) -> Path:
+    """A store from before the factories layer existed: the import creates the table."""
+    with closing(sqlite3.connect(store.path)) as connection, connection:
+        for statement in ("DROP TABLE factories", "DELETE FROM gpkg_contents WHERE table_name = 'factories'",
+                          "DELETE FROM gpkg_geometry_columns WHERE table_name = 'factories'",
+                          "DELETE FROM gpkg_ogr_contents WHERE table_name = 'factories'"):
+            connection.execute(statement)
+    return _factories_csv(tmp_path / "factories.csv", sample_layers)
+
+
+@pytest.mark.parametrize("make", [_adding_a_column, _numbers_then_words, _years_stored_as_decimals,
+                                  _into_a_layer_never_written],
+                         ids=["column-added", "column-retyped", "column-declared-otherwise", "no-table"])
+def test_an_import_that_changes_the_table_rewrites_the_layer(sample_store, sample_layers, tmp_path, monkeypatch,
+                                                             make):
+    path = make(tmp_path, sample_layers, sample_store)
+    layer = "factories" if path.suffix == ".csv" else "plots"
+    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    (tmp_path / "rewriting").mkdir()
+    shutil.copyfile(sample_store.path, tmp_path / "rewriting" / "spaces.gpkg")
+    rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
+    rewritten = []
+    write_layer = store_module._write_layer
+    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+
+    assert import_file(sample_store, path, layer) == import_file(rewriting, path, layer)
+
+    assert rewritten == [layer, layer]
+    assert_layers_identical(rewriting.read_all(), sample_store.read_all())
+    pd.testing.assert_frame_equal(rewriting.import_log(), sample_store.import_log())
