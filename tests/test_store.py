@@ -1303,3 +1303,19 @@ def test_an_import_that_changes_the_table_rewrites_the_layer(sample_store, sampl
     assert rewritten == [layer, layer]
     assert_layers_identical(rewriting.read_all(), sample_store.read_all())
     pd.testing.assert_frame_equal(rewriting.import_log(), sample_store.import_log())
+
+
+def test_an_import_into_an_empty_layer_is_made_in_place_like_a_rewrite(empty_store, sample_layers, tmp_path,
+                                                                      monkeypatch):
+    """``init --empty`` then the first plots file: the layer's extent goes from none to the file's."""
+    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    (tmp_path / "rewriting").mkdir()
+    shutil.copyfile(empty_store.path, tmp_path / "rewriting" / "spaces.gpkg")
+    rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
+    path = plots_file(tmp_path / "first.geojson", sample_layers, [f"T{n:03d}" for n in range(30)], offset=40)
+
+    with rewrites_forbidden(monkeypatch):
+        counts = import_file(empty_store, path, "plots")
+
+    assert counts_of(counts) == counts_of(import_file(rewriting, path, "plots")) == (30, 0, 0)
+    assert_twins_identical(empty_store, rewriting)
