@@ -868,6 +868,14 @@ def rewrites_forbidden(monkeypatch):
         yield
 
 
+def record_rewrites(monkeypatch) -> list[str]:
+    """The names of the layers rewritten from now on (each rewrite still happens)."""
+    rewritten = []
+    write_layer = store_module._write_layer
+    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    return rewritten
+
+
 def change(store: GeoPackageStore, layer: str, row_id, values: dict):
     return store.update_row(layer, row_id, values, file="app: status update", source="app", detail="a test change")
 
@@ -1016,9 +1024,7 @@ def test_an_import_undo_that_is_more_than_values_is_done_by_a_rewrite(sample_sto
     path = make(tmp_path, sample_layers, sample_store)
     before = sample_store.read_all()
     assert import_file(sample_store, path, "plots").updated
-    rewritten = []
-    write_layer = store_module._write_layer
-    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    rewritten = record_rewrites(monkeypatch)
 
     sample_store.undo_last()
 
@@ -1034,9 +1040,7 @@ def test_a_row_edited_behind_the_stores_back_is_undone_by_a_rewrite(sample_store
     with closing(gpkg_sql.connect(sample_store.path)) as connection, connection:
         connection.execute("UPDATE plots SET geom = (SELECT geom FROM plots WHERE fid = 1) WHERE plot_id = ?",
                            (row_id,))
-    rewritten = []
-    write_layer = store_module._write_layer
-    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    rewritten = record_rewrites(monkeypatch)
 
     sample_store.undo_last()
 
@@ -1073,9 +1077,7 @@ def test_a_column_stored_with_another_type_is_rewritten_not_changed_in_place(twi
                                 promote_to_multi=True)
     in_place, rewriting = twins
     before = in_place.read_all()
-    rewritten = []
-    write_layer = store_module._write_layer
-    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    rewritten = record_rewrites(monkeypatch)
 
     for store in twins:
         change(store, *IN_PLACE_CHANGES["plot status and year"](before))
@@ -1294,9 +1296,7 @@ def test_an_import_that_changes_the_table_rewrites_the_layer(sample_store, sampl
     (tmp_path / "rewriting").mkdir()
     shutil.copyfile(sample_store.path, tmp_path / "rewriting" / "spaces.gpkg")
     rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
-    rewritten = []
-    write_layer = store_module._write_layer
-    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    rewritten = record_rewrites(monkeypatch)
 
     assert import_file(sample_store, path, layer) == import_file(rewriting, path, layer)
 
