@@ -45,6 +45,15 @@ def plot_cells(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES, basemap
     return pd.DataFrame({"cell_x": cell_x, "cell_y": cell_y}, index=plots.index, dtype=np.int64)
 
 
+def aligned_cells(plots: pd.DataFrame, cells: pd.DataFrame | None, *,
+                  cell_metres: float = CELL_METRES) -> pd.DataFrame:
+    """``cells`` (of ``plots`` or of a superset, from :func:`plot_cells`) row for row with ``plots``;
+    computed when None, passed through when already aligned (no copy of a million rows per step)."""
+    if cells is None:
+        return plot_cells(plots, cell_metres=cell_metres)
+    return cells if cells.index.equals(plots.index) else cells.loc[plots.index]
+
+
 def cell_of(lon, lat, *, cell_metres: float = CELL_METRES) -> tuple[np.ndarray, np.ndarray]:
     """Grid cell indices of WGS-84 points (arrays or scalars)."""
     x, y = _TO_EQUAL_AREA.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
@@ -92,7 +101,7 @@ def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES,
                *(f"{s}_plots" for s in STATUSES), *(f"{s}_mu" for s in STATUSES), "majority", "polygon"]
     if not len(plots):
         return pd.DataFrame(columns=columns)
-    cells = plot_cells(plots, cell_metres=cell_metres) if cells is None else cells.loc[plots.index]
+    cells = aligned_cells(plots, cells, cell_metres=cell_metres)
     status = plots["status_as_of"] if "status_as_of" in plots.columns else plots["status"]
     frame = pd.DataFrame({
         "cell_x": cells["cell_x"].to_numpy(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import CELL_METRES, block_outline, cell_centre, cell_of, plot_cells
+from .aggregate import CELL_METRES, aligned_cells, block_outline, cell_centre, cell_of
 from .basemaps import unshift_point
 
 # The widest detail window, in cells each side of the centre cell: 7 × 7 km, what a screen shows at
@@ -63,7 +63,7 @@ def detail_window(plots: pd.DataFrame, *, lon: float, lat: float, limit: int,
     >>> window.plots <= 500 and window.x1 - window.x0 == window.y1 - window.y0
     True
     """
-    cells = plot_cells(plots) if cells is None else cells.loc[plots.index]
+    cells = aligned_cells(plots, cells)
     centre_x, centre_y = (int(v) for v in cell_of(lon, lat))
     x, y = cells["cell_x"].to_numpy(), cells["cell_y"].to_numpy()
     dx, dy = np.abs(x - centre_x), np.abs(y - centre_y)

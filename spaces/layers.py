@@ -18,7 +18,7 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from .aggregate import aggregate_plots, grid_records, plot_cells
+from .aggregate import aggregate_plots, aligned_cells, grid_records
 from .focus import DetailWindow, detail_window
 from .vocab import load_vocabularies
 
@@ -175,7 +175,7 @@ def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, 
     detail_limit = PLOT_DETAIL_LIMIT if detail_limit is None else detail_limit
     if len(plots) <= detail_limit:
         return PlotDrawing(plot_records(plots, language=language), aggregated=False)
-    cells = plot_cells(plots) if cells is None else cells.loc[plots.index]
+    cells = aligned_cells(plots, cells)
     statuses = _labels("status", language)
     if focus is None:
         grid = aggregate_plots(plots, cells=cells)
@@ -189,11 +189,6 @@ def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, 
     records = grid_records(grid, status_labels=statuses, colours=faint, language=language)
     return PlotDrawing(records + plot_records(plots.loc[inside], language=language), aggregated=True,
                        window=window)
-
-
-def plot_layer_records(plots: gpd.GeoDataFrame, *, language: str, detail_limit: int | None = None) -> list[dict]:
-    """The records of :func:`plot_drawing` without a focus."""
-    return plot_drawing(plots, language=language, detail_limit=detail_limit).records
 
 
 def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]:

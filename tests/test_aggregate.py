@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from spaces.aggregate import STATUSES, aggregate_plots, grid_records, plot_cells
-from spaces.layers import PLOT_COLOURS, build_layers, plot_layer_records
+from spaces.layers import PLOT_COLOURS, build_layers, plot_drawing
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_input_is_not_mutated(plots):
 
 def test_empty_plots_give_an_empty_grid(plots):
     assert aggregate_plots(plots.iloc[:0]).empty
-    assert plot_layer_records(plots.iloc[:0], language="zh") == []
+    assert plot_drawing(plots.iloc[:0], language="zh").records == []
 
 
 def test_every_cell_carries_plain_text_tooltip_fields(plots):
@@ -79,8 +79,8 @@ def test_every_cell_carries_plain_text_tooltip_fields(plots):
 
 
 def test_threshold_switches_between_detail_and_cells(plots):
-    detail = plot_layer_records(plots, language="en", detail_limit=len(plots))
-    cells = plot_layer_records(plots, language="en", detail_limit=len(plots) - 1)
+    detail = plot_drawing(plots, language="en", detail_limit=len(plots)).records
+    cells = plot_drawing(plots, language="en", detail_limit=len(plots) - 1).records
     assert [r["kind"] for r in detail] == ["plot"] * 6
     assert [r["kind"] for r in cells] == ["plot_cell"] * 2
     assert cells[0]["title"].endswith("plots")
