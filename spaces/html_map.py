@@ -52,22 +52,6 @@ NO_DATA_COLOUR = [150, 150, 150, 200]
 # the stacking fixed (points over plots over areas over districts) however layers are toggled.
 PANES = {"districts": 350, "parks": 410, "communities": 420, "plots": 430, "factories": 440}
 
-# Labels not (yet) in geodata/ui_text.toml; the catalogue wins when it has the key.
-_EXTRA_TEXT = {
-    "attr_reclaimed_year": {"zh": "盘活年份", "en": "Reclaimed in"},
-    "attr_certified_year": {"zh": "认定年份", "en": "Certified in"},
-    "attr_industry": {"zh": "行业", "en": "Industry"},
-    "attr_cell_total": {"zh": "合计", "en": "Total"},
-    "plots_as_grid": {"zh": "按 1 公里网格汇总", "en": "as 1 km grid cells"},
-    "plots_as_window_and_grid": {"zh": "黑框内逐块显示，框外按 1 公里网格汇总",
-                                 "en": "every plot inside the black square, 1 km grid cells outside"},
-    "legend_grid_cells": {"zh": "1 公里网格（颜色为面积最多的状态）",
-                          "en": "1 km cells (colour: the status with most area)"},
-    "legend_window": {"zh": "黑框（{size} × {size} 公里）内的地块", "en": "Plots inside the black square ({size} × {size} km)"},
-    "yes": {"zh": "是", "en": "Yes"},
-    "no": {"zh": "否", "en": "No"},
-}
-
 _PAGE_CSS = """
 html, body { height: 100%; margin: 0; }
 body { display: flex; flex-direction: column;
@@ -258,8 +242,8 @@ def _leaflet_assets() -> tuple[str, str]:
 # --- Layers -------------------------------------------------------------------------------------
 
 class _Labels:
-    """What the page shows for codes and columns, in one language: the UI catalogue first, then
-    this module's few extra labels; vocabulary labels for status and level; district names."""
+    """What the page shows for codes and columns, in one language: the UI catalogue; vocabulary labels
+    for status and level; district names."""
 
     def __init__(self, language: str, districts: gpd.GeoDataFrame):
         self.language = language if language in ("zh", "en") else "zh"
@@ -272,10 +256,7 @@ class _Labels:
         self.districts = dict(zip(districts["adcode"].astype(str), names, strict=True))
 
     def __call__(self, key: str) -> str:
-        try:
-            return t(key, self.language)
-        except KeyError:
-            return _EXTRA_TEXT[key][self.language]
+        return t(key, self.language)
 
     def status_of(self, value: object) -> str:
         return self.status.get(value, _plain(value))
