@@ -9,7 +9,8 @@ with the ratio rewrite / in place, beside the time to copy the file (the floor o
 keeps the copy-and-rename guarantee). Then each run imports a different 10-row plots file (5 pending
 plots renamed, 5 new plots) into both (``upsert``: in place it deletes the 5 replaced rows and appends
 the 10, the rewrite writes the whole layer), beside the time to read the plots layer, which every import
-still does to merge. Peak memory (RSS) is that of a fresh process doing one update and its undo each
+still does to merge; each import is then undone (in place: delete the 10, append the 5 replaced
+rows and give them back their feature ids). Peak memory (RSS) is that of a fresh process doing one update and its undo each
 way. Nothing is asserted; the two copies are compared at the end.
 Usage: python benchmarks/store_writes.py [--plots 100000 1000000] [--runs 3]
 """
@@ -99,7 +100,8 @@ def measure(size: int, runs: int) -> dict:
     pending = plots.loc[plots.index >= len(plots) // 2].query("status == 'pending'")["plot_id"].tolist()
     pending, spare, renamed = pending[:runs], pending[runs], pending[runs + 1:]
     times: dict[str, list[float]] = {"copy": [], "update": [], "undo": [], "update_naive": [], "undo_naive": [],
-                                     "read": [], "import": [], "import_naive": []}
+                                     "read": [], "import": [], "import_naive": [], "import_undo": [],
+                                     "import_undo_naive": []}
     with tempfile.TemporaryDirectory() as folder:
         in_place_path = Path(folder) / "in_place" / "spaces.gpkg"
         rewriting_path = Path(folder) / "rewriting" / "spaces.gpkg"
@@ -121,6 +123,8 @@ def measure(size: int, runs: int) -> dict:
             times["read"].append(_timed(lambda: in_place.read_layer("plots")))
             for store, suffix in ((in_place, ""), (rewriting, "_naive")):
                 times["import" + suffix].append(_timed(lambda s=store, i=intake: s.upsert(i)))
+            for store, suffix in ((in_place, ""), (rewriting, "_naive")):
+                times["import_undo" + suffix].append(_timed(lambda s=store: s.undo_last()))
         peak = {"peak": _peak_mb(in_place_path, spare, in_place=True),
                 "peak_naive": _peak_mb(rewriting_path, spare, in_place=False)}
         ours, naive = in_place.read_layer("plots"), rewriting.read_layer("plots")
@@ -167,6 +171,9 @@ def report(results: list[dict]) -> str:
     row("import 10 rows (5 updated, 5 new), in place", lambda r: f"{r['import']:.3f} s")
     row("import 10 rows, rewrite (before)", lambda r: f"{r['import_naive']:.3f} s")
     row("import ratio rewrite/in place", lambda r: f"{r['import_naive'] / r['import']:.1f}×")
+    row("undo of that import, in place", lambda r: f"{r['import_undo']:.3f} s")
+    row("undo of that import, rewrite (before)", lambda r: f"{r['import_undo_naive']:.3f} s")
+    row("import undo ratio rewrite/in place", lambda r: f"{r['import_undo_naive'] / r['import_undo']:.1f}×")
     row("peak RSS, update + undo in place", lambda r: f"{r['peak']:.0f} MB")
     row("peak RSS, update + undo by rewrite", lambda r: f"{r['peak_naive']:.0f} MB")
     row("same plots layer and log after both", lambda r: "yes" if r["same"] else "NO")

@@ -156,6 +156,13 @@ def fids_in_order(db: sqlite3.Connection, table: str) -> np.ndarray:
                        dtype="int64")
 
 
+def fids_above(db: sqlite3.Connection, table: str, fid: int) -> list[int]:
+    """The feature ids above ``fid``, in order (the rows appended since ``fid`` was the highest)."""
+    pk = quoted(primary_key(db, table))
+    return [int(found) for (found,) in db.execute(f"SELECT {pk} FROM {quoted(table)} WHERE {pk} > ? ORDER BY {pk}",
+                                                  (int(fid),))]
+
+
 def geometry_column(db: sqlite3.Connection, table: str) -> tuple[str, str, int, int, int] | None:
     """``(column, geometry type, srs id, z, m)`` as ``gpkg_geometry_columns`` declares them; None for a table
     without geometry."""
@@ -185,6 +192,25 @@ def set_extent(db: sqlite3.Connection, table: str, extent: tuple[float, float, f
     rounded = (None,) * 4 if extent is None else tuple(float(f"{value:.16g}") for value in extent)
     db.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE lower(table_name) = lower(?)",
                (*rounded, table))
+
+
+def extent(db: sqlite3.Connection, table: str) -> tuple[float, ...] | None:
+    """``(minx, miny, maxx, maxy)`` as ``gpkg_contents`` records it for ``table``, ``()`` when it records none;
+    None when ``table`` is not registered."""
+    found = db.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE lower(table_name) = lower(?)",
+                       (table,)).fetchone()
+    if found is None:
+        return None
+    return () if any(value is None for value in found) else tuple(float(value) for value in found)
+
+
+def renumber(db: sqlite3.Connection, table: str, fids: Sequence[int], new_fids: Sequence[int]) -> None:
+    """Give the features ``fids`` the free feature ids ``new_fids`` (GDAL's triggers move their rtree entries)."""
+    pk, name = quoted(primary_key(db, table)), quoted(table)
+    for fid, new in zip(fids, new_fids, strict=True):
+        changed = db.execute(f"UPDATE {name} SET {pk} = ? WHERE {pk} = ?", (int(new), int(fid)))
+        if changed.rowcount != 1:
+            raise sqlite3.IntegrityError(f"table {table!r}: feature {fid} was not renumbered to {new}")
 
 
 def row_count(db: sqlite3.Connection, table: str) -> int:

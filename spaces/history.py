@@ -25,6 +25,9 @@ UNDO_TABLE = "undo_history"
 # Changes that keep what they replaced; older ones stay in the log but can no longer be undone.
 UNDO_DEPTH = 10
 POSITION_COLUMN = "__undo_position"
+# Each replaced row's GeoPackage feature id before the change (-1 where unknown), so an undo made in place
+# can give it back; records made before it was kept lack the column.
+FID_COLUMN = "__undo_fid"
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,11 @@ class Undo:
     """What undoing one change needs.
 
     ``mode`` "rows": ``rows`` are the rows the change replaced, as they were, each with its former
-    position (:data:`POSITION_COLUMN`), and ``added`` the ids it added; the size of a change, not of
-    the layer. ``mode`` "layer": ``rows`` is the whole former layer, kept only when a change altered
+    position (:data:`POSITION_COLUMN`) and feature id (:data:`FID_COLUMN`), and ``added`` the ids it
+    added; the size of a change, not of the layer. ``mode`` "layer": ``rows`` is the whole former layer, kept only when a change altered
     a column's type for rows it did not touch (a column of numbers that became text).
+    ``extent`` is the layer's ``(minx, miny, maxx, maxy)`` as ``gpkg_contents`` recorded it before the
+    change, ``()`` when it recorded none, and None when unknown (records from before it was kept).
     """
 
     layer: str
@@ -98,17 +103,25 @@ class Undo:
     row_count: int
     rows: pd.DataFrame
     added: list[str]
+    extent: tuple[float, ...] | None = None
+
+    def replaced_rows(self) -> pd.DataFrame:
+        """``rows`` without the columns the record adds (position and feature id)."""
+        return self.rows.drop(columns=[POSITION_COLUMN, FID_COLUMN], errors="ignore")
 
 
 def undo_for(existing: pd.DataFrame, changed: pd.DataFrame, schema: LayerSchema, *, replaced: np.ndarray,
-              added: list[str]) -> Undo:
+              added: list[str], extent: tuple[float, ...] | None = None, fids: np.ndarray | None = None) -> Undo:
+    """What undoing the change of ``existing`` into ``changed`` needs; ``fids`` are the feature ids of
+    ``existing``'s rows in order, when known."""
     retyped = any(name not in changed.columns or changed[name].dtype != existing[name].dtype
                   for name in existing.columns)
     if retyped:
-        return Undo(schema.name, "layer", len(existing), existing, [])
+        return Undo(schema.name, "layer", len(existing), existing, [], extent)
     rows = existing.iloc[replaced].copy()
     rows[POSITION_COLUMN] = np.asarray(replaced, dtype="int64")
-    return Undo(schema.name, "rows", len(existing), rows, list(added))
+    rows[FID_COLUMN] = np.full(len(rows), -1, dtype="int64") if fids is None else np.asarray(fids)[replaced]
+    return Undo(schema.name, "rows", len(existing), rows, list(added), extent)
 
 
 def restore(current: pd.DataFrame, undo: Undo, schema: LayerSchema, *, store: Path) -> pd.DataFrame:
@@ -118,7 +131,7 @@ def restore(current: pd.DataFrame, undo: Undo, schema: LayerSchema, *, store: Pa
     touched = set(undo.added) | set(row_keys(undo.rows, schema))
     keep = current[~row_keys(current, schema).isin(touched).to_numpy()]
     positions = undo.rows[POSITION_COLUMN].to_numpy(dtype="int64")
-    rows = undo.rows.drop(columns=POSITION_COLUMN)
+    rows = undo.replaced_rows()
     total = len(keep) + len(rows)
     if total != undo.row_count or (len(positions) and positions.max() >= total):
         # Only a change made behind the store's back (QGIS editing the file) leads here.
@@ -152,7 +165,11 @@ def _from_parquet(data: bytes, schema: LayerSchema) -> pd.DataFrame:
 
 UNDO_TABLE_SQL = f"""CREATE TABLE IF NOT EXISTS {UNDO_TABLE} (
     fid INTEGER PRIMARY KEY AUTOINCREMENT, change_id INTEGER NOT NULL UNIQUE, layer TEXT NOT NULL, mode TEXT NOT NULL, row_count INTEGER NOT NULL,
-    rows BLOB NOT NULL, added TEXT NOT NULL)"""
+    rows BLOB NOT NULL, added TEXT NOT NULL, extent TEXT)"""
+
+
+def _has_extent_column(db: sqlite3.Connection) -> bool:
+    return any(row[1] == "extent" for row in db.execute(f"PRAGMA table_info({UNDO_TABLE})"))
 
 
 def remember_undo(path: Path, change_id: int, undo: Undo) -> None:
@@ -163,10 +180,13 @@ def remember_undo(path: Path, change_id: int, undo: Undo) -> None:
         db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
                    "VALUES (?, 'attributes', ?, 'what each recent change replaced, for undo', "
                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (UNDO_TABLE, UNDO_TABLE))
-        db.execute(f"INSERT INTO {UNDO_TABLE} (change_id, layer, mode, row_count, rows, added) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
+        if not _has_extent_column(db):  # a table made before extents were kept
+            db.execute(f"ALTER TABLE {UNDO_TABLE} ADD COLUMN extent TEXT")
+        db.execute(f"INSERT INTO {UNDO_TABLE} (change_id, layer, mode, row_count, rows, added, extent) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (change_id, undo.layer, undo.mode, undo.row_count, _to_parquet(undo.rows),
-                    json.dumps(undo.added, ensure_ascii=False)))
+                    json.dumps(undo.added, ensure_ascii=False),
+                    None if undo.extent is None else json.dumps(list(undo.extent))))
         db.execute(f"DELETE FROM {UNDO_TABLE} WHERE change_id NOT IN "
                    f"(SELECT change_id FROM {UNDO_TABLE} ORDER BY change_id DESC LIMIT ?)", (UNDO_DEPTH,))
 
@@ -192,11 +212,13 @@ def has_undo(path: Path, change_id: int) -> bool:
 def load_undo(path: Path, change_id: int) -> Undo | None:
     with closing(_read_only(path)) as db:
         try:
-            found = db.execute(f"SELECT layer, mode, row_count, rows, added FROM {UNDO_TABLE} WHERE change_id = ?",
-                               (change_id,)).fetchone()
+            extent = "extent" if _has_extent_column(db) else "NULL"
+            found = db.execute(f"SELECT layer, mode, row_count, rows, added, {extent} FROM {UNDO_TABLE} "
+                               "WHERE change_id = ?", (change_id,)).fetchone()
         except sqlite3.OperationalError:
             return None
     if found is None:
         return None
-    layer, mode, row_count, rows, added = found
-    return Undo(layer, mode, int(row_count), _from_parquet(rows, load_schemas()[layer]), json.loads(added))
+    layer, mode, row_count, rows, added, extent = found
+    return Undo(layer, mode, int(row_count), _from_parquet(rows, load_schemas()[layer]), json.loads(added),
+                None if extent is None else tuple(json.loads(extent)))

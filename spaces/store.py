@@ -29,6 +29,7 @@ from . import gpkg_sql, history
 from .crs import STORAGE_CRS
 from .errors import Problem, StoreError, ValidationError
 from .history import (
+    FID_COLUMN,
     LOG_COLUMNS,
     LOG_TABLE,
     POSITION_COLUMN,
@@ -271,9 +272,11 @@ class GeoPackageStore:
             merged, counts, replaced, added = merge_rows(existing, incoming, schema)
             if not counts.changed:
                 return counts
-            appending = _appending(self.path, schema, existing, merged, replaced) if self.in_place else None
+            table = _table(self.path, schema)
+            appending = _appending(table, schema, existing, merged, replaced) if self.in_place else None
             self._commit(schema, existing, merged, replaced=replaced, added=added, counts=counts,
-                         file=intake.file, crs=intake.source_crs or "", appending=appending)
+                         file=intake.file, crs=intake.source_crs or "", appending=appending,
+                         fids=_fids_of(table, existing))
             return counts
 
     def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
@@ -312,7 +315,9 @@ class GeoPackageStore:
                                                   detail=detail)
             counts = ChangeCounts(layer, added=0, updated=1, unchanged=0)
             change_id, log = self._log_with(layer, counts, file=file, crs="", detail=detail)
-            undo = Undo(layer, "rows", found.row_count, before.assign(**{POSITION_COLUMN: found.positions}), [])
+            undo = Undo(layer, "rows", found.row_count,
+                        before.assign(**{POSITION_COLUMN: found.positions, FID_COLUMN: found.fids}), [],
+                        _recorded_extent(self.path, layer))
             with self._transaction() as target:
                 _write_table(target, LOG_TABLE, log)
                 _update_in_place(target, schema, updates)
@@ -338,7 +343,7 @@ class GeoPackageStore:
         changed = canonical(changed, schema)
         counts = ChangeCounts(schema.name, added=0, updated=1, unchanged=0)
         self._commit(schema, existing, changed, replaced=np.array([position]), added=[], counts=counts,
-                     file=file, crs="", detail=detail)
+                     file=file, crs="", detail=detail, fids=_fids_of(_table(self.path, schema), existing))
         return counts
 
     def undo_last(self, *, expected_id: int | None = None) -> LogEntry:
@@ -367,8 +372,9 @@ class GeoPackageStore:
                                  f"longer be undone: only the last {history.UNDO_DEPTH} changes keep what they replaced")
             schema = load_schemas()[undo.layer]
             updates = _restoring_updates(self.path, undo, schema) if self.in_place else None
+            restoring = _restoring_rows(self.path, undo, schema) if self.in_place and updates is None else None
             restored = None
-            if updates is None:
+            if updates is None and restoring is None:
                 current = self._read_layer_from(self.path, undo.layer)
                 restored = restore(current, undo, schema, store=self.path)
             undone_at = _now()
@@ -376,6 +382,8 @@ class GeoPackageStore:
             with self._transaction() as target:
                 if restored is not None:
                     _write_layer(target, undo.layer, restored, schema)
+                elif restoring is not None:
+                    _restore_rows(target, schema, restoring)
                 _write_table(target, LOG_TABLE, log)
                 if updates is not None:
                     _update_in_place(target, schema, updates)
@@ -384,11 +392,13 @@ class GeoPackageStore:
 
     def _commit(self, schema: LayerSchema, existing: pd.DataFrame, changed: pd.DataFrame, *,
                 replaced: np.ndarray, added: list[str], counts: ChangeCounts, file: str, crs: str,
-                detail: str = "", appending: _Appending | None = None) -> None:
+                detail: str = "", appending: _Appending | None = None, fids: np.ndarray | None = None) -> None:
         """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held):
-        by rewriting the layer, or by the deletes and appends of ``appending`` when given."""
+        by rewriting the layer, or by the deletes and appends of ``appending`` when given. ``fids`` are the
+        feature ids of ``existing``'s rows, when known (:func:`_fids_of`)."""
         change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
-        undo = undo_for(existing, changed, schema, replaced=replaced, added=added)
+        undo = undo_for(existing, changed, schema, replaced=replaced, added=added,
+                        extent=_recorded_extent(self.path, schema.name), fids=fids)
         with self._transaction() as target:
             if appending is None:
                 _write_layer(target, schema.name, changed, schema)
@@ -531,7 +541,7 @@ def _restoring_updates(path: Path, undo: Undo, schema: LayerSchema) -> list[tupl
     if (found is None or found.row_count != undo.row_count
             or found.positions != rows[POSITION_COLUMN].astype("int64").tolist()):
         return None
-    rows = rows.drop(columns=POSITION_COLUMN)
+    rows = undo.replaced_rows().reset_index(drop=True)
     current = found.rows
     if list(current.columns) != list(rows.columns):
         return None
@@ -552,49 +562,71 @@ class _Appending:
     extent: tuple[float, float, float, float] | None  # of the merged layer, as a rewrite records it
 
 
-def _appending(path: Path, schema: LayerSchema, existing: pd.DataFrame, merged: pd.DataFrame,
+def _appending(table: _Table | None, schema: LayerSchema, existing: pd.DataFrame, merged: pd.DataFrame,
                replaced: np.ndarray) -> _Appending | None:
     """How to turn ``existing`` into ``merged`` (:func:`merge_rows`) in place, or None when only a rewrite
     stores exactly ``merged``.
 
     Rows read back in feature id order, and appended rows get ids above every kept one, so deleting the
     replaced rows and appending the rest gives the merged order. That holds only when the table stays as
-    a rewrite would declare it: the same columns, each of the type GDAL declares for its dtype (no column
-    new or retyped), the same geometry column, and geometries without Z.
+    a rewrite would declare it (:func:`_appends_alike`): no column new or retyped.
     """
     if list(merged.columns) != list(existing.columns) or any(
             merged[name].dtype != existing[name].dtype for name in existing.columns):
         return None
-    attributes = [name for name in existing.columns if name != "geometry"]
-    with closing(gpkg_sql.connect(path, read_only=True)) as db:
-        try:
-            pk = gpkg_sql.primary_key(db, schema.name)
-        except sqlite3.OperationalError:  # a layer that was never written has no table
-            return None
-        declared = gpkg_sql.column_types(db, schema.name)
-        geometry = gpkg_sql.geometry_column(db, schema.name)
-        fids = gpkg_sql.fids_in_order(db, schema.name)
-    if len(fids) != len(existing):
-        return None
-    stored = [name for name in declared if name != pk]
-    if schema.is_spatial:
-        declared_geometry = DECLARED_GEOMETRY_TYPES[GEOMETRY_TYPES[schema.geometry]]
-        if geometry is None or geometry[1:] != (declared_geometry, 4326, 0, 0):
-            return None
-        if bool(shapely.has_z(merged.geometry.to_numpy()).any()):
-            return None
-        stored.remove(geometry[0])
-    elif geometry is not None:
-        return None
-    if stored != attributes or any(
-            declared[name] != gpkg_sql.WRITTEN_TYPES.get(merged[name].dtype.name) for name in attributes):
+    if _fids_of(table, existing) is None or not _appends_alike(table, schema, merged):
         return None
     kept = len(existing) - len(replaced)
     extent = None
     if schema.is_spatial:
         bounds = shapely.total_bounds(merged.geometry.to_numpy())
         extent = None if np.isnan(bounds).any() else tuple(float(v) for v in bounds)
-    return _Appending(fids[replaced], merged.iloc[kept:].reset_index(drop=True), extent)
+    return _Appending(table.fids[replaced], merged.iloc[kept:].reset_index(drop=True), extent)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """How a layer's table is declared, and its feature ids in the order its rows are read."""
+
+    pk: str
+    declared: dict[str, str]  # every column's declared SQL type, the primary key's and geometry's too
+    geometry: tuple[str, str, int, int, int] | None  # gpkg_sql.geometry_column
+    fids: np.ndarray
+
+
+def _table(path: Path, schema: LayerSchema) -> _Table | None:
+    """``schema``'s table in the store at ``path``; None for a layer that was never written (no table)."""
+    with closing(gpkg_sql.connect(path, read_only=True)) as db:
+        try:
+            pk = gpkg_sql.primary_key(db, schema.name)
+        except sqlite3.OperationalError:
+            return None
+        return _Table(pk, gpkg_sql.column_types(db, schema.name), gpkg_sql.geometry_column(db, schema.name),
+                      gpkg_sql.fids_in_order(db, schema.name))
+
+
+def _fids_of(table: _Table | None, layer: pd.DataFrame) -> np.ndarray | None:
+    """The feature ids of ``layer``'s rows, read from ``table``; None when they cannot be told apart."""
+    return table.fids if table is not None and len(table.fids) == len(layer) else None
+
+
+def _appends_alike(table: _Table, schema: LayerSchema, frame: pd.DataFrame) -> bool:
+    """Whether rows of ``frame`` appended to ``table`` are stored as a rewrite of a layer with ``frame``'s
+    columns and dtypes would store them: the table has those columns in that order, each declared as GDAL
+    declares its dtype, the layer's geometry column as GDAL declares it, and ``frame`` has no Z."""
+    attributes = [name for name in frame.columns if name != "geometry"]
+    stored = [name for name in table.declared if name != table.pk]
+    if schema.is_spatial:
+        declared_geometry = DECLARED_GEOMETRY_TYPES[GEOMETRY_TYPES[schema.geometry]]
+        if table.geometry is None or table.geometry[1:] != (declared_geometry, 4326, 0, 0):
+            return False
+        if bool(shapely.has_z(frame.geometry.to_numpy()).any()):
+            return False
+        stored.remove(table.geometry[0])
+    elif table.geometry is not None:
+        return False
+    return stored == attributes and all(
+        table.declared[name] == gpkg_sql.WRITTEN_TYPES.get(frame[name].dtype.name) for name in attributes)
 
 
 def _replace_rows(path: Path, schema: LayerSchema, appending: _Appending) -> None:
@@ -607,6 +639,86 @@ def _replace_rows(path: Path, schema: LayerSchema, appending: _Appending) -> Non
         if schema.is_spatial:
             gpkg_sql.set_extent(db, schema.name, appending.extent)
         gpkg_sql.ensure_id_index(db, schema.name, schema.id_columns)
+
+
+# -- an undo by deleting, appending and renumbering rows --------------------------------------------
+@dataclass(frozen=True)
+class _Restoring:
+    """An undo made in place: delete the rows the change added or replaced, append the rows it replaced as
+    they were, and give those the feature ids that put them back in their places."""
+
+    fids: np.ndarray  # feature ids of the rows the change added or replaced, as they are now
+    rows: pd.DataFrame  # canonical: the rows it replaced, as they were, in the order of their places
+    new_fids: np.ndarray  # the feature id each of ``rows`` gets
+    appended_above: int  # rows appended now get feature ids above this one
+    extent: tuple[float, ...]  # of the layer before the change, () for none
+
+
+def _restoring_rows(path: Path, undo: Undo, schema: LayerSchema) -> _Restoring | None:
+    """How to undo ``undo`` in place by whole rows (an import: rows added, replaced and moved to the end),
+    or None when only a rewrite restores the layer exactly.
+
+    Each replaced row gets back the feature id it had, which must be free and lie between those of the
+    rows around its place: an import made in place leaves it so, since it deleted the rows it replaced
+    and appended their new versions; a rewrite renumbers rows. The extent is the one the record kept.
+    """
+    if (undo.mode != "rows" or (schema.is_spatial and undo.extent is None) or not _addressable(schema)
+            or FID_COLUMN not in undo.rows.columns):
+        return None
+    order = np.argsort(undo.rows[POSITION_COLUMN].to_numpy(dtype="int64"), kind="stable")
+    recorded = undo.rows.iloc[order].reset_index(drop=True)
+    places = recorded[POSITION_COLUMN].to_numpy(dtype="int64")
+    new_fids = recorded[FID_COLUMN].to_numpy(dtype="int64")
+    rows = canonical(undo.replaced_rows().iloc[order].reset_index(drop=True), schema)
+    keys = list(dict.fromkeys([*undo.added, *row_keys(rows, schema)]))
+    wanted = [_id_values(schema, key) for key in keys]
+    if not keys or any(value is None for value in wanted) or (new_fids < 1).any():
+        return None
+    table = _table(path, schema)
+    if table is None or not len(table.fids) or not _appends_alike(table, schema, rows):
+        return None
+    with closing(gpkg_sql.connect(path, read_only=True)) as db:
+        found = gpkg_sql.find_fids(db, schema.name, schema.id_columns, wanted)
+    if len(found) != len(keys):
+        return None
+    leaving = np.array([found[value] for value in wanted], dtype="int64")
+    kept = np.setdiff1d(table.fids, leaving)
+    total = len(kept) + len(rows)
+    if total != undo.row_count or (len(places) and (places[-1] >= total or (np.diff(places) == 0).any())):
+        return None  # changed behind the store's back (QGIS): the rewrite says what is wrong
+    layout = np.zeros(total, dtype="int64")
+    free = np.ones(total, dtype=bool)
+    free[places] = False
+    layout[free] = kept
+    layout[places] = new_fids
+    if (np.diff(layout) <= 0).any():
+        return None  # a row's former id is taken or out of its place (the change was made by a rewrite)
+    above = int(max(table.fids.max(), new_fids.max() if len(new_fids) else 0))
+    return _Restoring(leaving, rows, new_fids, above, undo.extent or ())
+
+
+def _restore_rows(path: Path, schema: LayerSchema, restoring: _Restoring) -> None:
+    """Delete, append and renumber what ``restoring`` says in the copy being written."""
+    with closing(gpkg_sql.connect(path)) as db, db:
+        gpkg_sql.delete_rows(db, schema.name, restoring.fids)
+    if len(restoring.rows):
+        _write_rows(path, schema.name, restoring.rows, schema, append=True)
+    with closing(gpkg_sql.connect(path)) as db, db:
+        appended = gpkg_sql.fids_above(db, schema.name, restoring.appended_above)
+        if len(appended) != len(restoring.rows):
+            raise sqlite3.IntegrityError(f"table {schema.name!r}: {len(appended)} rows appended, "
+                                         f"not {len(restoring.rows)}")
+        gpkg_sql.renumber(db, schema.name, appended, restoring.new_fids)
+        if schema.is_spatial:
+            gpkg_sql.set_extent(db, schema.name, restoring.extent or None)
+        gpkg_sql.ensure_id_index(db, schema.name, schema.id_columns)
+        gpkg_sql.touch(db, schema.name)
+
+
+def _recorded_extent(path: Path, layer: str) -> tuple[float, ...] | None:
+    """The extent ``gpkg_contents`` records for ``layer`` (:func:`gpkg_sql.extent`), kept for its undo."""
+    with closing(gpkg_sql.connect(path, read_only=True)) as db:
+        return gpkg_sql.extent(db, layer)
 
 
 def _write_layer(path: Path, name: str, frame: pd.DataFrame, schema: LayerSchema) -> None:

@@ -8,6 +8,7 @@ import shapely
 
 from spaces.errors import StoreError
 from spaces.history import (
+    FID_COLUMN,
     LOG_COLUMNS,
     POSITION_COLUMN,
     has_undo,
@@ -91,3 +92,45 @@ def test_undo_records_round_trip_through_the_store_file(tmp_path):
                                   canonical(undo.rows, PLOTS).drop(columns="geometry").reset_index(drop=True))
     assert loaded.rows.geometry.equals(undo.rows.geometry.reset_index(drop=True))
     assert load_undo(path, 8) is None
+
+
+@pytest.mark.parametrize("extent", [(121.1, 29.2, 122.3, 30.4), (), None], ids=["extent", "none-recorded", "unknown"])
+def test_undo_records_keep_the_extent_and_the_feature_ids(tmp_path, extent):
+    from spaces.sample import build_sample
+    from spaces.store import open_store
+
+    path = tmp_path / "spaces.gpkg"
+    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
+    before = _plots(["A", "B", "C"], ["pending"] * 3)
+    after = _plots(["A", "B", "C"], ["pending", "reclaimed", "reclaimed"])
+    undo = undo_for(before, after, PLOTS, replaced=np.array([1, 2]), added=[], extent=extent,
+                    fids=np.array([3, 9, 12]))
+    remember_undo(path, 5, undo)
+    loaded = load_undo(path, 5)
+    assert loaded.extent == extent
+    assert loaded.rows[FID_COLUMN].tolist() == [9, 12]
+    assert list(loaded.replaced_rows().columns) == list(before.columns)
+
+
+def test_an_undo_table_from_before_extents_gets_the_column(tmp_path):
+    """Stores whose undo table has no extent column: their records load as unknown; new ones keep it."""
+    import sqlite3
+    from contextlib import closing
+
+    from spaces.sample import build_sample
+    from spaces.store import open_store
+
+    path = tmp_path / "spaces.gpkg"
+    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
+    before = _plots(["A", "B"], ["pending", "pending"])
+    undo = undo_for(before, _plots(["A", "B"], ["pending", "reclaimed"]), PLOTS, replaced=np.array([1]), added=[],
+                    extent=(1.0, 2.0, 3.0, 4.0))
+    remember_undo(path, 1, undo)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("ALTER TABLE undo_history DROP COLUMN extent")
+    assert load_undo(path, 1).extent is None and load_undo(path, 1).mode == "rows"
+
+    remember_undo(path, 2, undo)
+
+    assert load_undo(path, 2).extent == (1.0, 2.0, 3.0, 4.0)
+    assert load_undo(path, 1).extent is None

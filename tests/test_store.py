@@ -25,6 +25,7 @@ import shapely
 import spaces.gpkg_sql as gpkg_sql
 import spaces.store as store_module
 from spaces.errors import StoreError, ValidationError
+from spaces.history import FID_COLUMN
 from spaces.intake import validate_file
 from spaces.sample import default_allocation_layer
 from spaces.schema import PROVENANCE_COLUMNS, load_schemas
@@ -912,7 +913,8 @@ IN_PLACE_CHANGES = {
 def assert_same_undo(first: GeoPackageStore, second: GeoPackageStore, change_id: int) -> None:
     a, b = store_module.load_undo(first.path, change_id), store_module.load_undo(second.path, change_id)
     assert (a.layer, a.mode, a.row_count, a.added) == (b.layer, b.mode, b.row_count, b.added)
-    assert_layers_identical({a.layer: a.rows}, {b.layer: b.rows})
+    # The feature ids differ: a rewrite numbers rows without gaps.
+    assert_layers_identical({a.layer: a.rows.drop(columns=FID_COLUMN)}, {b.layer: b.rows.drop(columns=FID_COLUMN)})
 
 
 def assert_rtree_matches_features(path: Path) -> None:
@@ -1018,22 +1020,81 @@ def _adding_a_column(tmp_path, sample_layers, store) -> Path:
     return tmp_path / "b.geojson"
 
 
-@pytest.mark.parametrize("make", [_revising_sample_rows, _adding_a_column], ids=["rows-moved", "column-added"])
-def test_an_import_undo_that_is_more_than_values_is_done_by_a_rewrite(sample_store, sample_layers, tmp_path,
-                                                                     monkeypatch, make):
-    path = make(tmp_path, sample_layers, sample_store)
+def test_an_import_that_moved_rows_is_undone_in_place(sample_store, sample_layers, tmp_path, monkeypatch):
+    """The import deleted ten plots in the middle and appended their revisions: the undo puts the rows as
+    they were back into the gaps, so they are read in their places again."""
+    path = _revising_sample_rows(tmp_path, sample_layers, sample_store)
     before = sample_store.read_all()
+    with sqlite3.connect(sample_store.path) as connection:
+        rtree_before = connection.execute("SELECT * FROM rtree_plots_geom ORDER BY id").fetchall()
     assert import_file(sample_store, path, "plots").updated
+
+    with rewrites_forbidden(monkeypatch):
+        sample_store.undo_last()
+
+    assert_layers_identical(before, sample_store.read_all())
+    with sqlite3.connect(sample_store.path) as connection:
+        assert connection.execute("SELECT * FROM rtree_plots_geom ORDER BY id").fetchall() == rtree_before
+    assert_rtree_matches_features(sample_store.path)
+    assert_valid_geopackage(sample_store.path)
+
+
+# Each: sets a store up and makes the change to undo; returns the layers as they were before that change.
+def _imported_by_a_rewrite(tmp_path, sample_layers, store) -> dict[str, pd.DataFrame]:
+    """Revised plots in the middle, imported by a store that rewrites: it numbers rows without gaps, so
+    the undo has no free feature ids to put the rows back in their places."""
+    before = store.read_all()
+    path = _revising_sample_rows(tmp_path, sample_layers, store)
+    assert import_file(GeoPackageStore(store.path, in_place=False), path, "plots").updated
+    return before
+
+
+def _kept_without_extent(tmp_path, sample_layers, store) -> dict[str, pd.DataFrame]:
+    """An undo record from before records kept the layer's extent: the undo cannot know it, so it rewrites."""
+    before = store.read_all()
+    assert import_file(store, _revising_sample_rows(tmp_path, sample_layers, store), "plots").updated
+    with closing(sqlite3.connect(store.path)) as connection, connection:
+        connection.execute("ALTER TABLE undo_history DROP COLUMN extent")
+    return before
+
+
+def _kept_without_feature_ids(tmp_path, sample_layers, store) -> dict[str, pd.DataFrame]:
+    """An undo record from before records kept feature ids: the rows cannot be given their ids back."""
+    before = store.read_all()
+    assert import_file(store, _revising_sample_rows(tmp_path, sample_layers, store), "plots").updated
+    with closing(sqlite3.connect(store.path)) as connection, connection:
+        (rows,) = connection.execute("SELECT rows FROM undo_history WHERE change_id = 2").fetchone()
+        buffer = io.BytesIO()
+        gpd.read_parquet(io.BytesIO(rows)).drop(columns=FID_COLUMN).to_parquet(buffer, index=False)
+        connection.execute("UPDATE undo_history SET rows = ? WHERE change_id = 2", (buffer.getvalue(),))
+    return before
+
+
+def _adding_a_column_after_an_import(tmp_path, sample_layers, store) -> dict[str, pd.DataFrame]:
+    path = _adding_a_column(tmp_path, sample_layers, store)
+    before = store.read_all()
+    assert import_file(store, path, "plots").updated
+    return before
+
+
+@pytest.mark.parametrize("make", [_adding_a_column_after_an_import, _imported_by_a_rewrite, _kept_without_extent,
+                                  _kept_without_feature_ids],
+                         ids=["column-added", "import-rewrote", "no-extent-kept", "no-feature-ids-kept"])
+def test_an_import_undo_that_cannot_be_made_in_place_is_done_by_a_rewrite(sample_store, sample_layers, tmp_path,
+                                                                         monkeypatch, make):
+    before = make(tmp_path, sample_layers, sample_store)
     rewritten = record_rewrites(monkeypatch)
 
     sample_store.undo_last()
 
     assert rewritten == ["plots"]
     assert_layers_identical(before, sample_store.read_all())
+    assert_rtree_matches_features(sample_store.path)
 
 
-def test_a_row_edited_behind_the_stores_back_is_undone_by_a_rewrite(sample_store, monkeypatch):
-    """QGIS moved the plot after the update: only rewriting the layer puts the plot back as it was."""
+def test_a_row_edited_behind_the_stores_back_is_put_back_whole(sample_store, monkeypatch):
+    """QGIS moved the plot after the update: setting the former values back would leave it moved, so the
+    undo replaces the whole row (in place), as a rewrite would."""
     before = sample_store.read_all()
     layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](before)
     change(sample_store, layer, row_id, values)
@@ -1044,7 +1105,7 @@ def test_a_row_edited_behind_the_stores_back_is_undone_by_a_rewrite(sample_store
 
     sample_store.undo_last()
 
-    assert rewritten == ["plots"]
+    assert rewritten == []
     assert_layers_identical(before, sample_store.read_all())
     assert_rtree_matches_features(sample_store.path)
 
@@ -1131,6 +1192,34 @@ def test_every_layer_has_its_id_index_and_an_older_store_gets_it(sample_store, m
         change(sample_store, *IN_PLACE_CHANGES["plot status and year"](before))
 
     assert expected <= indexes()
+
+
+def _fail_renumbering(monkeypatch):
+    """An undo made in place: the rows it put back are appended, then SQLite fails giving them their ids."""
+    def fail(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(gpkg_sql, "renumber", fail)
+
+
+@pytest.mark.parametrize("inject", [_fail_deleting, _fail_inside_layer, _fail_renumbering, _fail_after_layer,
+                                    _fail_keeping_undo],
+                         ids=["deleting", "appending", "renumbering", "log", "undo-record"])
+def test_an_import_undo_in_place_failing_midway_leaves_the_store_untouched(sample_store, sample_layers, tmp_path,
+                                                                          monkeypatch, inject):
+    path = _revising_and_adding(tmp_path / "plots.geojson", sample_layers, revised=5, new=5)
+    assert counts_of(import_file(sample_store, path, "plots")) == (5, 5, 0)
+    before, layers = snapshot(sample_store.path), sample_store.read_all()
+    inject(monkeypatch)
+
+    with pytest.raises((InjectedFailure, sqlite3.OperationalError)):
+        sample_store.undo_last()
+
+    assert snapshot(sample_store.path) == before
+    assert strays(sample_store.path) == []
+    assert_layers_identical(layers, sample_store.read_all())
+    monkeypatch.undo()
+    assert sample_store.undo_last().id == 2
+    assert len(sample_store.read_layer("plots")) == 300
 
 
 def _fail_in_sql(monkeypatch):
@@ -1229,8 +1318,9 @@ def test_an_import_in_place_leaves_what_a_rewrite_leaves_and_undoes_alike(twins,
     assert not in_place.read_all()[layer].equals(before[layer])
     assert_twins_identical(in_place, rewriting)
     assert_same_undo(in_place, rewriting, 2)
-    for store in twins:
-        store.undo_last()
+    with rewrites_forbidden(monkeypatch):
+        in_place.undo_last()
+    rewriting.undo_last()
     assert_layers_identical(before, in_place.read_all())
     assert_twins_identical(in_place, rewriting)
 
@@ -1252,8 +1342,9 @@ def test_imports_in_place_one_after_another_and_their_undos_match_the_rewrite(tw
     assert_same_undo(in_place, rewriting, 3)
 
     for stage in reversed(stages[:-1]):
-        for store in twins:
-            store.undo_last()
+        with rewrites_forbidden(monkeypatch):
+            in_place.undo_last()
+        rewriting.undo_last()
         assert_layers_identical(stage, in_place.read_all())
         assert_twins_identical(in_place, rewriting)
 
