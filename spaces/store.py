@@ -70,6 +70,8 @@ TEMP_SUFFIX = ".tmp.gpkg"
 OPTIMISTIC_READS = 3
 # An undo of at most this many replaced rows that moved nothing is done with SQL on those rows alone.
 IN_PLACE_UNDO_ROWS = 1000
+# An import reads only the stored rows it names while it holds at most this share of the layer's rows.
+PART_IMPORT_SHARE = 0.25
 
 
 class Store(Protocol):
@@ -259,25 +261,76 @@ class GeoPackageStore:
         """Insert new ids and update changed rows of ``intake.layer``; rows not in the file stay.
 
         Importing the same file twice changes nothing (the second time nothing is written). The
-        import is recorded in the import log and can be undone (:meth:`undo_last`).
+        import is recorded in the import log and can be undone (:meth:`undo_last`). In place, only the
+        stored rows the file names are read (:meth:`_upsert_part`) when that is enough to store what a
+        rewrite would; otherwise the whole layer is read and merged.
         """
         schema = load_schemas()[intake.layer]
         with self._locked():
             self._require()
+            table = _table(self.path, schema)
+            counts = self._upsert_part(intake, schema, table) if self.in_place else None
+            if counts is not None:
+                return counts
             existing = self._read_layer_from(self.path, intake.layer)
-            incoming = canonical(align_columns(intake.frame, existing), schema)
-            incoming["source"] = "import"
-            incoming["source_file"] = intake.file
-            incoming["imported_at"] = _now()
-            merged, counts, replaced, added = merge_rows(existing, incoming, schema)
+            merged, counts, replaced, added = _merge(existing, intake, schema)
             if not counts.changed:
                 return counts
-            table = _table(self.path, schema)
             appending = _appending(table, schema, existing, merged, replaced) if self.in_place else None
-            self._commit(schema, existing, merged, replaced=replaced, added=added, counts=counts,
-                         file=intake.file, crs=intake.source_crs or "", appending=appending,
-                         fids=_fids_of(table, existing))
+            undo = undo_for(existing, merged, schema, replaced=replaced, added=added,
+                            extent=_recorded_extent(self.path, schema.name), fids=_fids_of(table, existing))
+            self._commit(schema, undo, counts=counts, file=intake.file, crs=intake.source_crs or "",
+                         layer=None if appending else merged, appending=appending)
             return counts
+
+    def _upsert_part(self, intake: Intake, schema: LayerSchema, table: _Table | None) -> ChangeCounts | None:
+        """:meth:`upsert` reading only the stored rows whose ids the file holds (lock held); None when
+        only the whole layer tells what a rewrite would store.
+
+        The merge of those rows with the file gives the counts, the replaced rows and the rows to append,
+        as the merge of the whole layer does: untouched rows take no part in it. What the rest of the
+        layer could change is checked from the table instead: its columns' declared types (only schema
+        columns, whose dtypes do not depend on the values, and text or real extras), its feature ids
+        (the places of the replaced rows) and its recorded extent (deleted rows must not lie on it).
+        """
+        if (table is None or not len(table.fids) or not _addressable(schema)
+                or len(intake.frame) > PART_IMPORT_SHARE * len(table.fids)):
+            return None
+        extras = [name for name in table.declared if name not in schema.columns
+                  and name not in (table.pk, "area_mu", *(table.geometry or ())[:1])]
+        if any(table.declared[name] not in ("TEXT", "REAL") for name in extras):
+            return None  # an INTEGER extra reads as int64 or float64 depending on the rows: read them all
+        recorded = _recorded_extent(self.path, schema.name)
+        if schema.is_spatial and recorded is None:
+            return None
+        keys = row_keys(canonical(intake.frame, schema), schema)
+        wanted = [value for value in (_id_values(schema, key) for key in keys) if value is not None]
+        with closing(gpkg_sql.connect(self.path, read_only=True)) as db:
+            fids = np.array(sorted(gpkg_sql.find_fids(db, schema.name, schema.id_columns, wanted).values()),
+                            dtype="int64")
+        existing = _read_canonical(self.path, schema.name, fids=fids)
+        if len(existing) != len(fids):
+            return None
+        merged, counts, replaced, added = _merge(existing, intake, schema)
+        if not counts.changed:
+            return counts
+        if list(merged.columns) != list(existing.columns) or any(
+                merged[name].dtype != existing[name].dtype for name in existing.columns):
+            return None  # a new or retyped column: the rewrite (and its undo) need the whole layer
+        if not _appends_alike(table, schema, merged):
+            return None
+        rows = merged.iloc[len(existing) - len(replaced):].reset_index(drop=True)
+        extent = None
+        if schema.is_spatial:
+            known, extent = _extent_after(recorded, existing.geometry.to_numpy()[replaced], rows.geometry.to_numpy())
+            if not known:
+                return None
+        gone = fids[replaced]
+        undo = Undo(schema.name, "rows", len(table.fids), existing.iloc[replaced].assign(**{
+            POSITION_COLUMN: np.searchsorted(table.fids, gone), FID_COLUMN: gone}), added, recorded)
+        self._commit(schema, undo, counts=counts, file=intake.file, crs=intake.source_crs or "",
+                     appending=_Appending(gone, rows, extent))
+        return counts
 
     def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
                    detail: str = "") -> ChangeCounts:
@@ -342,8 +395,10 @@ class GeoPackageStore:
             changed.iloc[position, changed.columns.get_loc(name)] = value
         changed = canonical(changed, schema)
         counts = ChangeCounts(schema.name, added=0, updated=1, unchanged=0)
-        self._commit(schema, existing, changed, replaced=np.array([position]), added=[], counts=counts,
-                     file=file, crs="", detail=detail, fids=_fids_of(_table(self.path, schema), existing))
+        undo = undo_for(existing, changed, schema, replaced=np.array([position]), added=[],
+                        extent=_recorded_extent(self.path, schema.name),
+                        fids=_fids_of(_table(self.path, schema), existing))
+        self._commit(schema, undo, counts=counts, file=file, crs="", detail=detail, layer=changed)
         return counts
 
     def undo_last(self, *, expected_id: int | None = None) -> LogEntry:
@@ -390,18 +445,14 @@ class GeoPackageStore:
                 forget_undo(target, entry.id)
             return replace(entry, undone_at=undone_at)
 
-    def _commit(self, schema: LayerSchema, existing: pd.DataFrame, changed: pd.DataFrame, *,
-                replaced: np.ndarray, added: list[str], counts: ChangeCounts, file: str, crs: str,
-                detail: str = "", appending: _Appending | None = None, fids: np.ndarray | None = None) -> None:
-        """Write ``changed`` over ``existing`` with its log entry and what undoing it needs (lock held):
-        by rewriting the layer, or by the deletes and appends of ``appending`` when given. ``fids`` are the
-        feature ids of ``existing``'s rows, when known (:func:`_fids_of`)."""
+    def _commit(self, schema: LayerSchema, undo: Undo, *, counts: ChangeCounts, file: str, crs: str,
+                detail: str = "", layer: pd.DataFrame | None = None, appending: _Appending | None = None) -> None:
+        """Write a change with its log entry and what undoing it needs (lock held): the whole ``layer``, or
+        the deletes and appends of ``appending``."""
         change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
-        undo = undo_for(existing, changed, schema, replaced=replaced, added=added,
-                        extent=_recorded_extent(self.path, schema.name), fids=fids)
         with self._transaction() as target:
-            if appending is None:
-                _write_layer(target, schema.name, changed, schema)
+            if layer is not None:
+                _write_layer(target, schema.name, layer, schema)
             else:
                 _replace_rows(target, schema, appending)
             _write_table(target, LOG_TABLE, log)
@@ -424,11 +475,50 @@ def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) 
                                           feature_id=str(row_id), column=id_label, value=str(row_id))])
 
 
-def _read_canonical(path: Path, layer: str, *, where: str | None = None) -> pd.DataFrame:
-    """The layer (or the rows ``where`` selects, an SQLite condition) with canonical columns and dtypes."""
+def _merge(existing: pd.DataFrame, intake: Intake, schema: LayerSchema):
+    """:func:`merge_rows` of ``existing`` and the file, its rows stamped as imported now."""
+    incoming = canonical(align_columns(intake.frame, existing), schema)
+    incoming["source"] = "import"
+    incoming["source_file"] = intake.file
+    incoming["imported_at"] = _now()
+    return merge_rows(existing, incoming, schema)
+
+
+def _extent_after(recorded: tuple[float, ...], removed: np.ndarray,
+                  added: np.ndarray) -> tuple[bool, tuple[float, ...] | None]:
+    """The extent a rewrite records once the geometries ``removed`` are deleted from a layer whose
+    recorded extent is ``recorded`` (``()``: none) and ``added`` are appended, as ``(True, extent)``
+    (extent None: no geometry); ``(False, None)`` when a removed geometry may be what set it."""
+    def rounded(values) -> np.ndarray:  # as GDAL records it (gpkg_sql.set_extent)
+        return np.array([float(f"{value:.16g}") for value in values])
+
+    if recorded and len(removed):
+        bounds = shapely.bounds(removed)
+        bounds = bounds[~np.isnan(bounds).any(axis=1)]
+        for box in bounds:
+            low, high = rounded(box[:2]), rounded(box[2:])
+            if (low <= np.array(recorded[:2])).any() or (high >= np.array(recorded[2:])).any():
+                return False, None
+    boxes = [np.array(recorded)] if recorded else []
+    new = shapely.total_bounds(added) if len(added) else np.full(4, np.nan)
+    if not np.isnan(new).any():
+        boxes.append(rounded(new))
+    if not boxes:
+        return True, None
+    stacked = np.vstack(boxes)
+    return True, (*(float(v) for v in stacked[:, :2].min(axis=0)), *(float(v) for v in stacked[:, 2:].max(axis=0)))
+
+
+def _read_canonical(path: Path, layer: str, *, where: str | None = None,
+                    fids: np.ndarray | None = None) -> pd.DataFrame:
+    """The layer (or the rows ``where`` selects, an SQLite condition, or the features ``fids``) with canonical
+    columns and dtypes, in feature id order."""
     schema = load_schemas()[layer]
+    if fids is not None and not len(fids):
+        where, fids = "0", None  # no row, every column
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, where=where)
+        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, where=where,
+                                       fids=None if fids is None else np.sort(fids))
     except (DataLayerError, DataSourceError) as exc:
         if "not found" in str(exc).lower() or isinstance(exc, DataLayerError):
             return empty_layer(schema)

@@ -869,6 +869,16 @@ def rewrites_forbidden(monkeypatch):
         yield
 
 
+@contextmanager
+def whole_layer_reads_recorded(monkeypatch):
+    """The names of the layers the block reads whole (each read still happens)."""
+    read, read_layer = [], GeoPackageStore._read_layer_from
+    with monkeypatch.context() as patched:
+        patched.setattr(GeoPackageStore, "_read_layer_from",
+                        lambda self, path, layer: (read.append(layer), read_layer(self, path, layer))[1])
+        yield read
+
+
 def record_rewrites(monkeypatch) -> list[str]:
     """The names of the layers rewritten from now on (each rewrite still happens)."""
     rewritten = []
@@ -1295,8 +1305,16 @@ def gpkg_bookkeeping(path: Path) -> list[tuple]:
             "ORDER BY c.table_name").fetchall()
 
 
+def declared_columns(path: Path) -> dict[str, list[tuple]]:
+    """Each layer's columns as its table declares them: name, SQL type, not-null."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return {layer: [row[1:4] for row in connection.execute(f"PRAGMA table_info({layer})")]
+                for layer in load_schemas()}
+
+
 def assert_twins_identical(in_place: GeoPackageStore, rewriting: GeoPackageStore) -> None:
     assert_layers_identical(rewriting.read_all(), in_place.read_all())
+    assert declared_columns(in_place.path) == declared_columns(rewriting.path)
     pd.testing.assert_frame_equal(rewriting.import_log(), in_place.import_log())
     assert gpkg_bookkeeping(in_place.path) == gpkg_bookkeeping(rewriting.path)
     assert_valid_geopackage(in_place.path)
@@ -1311,9 +1329,12 @@ def test_an_import_in_place_leaves_what_a_rewrite_leaves_and_undoes_alike(twins,
     layer, path = IN_PLACE_IMPORTS[kind](tmp_path, sample_layers)
     before = in_place.read_all()
 
-    with rewrites_forbidden(monkeypatch):
+    # A file naming more than a quarter of the layer's rows reads it whole: faster than row by row.
+    whole = len(validate_file(path, layer).frame) > store_module.PART_IMPORT_SHARE * len(before[layer])
+    with rewrites_forbidden(monkeypatch), whole_layer_reads_recorded(monkeypatch) as read:
         counts = import_file(in_place, path, layer)
 
+    assert read == ([layer] if whole else [])
     assert counts.changed and counts == import_file(rewriting, path, layer)
     assert not in_place.read_all()[layer].equals(before[layer])
     assert_twins_identical(in_place, rewriting)
@@ -1334,8 +1355,9 @@ def test_imports_in_place_one_after_another_and_their_undos_match_the_rewrite(tw
     second = _revising_and_adding(tmp_path / "second.geojson", sample_layers, revised=8, new=8)
     stages = [in_place.read_all()]
     for path, expected in ((first, (5, 5, 0)), (second, (3, 8, 5))):
-        with rewrites_forbidden(monkeypatch):
+        with rewrites_forbidden(monkeypatch), whole_layer_reads_recorded(monkeypatch) as read:
             counts = import_file(in_place, path, "plots")
+        assert read == []
         assert counts_of(counts) == counts_of(import_file(rewriting, path, "plots")) == expected
         assert_twins_identical(in_place, rewriting)
         stages.append(in_place.read_all())
@@ -1410,3 +1432,45 @@ def test_an_import_into_an_empty_layer_is_made_in_place_like_a_rewrite(empty_sto
 
     assert counts_of(counts) == counts_of(import_file(rewriting, path, "plots")) == (30, 0, 0)
     assert_twins_identical(empty_store, rewriting)
+
+
+def _revising_the_westmost_plot(tmp_path, sample_layers, store) -> Path:
+    """The plot that sets the layer's western edge, renamed and moved east: its old geometry leaves the
+    layer, so the extent can only come from every row."""
+    plots = store.read_layer("plots")
+    west = plots.iloc[[int(plots.geometry.bounds["minx"].to_numpy().argmin())]]
+    west = west.drop(columns=[*PROVENANCE_COLUMNS, "area_mu"]).assign(name_zh="复核地块")
+    west["geometry"] = west.geometry.translate(xoff=0.01)
+    west.to_file(tmp_path / "west.geojson")
+    return tmp_path / "west.geojson"
+
+
+def _with_a_stored_integer_column(tmp_path, sample_layers, store) -> Path:
+    """Another tool added a column of whole numbers (INTEGER), empty for some plots: it reads as float64
+    with every row but as int64 with the file's rows alone, so only the whole layer says how a rewrite
+    stores it (REAL)."""
+    plots = store.read_layer("plots")
+    floors = pd.array([None] * 10 + list(range(10, len(plots))), dtype="Int64")
+    pyogrio.write_dataframe(plots.assign(floors=floors), store.path, layer="plots", driver="GPKG",
+                            promote_to_multi=True)
+    path = _revising_and_adding(tmp_path / "plots.geojson", sample_layers, revised=2, new=2)
+    gpd.read_file(path).assign(floors=[3, 4, 5, 6]).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("make", [_revising_the_westmost_plot, _with_a_stored_integer_column],
+                         ids=["extent-edge-deleted", "integer-column"])
+def test_an_import_reads_the_whole_layer_when_its_rows_cannot_tell(sample_store, sample_layers, tmp_path,
+                                                                    monkeypatch, make):
+    path = make(tmp_path, sample_layers, sample_store)
+    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    (tmp_path / "rewriting").mkdir()
+    shutil.copyfile(sample_store.path, tmp_path / "rewriting" / "spaces.gpkg")
+    rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
+
+    with whole_layer_reads_recorded(monkeypatch) as read:
+        counts = import_file(sample_store, path, "plots")
+
+    assert read == ["plots"]
+    assert counts.changed and counts == import_file(rewriting, path, "plots")
+    assert_twins_identical(sample_store, rewriting)
