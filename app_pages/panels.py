@@ -51,28 +51,37 @@ def current_view() -> View:
 def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict[str, str]) -> None:
     """A selected park, community or district: title, attributes, contents and attainment."""
     st.markdown(f"#### {markdown_text(detail.title)}")
-    if detail.approximate:
+    if detail.attributes.get("source") == "sample" and detail.kind != "district":
+        # Only a real zone's name, district and level are documented; its year, area and outline are not.
+        st.caption(t("sample_real_note" if detail.approximate else "sample_invented_note", language))
+    elif detail.approximate:
         st.caption(t("approximate_note", language))
     shown = {k: (t(f"source_{v}", language) if k == "source" and v in SOURCES else v)
              for k, v in detail.attributes.items() if v}
     attributes = pd.DataFrame({"item": [t(f"attr_{k}", language) for k in shown], "value": list(shown.values())})
     st.dataframe(attributes, hide_index=True, key=f"{key}_attributes", column_config={
-        "item": st.column_config.TextColumn(t("category", language), width="small"),
+        "item": st.column_config.TextColumn(t("category", language), width="medium"),
         "value": st.column_config.TextColumn("", width="medium")})
     if not detail.contents.empty:
         st.caption(t("contents", language))
-        contents = detail.contents.assign(layer=detail.contents["layer"].map(lambda n: t(f"layer_{n}", language)))
+        # Factories are points: no area, an empty cell (a number column would print "None").
+        contents = detail.contents.assign(
+            layer=detail.contents["layer"].map(lambda n: t(f"layer_{n}", language)),
+            area_mu=[("" if pd.isna(v) else f"{v:,.0f}") for v in detail.contents["area_mu"]])
         st.dataframe(contents, hide_index=True, key=f"{key}_contents", column_config={
             "layer": t("layers", language), "category": t("category", language), "count": t("count", language),
-            "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="%.0f")})
+            "area_mu": st.column_config.TextColumn(t("attr_area_mu", language))})
     if not detail.attainment.empty:
         if detail.kind == "park":
             st.caption(t("district_attainment", language))
-        table = detail.attainment.assign(status=detail.attainment["status"].map(status_labels))
+        table = detail.attainment.assign(status=detail.attainment["status"].map(status_labels),
+                                         attainment=pd.to_numeric(detail.attainment["attainment"]) * 100)
         st.dataframe(table, hide_index=True, key=f"{key}_attainment", column_config={
-            "target": t("target", language), "actual": t("actual", language),
-            "target_value": t("goal", language), "status": t("status", language),
-            "attainment": st.column_config.NumberColumn(t("attainment", language), format="percent")})
+            "target": st.column_config.TextColumn(t("target", language), width="medium"),
+            "actual": st.column_config.TextColumn(t("actual", language), width="small"),
+            "target_value": st.column_config.TextColumn(t("goal", language), width="small"),
+            "status": st.column_config.TextColumn(t("status", language), width="small"),
+            "attainment": st.column_config.NumberColumn(t("attainment", language), format="%.0f%%", width="small")})
 
 
 def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: str) -> None:

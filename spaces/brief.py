@@ -20,7 +20,7 @@ from .exports import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon, wit
 from .i18n import t
 from .mapimage import MapArea, Trend, draw_map, draw_trend, print_style
 from .summary import Summary
-from .targets import BASELINE_YEAR, PLAN_START_YEAR, Target, load_targets
+from .targets import BASELINE_YEAR, PLAN_START_YEAR, format_value, load_targets
 
 A4_INCHES = (8.27, 11.69)
 WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column of a PDF page (6% margins)
@@ -58,22 +58,6 @@ class BriefPage:
 
 def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
-
-
-def format_value(value: float | None, target: Target) -> str:
-    """A figure as printed: thousands separators, one decimal for 亩 and %, ``—`` when unknown.
-
-    Examples
-    --------
-    >>> from spaces.targets import load_targets
-    >>> format_value(12345.678, load_targets()["reclaimed_land_mu"])
-    '12,345.7'
-    """
-    if value is None or not math.isfinite(value):
-        return "—"
-    if target.unit_en in ("mu", "%"):
-        return f"{value:,.1f}"
-    return f"{value:,.0f}"
 
 
 def format_attainment(value: float | None) -> str:
@@ -171,7 +155,7 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
                  f"{park_list or t('export_none', language)}",
         "table_note": t("export_brief_table_note", language) + (
             "" if page.adcode == CITY_ADCODE else " " + t("export_brief_city_only_note", language)),
-        "footer": t("export_brief_footer", language).format(source=metadata["data_source"],
+        "footer": t("export_brief_footer", language).format(source=metadata["data_source_text"],
                                                              exported=metadata["exported_at"]),
     }
 

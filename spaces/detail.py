@@ -9,7 +9,7 @@ import pandas as pd
 from .districts import district_names
 from .filters import status_as_of
 from .spatial import lies_within
-from .targets import load_targets
+from .targets import format_amount, load_targets
 from .vocab import load_vocabularies, split_industries
 
 
@@ -133,10 +133,12 @@ def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode:
         return None
     targets = load_targets()
     label = "label_zh" if language == "zh" else "label_en"
+    # Figures as text with their units (亩, %, 个...): each row has its own unit.
     attainment = pd.DataFrame({
         "target": [getattr(targets[k], label) for k in rows["key"]],
-        "actual": rows["actual"].to_numpy(),
-        "target_value": rows["target"].to_numpy(),
+        "actual": [format_amount(v, targets[k], language) for k, v in zip(rows["key"], rows["actual"], strict=True)],
+        "target_value": [format_amount(v, targets[k], language)
+                         for k, v in zip(rows["key"], rows["target"], strict=True)],
         "attainment": rows["attainment"].to_numpy(),
         "status": rows["status"].to_numpy(),
     })

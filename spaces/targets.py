@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -148,3 +149,33 @@ def district_allocations(weights: pd.Series) -> pd.DataFrame:
             rows.append({"district_adcode": adcode, "target_key": target.key, "target": value,
                          "basis": f"illustrative: {basis}"})
     return pd.DataFrame(rows)
+
+
+def format_value(value: float | None, target: Target) -> str:
+    """A figure as printed: thousands separators, one decimal for 亩 and %, ``—`` when unknown.
+
+    Examples
+    --------
+    >>> format_value(12345.678, load_targets()["reclaimed_land_mu"])
+    '12,345.7'
+    """
+    if value is None or pd.isna(value) or not math.isfinite(value):
+        return "—"
+    if target.unit_en in ("mu", "%"):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def format_amount(value: float | None, target: Target, language: str = "zh") -> str:
+    """:func:`format_value` with the target's unit: ``12,345.7 亩``, ``38.4%``, ``3 个``; ``—`` when unknown.
+
+    Examples
+    --------
+    >>> format_amount(3, load_targets()["strategic_parks"], "en")
+    '3 parks'
+    """
+    text = format_value(value, target)
+    if text == "—":
+        return text
+    unit = target.unit_zh if language == "zh" else target.unit_en
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

@@ -54,3 +54,20 @@ def test_a_selection_from_the_url_gives_its_detail_or_none():
     assert selected_detail(layers, long, f"community:{community}", year=2025).kind == "community"
     for nothing in (None, "", "park:NOPE", "plot:L1", "park"):
         assert selected_detail(layers, long, nothing, year=2025) is None
+
+
+@pytest.mark.parametrize(("language", "land", "count"), [("zh", " 亩", " 个"), ("en", " mu", " parks")])
+def test_a_districts_figures_carry_their_units_and_no_raw_decimals(layers, language, land, count):
+    from spaces.targets import load_targets
+
+    long = compute_attainment(layers, layers["allocations"], year=2025)
+    table = district_detail(layers, long, "330206", year=2025, language=language).attainment
+    labels = {getattr(target, f"label_{language}"): key for key, target in load_targets().items()}
+    by_key = table.assign(key=table["target"].map(labels)).set_index("key")
+    assert by_key.loc["reclaimed_land_mu", "actual"].endswith(land)
+    assert by_key.loc["strategic_parks", "target_value"].endswith(count)
+    actual = long.set_index(["adcode", "key"]).loc[("330206", "reclaimed_land_mu"), "actual"]
+    assert by_key.loc["reclaimed_land_mu", "actual"] == f"{actual:,.1f}{land}"
+    growth = by_key.loc[by_key.index.str.contains("growth|tax|value_added"), "actual"]
+    assert all(text == "—" or (text.endswith("%") and len(text.split(".")[-1]) == 2) for text in growth), growth
+    assert "None" not in set(table["actual"]) | set(table["target_value"])
