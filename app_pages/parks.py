@@ -31,21 +31,20 @@ event = st.dataframe(
         "park": t("attr_park", language),
     })
 rows = event.selection.rows if event is not None else []
+# No st.stop() here: it would end the run before the frame writes the URL (language, filters) back.
 if not rows:
     st.caption(t("choose_row", language))
-    st.stop()
-
-kind, _, ident = table.iloc[rows[0]]["key"].partition(":")
-st.session_state["selected"] = f"{kind}:{ident}"
-detail = (park_detail if kind == "park" else community_detail)(everything, ident, year=filters.year,
-                                                                 language=language)
-frame = everything["parks" if kind == "park" else "communities"]
-geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
-map_column, detail_column = st.columns([1.4, 1])
-deck = CompactDeck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"], choropleth=None,
-                                    language=language),
-                initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None,
-                tooltip=TOOLTIP)
-map_column.pydeck_chart(deck, key="parks_map", height=420)
-with detail_column:
-    detail_panel(detail, language=language, key="parks_detail", status_labels={})
+else:
+    kind, _, ident = table.iloc[rows[0]]["key"].partition(":")
+    st.session_state["selected"] = f"{kind}:{ident}"
+    detail = (park_detail if kind == "park" else community_detail)(everything, ident, year=filters.year,
+                                                                     language=language)
+    frame = everything["parks" if kind == "park" else "communities"]
+    geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
+    map_column, detail_column = st.columns([1.4, 1])
+    deck = CompactDeck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"],
+                                           choropleth=None, language=language),
+                       initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None, tooltip=TOOLTIP)
+    map_column.pydeck_chart(deck, key="parks_map", height=420)
+    with detail_column:
+        detail_panel(detail, language=language, key="parks_detail", status_labels={})

@@ -172,3 +172,14 @@ def test_the_view_stays_where_the_planner_moved_it_when_a_filter_changes(page, a
     assert start[0] - panned[0] > 100  # the drag moved the map
     assert abs(after[0] - panned[0]) < 25 and abs(after[1] - panned[1]) < 25, (start, panned, after)
     assert page.errors == [] and page.outside_requests == []
+
+
+def test_switching_pages_keeps_the_language_and_filters_in_the_url(page, app_url):
+    """The parks page ends early until a row is chosen; the URL must still carry the state."""
+    page.goto(f"{app_url}/districts?lang=en&year=2023", wait_until="domcontentloaded")
+    page.get_by_text("Sample data", exact=False).first.wait_for(timeout=APP_READY)
+    page.get_by_role("link", name="Parks").click()
+    page.wait_for_function("location.pathname.endsWith('/parks')", timeout=APP_READY)
+    page.wait_for_function("location.search.includes('lang=en') && location.search.includes('year=2023')",
+                           timeout=APP_READY)
+    assert page.errors == [] and page.outside_requests == []
