@@ -4,6 +4,8 @@ import streamlit as st
 
 from app_pages.intake_panel import intake_panel
 from app_pages.panels import SOURCES, current_view, download_buttons
+from spaces.exports import DATA_SOURCE_KEYS, data_source_text
+from spaces.history import LOG_COLUMNS
 from spaces.i18n import t
 from spaces.provenance import layer_provenance
 
@@ -19,12 +21,17 @@ st.dataframe(provenance, hide_index=True, key="provenance", column_config={
     "layer": t("layers", language), "source": t("sources", language), "rows": t("rows", language),
     "source_file": t("source_file", language), "last_imported_at": t("last_imported_at", language)})
 if meta := store.meta():
-    st.caption(f"{t('dataset_created', language)}: {meta.get('created_at', '')} · {meta.get('dataset', '')}")
+    dataset = meta.get("dataset", "")
+    dataset = data_source_text(dataset, language) if dataset in DATA_SOURCE_KEYS else dataset
+    st.caption(f"{t('dataset_created', language)}: {meta.get('created_at', '')} · {dataset}")
 
 intake_panel(view)
 
 st.subheader(t("import_log", language))
-st.dataframe(store.import_log(), hide_index=True, key="import_log")
+log = store.import_log()
+log["layer"] = [t(f"layer_{name}", language) if name in view.everything else name for name in log["layer"]]
+st.dataframe(log, hide_index=True, key="import_log",
+             column_config={name: t(f"log_{name}", language) for name in LOG_COLUMNS})
 
 st.subheader(t("download_features", language))
 st.caption(t("download_note", language))

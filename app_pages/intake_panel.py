@@ -10,7 +10,7 @@ from spaces.i18n import t
 from spaces.layers import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 from spaces.progress import update_plot_status
 from spaces.schema import load_schemas
-from spaces.upload import CRS_CHOICES
+from spaces.upload import CRS_CHOICES, presented_report
 from spaces.vocab import load_vocabularies
 
 
@@ -57,8 +57,9 @@ def intake_panel(view: View) -> None:
         report = check.report()
         if not report.empty:
             st.caption(t("report", language))
-            st.dataframe(report, hide_index=True, key="upload_report")
-            st.download_button(t("report_download", language), data=report.to_csv(index=False).encode("utf-8-sig"),
+            shown = presented_report(report, language)
+            st.dataframe(shown, hide_index=True, key="upload_report")
+            st.download_button(t("report_download", language), data=shown.to_csv(index=False).encode("utf-8-sig"),
                                file_name=f"{upload.name}.report.csv", mime="text/csv", key="report_csv",
                                on_click="ignore")
         if not check.ok:

@@ -9,6 +9,7 @@ import shapely
 
 from .crs import suggest_crs
 from .errors import Problem, SpacesError, ValidationError
+from .i18n import t
 from .intake import Intake, validate_frame
 from .readers import read_bytes
 
@@ -32,9 +33,20 @@ class UploadCheck:
         return self.intake is not None
 
     def report(self) -> pd.DataFrame:
-        """Errors and warnings as a table (the UI shows it and offers it as CSV)."""
+        """Errors and warnings as a table (the UI shows it and offers it as CSV); ``row`` as whole numbers."""
         rows = [{column: getattr(problem, column) for column in REPORT_COLUMNS} for problem in self.problems]
-        return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+        report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+        report["row"] = pd.array(report["row"], dtype="Int64")
+        return report
+
+
+def presented_report(report: pd.DataFrame, language: str) -> pd.DataFrame:
+    """:meth:`UploadCheck.report` as a planner reads it: headers and severities in ``language``, empty cells
+    for what a finding does not name. The messages themselves are in English (see the README)."""
+    shown = report.assign(severity=[t(f"severity_{s}", language) for s in report["severity"]])
+    for column in ("row", "feature_id", "column", "value"):
+        shown[column] = [("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)) for v in shown[column]]
+    return shown.rename(columns={column: t(f"report_{column}", language) for column in REPORT_COLUMNS})
 
 
 def check_upload(name: str, data: bytes, *, layer: str, crs: str | None) -> UploadCheck:

@@ -37,3 +37,21 @@ def test_gauss_kruger_metres_suggest_a_crs():
 def test_unreadable_uploads_become_one_error(name, data):
     check = check_upload(name, data, layer="plots", crs=None)
     assert not check.ok and len(check.problems) == 1 and name in check.problems[0].message
+
+
+@pytest.mark.parametrize(("language", "headers", "error"), [
+    ("zh", ["级别", "行号", "编号", "字段", "值", "说明（英文）"], "错误"),
+    ("en", ["Severity", "Row", "ID", "Column", "Value", "Message"], "error")])
+def test_the_report_a_planner_sees_is_in_their_language_with_whole_row_numbers(language, headers, error):
+    from spaces.upload import presented_report
+
+    bad = GOOD + "F2,乙,县级,2023,模具,121.56,29.88\n"
+    report = check_upload("factories.csv", bad.encode(), layer="factories", crs=None).report()
+    assert str(report["row"].dtype) == "Int64"
+    shown = presented_report(report, language)
+    assert list(shown.columns) == headers
+    level = shown.loc[shown[headers[3]] == "level"].iloc[0]
+    assert (level[headers[0]], level[headers[1]], level[headers[2]], level[headers[4]]) == (error, "2", "F2", "县级")
+    crs_warning = shown.loc[shown[headers[3]] == ""]  # the file-wide CRS warning names no row, id or value
+    assert len(crs_warning) == 1 and crs_warning.iloc[0][headers[2]] == "" and crs_warning.iloc[0][headers[4]] == ""
+    assert "None" not in shown.to_csv(index=False) and ",2.0," not in shown.to_csv(index=False)
