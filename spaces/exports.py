@@ -106,6 +106,15 @@ def describe_filters(filters: Filters, language: str = "zh") -> str:
     return separator.join(parts)
 
 
+DATA_SOURCE_KEYS = {"sample": "sample", "imported": "imported", "mixed (sample + imported)": "mixed", "empty": "empty"}
+
+
+def data_source_text(source: str, language: str = "zh") -> str:
+    """:func:`spaces.summary.data_source`'s code as a planner reads it (示例数据, 导入数据...)."""
+    key = DATA_SOURCE_KEYS.get(source)
+    return t(f"data_source_{key}", language) if key else source
+
+
 def export_metadata(*, source: str, filters: Filters, store: str, exported_at: str, scope: str,
                     language: str = "zh", counts: dict[str, int] | None = None) -> dict:
     """What every export carries: data source, sample notice, year, filters, scope, store and time (JSON-able).
@@ -115,7 +124,8 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
     """
     sample = "sample" in source
     metadata = {
-        "data_source": source,
+        "data_source": source,  # the code (sample, imported, mixed (sample + imported), empty); the label follows
+        "data_source_text": data_source_text(source, language),
         "sample": sample,
         "notice": (SAMPLE_NOTICE_ZH if language == "zh" else SAMPLE_NOTICE_EN) if sample else None,
         "notice_zh": SAMPLE_NOTICE_ZH if sample else None,
@@ -137,7 +147,7 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
         f"{t('year', language)}{colon(language)}{filters.year}",
         f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
         metadata["filter_scope"],
-        f"{t('export_data_source', language)}{colon(language)}{source}",
+        f"{t('export_data_source', language)}{colon(language)}{metadata['data_source_text']}",
         f"{t('export_time', language)}{colon(language)}{exported_at}",
     ) if line]
     return metadata
@@ -273,7 +283,7 @@ def _metadata_sheet(book: Workbook, summary: Summary, context: dict, language: s
     status_legend = ("；" if language == "zh" else "; ").join(
         t(f"export_status_rule_{status}", language) for status in STATUSES)
     rows = [
-        ("export_data_source", context["data_source"]),
+        ("export_data_source", context["data_source_text"]),
         ("export_sample", context["notice"] or t("export_not_sample", language)),
         ("year", summary.year),
         ("elapsed_note", context["elapsed_share"]),

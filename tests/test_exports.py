@@ -203,7 +203,7 @@ def test_xlsx_metadata_says_sample_year_filters_and_time(layers):
     result = _export("summary", "xlsx", layers, districts=("330206",), industries=("绿色石化",))
     book = openpyxl.load_workbook(io.BytesIO(result.data))
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
-    assert notes["数据来源"] == "sample"
+    assert notes["数据来源"] == "示例数据（模拟）"  # the code "sample" stays in metadata.json
     assert notes["示例数据"] == SAMPLE_NOTICE_ZH
     assert notes["年份"] == YEAR
     assert notes["筛选条件"] == "年份 2025；区县：北仑区；产业：绿色石化"
@@ -236,7 +236,7 @@ def test_xlsx_in_english(layers):
 def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
     book = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", imported_layers).data))
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
-    assert notes["示例数据"] == "否" and notes["数据来源"] == "imported"
+    assert notes["示例数据"] == "否" and notes["数据来源"] == "导入数据"
     assert SAMPLE_NOTICE_ZH not in [cell.value for cell in book["平台载体"]["A"]]
 
 
