@@ -8,8 +8,8 @@ for every change, as the store did before. Each run updates a different pending 
 with the ratio rewrite / in place, beside the time to copy the file (the floor of any write that
 keeps the copy-and-rename guarantee). Then each run imports a different 10-row plots file (5 pending
 plots renamed, 5 new plots) into both (``upsert``: in place it deletes the 5 replaced rows and appends
-the 10, the rewrite writes the whole layer), beside the time to read the plots layer, which every import
-still does to merge; each import is then undone (in place: delete the 10, append the 5 replaced
+the 10, the rewrite writes the whole layer), beside the time to read the plots layer, which imports did
+to merge before they read only the rows the file names; each import is then undone (in place: delete the 10, append the 5 replaced
 rows and give them back their feature ids). Peak memory (RSS) is that of a fresh process doing one update and its undo each
 way. Nothing is asserted; the two copies are compared at the end.
 Usage: python benchmarks/store_writes.py [--plots 100000 1000000] [--runs 3]
@@ -167,7 +167,7 @@ def report(results: list[dict]) -> str:
     row("undo, in place", lambda r: f"{r['undo']:.3f} s")
     row("undo, rewrite (before)", lambda r: f"{r['undo_naive']:.3f} s")
     row("undo ratio rewrite/in place", lambda r: f"{r['undo_naive'] / r['undo']:.1f}×")
-    row("read plots layer (every import does)", lambda r: f"{r['read']:.3f} s")
+    row("read plots layer (imports did, to merge)", lambda r: f"{r['read']:.3f} s")
     row("import 10 rows (5 updated, 5 new), in place", lambda r: f"{r['import']:.3f} s")
     row("import 10 rows, rewrite (before)", lambda r: f"{r['import_naive']:.3f} s")
     row("import ratio rewrite/in place", lambda r: f"{r['import_naive'] / r['import']:.1f}×")
