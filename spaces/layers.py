@@ -20,15 +20,19 @@ from pydeck.bindings.json_tools import default_serialize
 
 from .aggregate import aggregate_plots, aligned_cells, grid_records
 from .focus import DetailWindow, detail_window
+from .palette import (  # noqa: F401  (re-exported: pages and tests take the palette from here)
+    COMMUNITY_FILL,
+    COMMUNITY_LINE,
+    FACTORY_COLOURS,
+    NO_DATA_COLOUR,
+    PARK_FILL,
+    PARK_LINE,
+    PLOT_COLOURS,
+    STATUS_COLOURS,
+    WINDOW_LINE,
+)
 from .vocab import load_vocabularies
 
-STATUS_COLOURS = {"met": [26, 152, 80, 150], "on_track": [254, 196, 79, 150], "behind": [215, 48, 39, 150]}
-NO_DATA_COLOUR = [189, 189, 189, 120]
-PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 220], "reclaimed": [0, 109, 44, 230]}
-FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [33, 113, 181, 240]}
-PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
-COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
-WINDOW_LINE = [0, 0, 0, 255]
 TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}

@@ -22,10 +22,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
+from . import palette
 from .districts import CITY_ADCODE, load_city_outline, load_districts
 from .errors import SpacesError
 from .exports import colon
 from .i18n import t
+from .palette import hex_colour
 from .schema import load_schemas
 from .vocab import load_vocabularies
 
@@ -46,11 +48,14 @@ CJK_FONT_PATHS = (
 # A font is taken as CJK when it has every one of these glyphs (district words and the 亩 unit).
 CJK_PROBE = "宁波区县亩绿"
 
-PLOT_COLOURS = {"pending": "#D7301F", "in_progress": "#FDAE61", "reclaimed": "#1A9850"}
-FACTORY_MARKERS = {"national": ("*", "#6A3D9A", 70), "provincial": ("^", "#1F78B4", 26),
-                   "municipal": ("o", "#35978F", 9)}
-PARK_FILL, PARK_EDGE = "#9ECAE1", "#08519C"
-COMMUNITY_EDGE = "#C51B7D"
+# The app's colours (spaces/palette.py); shapes tell factory levels apart in black-and-white prints too.
+PLOT_COLOURS = {status: hex_colour(rgba) for status, rgba in palette.PLOT_COLOURS.items()}
+FACTORY_MARKERS = {"national": ("*", hex_colour(palette.FACTORY_COLOURS["national"]), 70),
+                   "provincial": ("^", hex_colour(palette.FACTORY_COLOURS["provincial"]), 26),
+                   "municipal": ("o", hex_colour(palette.FACTORY_COLOURS["municipal"]), 9)}
+PARK_FILL = tuple(value / 255 for value in palette.PARK_FILL)  # RGBA: the app's translucent fill
+PARK_EDGE = hex_colour(palette.PARK_LINE)
+COMMUNITY_EDGE = hex_colour(palette.COMMUNITY_LINE)
 OTHER_DISTRICT_FILL, FOCUS_EDGE = "#F0F0F0", "#252525"
 LAND_BAR, LAND_LINE, TARGET_LINE = "#9ECAE1", "#08519C", "#D7301F"
 INDEX_COLOURS = ("#1B9E77", "#7570B3")
@@ -238,7 +243,7 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
 
     parks = area.select(map_layers["parks"])
     _draw_polygons(ax, parks.geometry.to_numpy(), facecolor=PARK_FILL, edgecolor=PARK_EDGE, linewidth=0.7,
-                   alpha=0.55, zorder=2)
+                   zorder=2)
     plots = area.select(map_layers["plots"])
     status_column = "status_as_of" if "status_as_of" in plots.columns else "status"
     for status, colour in PLOT_COLOURS.items():
@@ -275,7 +280,7 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
 def legend_handles(language: str) -> list:
     """Legend entries for :func:`draw_map`, labelled from the layer schemas and vocabularies."""
     handles = [
-        Patch(facecolor=PARK_FILL, edgecolor=PARK_EDGE, alpha=0.7, label=_layer_label("parks", language)),
+        Patch(facecolor=PARK_FILL, edgecolor=PARK_EDGE, label=_layer_label("parks", language)),
         Patch(facecolor="none", edgecolor=COMMUNITY_EDGE, linestyle="--", label=_layer_label("communities", language)),
     ]
     plot_word = t("export_map_plots", language)
