@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.panels import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
+from spaces.history import readable_time
 from spaces.i18n import t
 from spaces.layers import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 from spaces.progress import update_plot_status
@@ -21,6 +22,8 @@ def _message(key: str, language: str, **values) -> str:
 def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) -> None:
     check = cached.upload_check(name, data, layer, crs)
     counts = view.store.upsert(check.intake)
+    # A new uploader: the imported file leaves the page, so its confirm button cannot be pressed twice.
+    st.session_state["_upload_generation"] = st.session_state.get("_upload_generation", 0) + 1
     st.session_state["intake_result"] = _message("import_done", view.language, file=name, layer=layer,
                                                  added=counts.added, updated=counts.updated,
                                                  unchanged=counts.unchanged)
@@ -29,7 +32,8 @@ def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) ->
 def _undo(view: View, expected_id: int) -> None:
     try:  # expected_id: never undo a colleague's newer change by accident
         entry = view.store.undo_last(expected_id=expected_id)
-        st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file, time=entry.time)
+        st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file,
+                                                     time=readable_time(entry.time))
     except SpacesError as exc:
         st.session_state["intake_result"] = str(exc)
 
@@ -39,7 +43,7 @@ def intake_panel(view: View) -> None:
     schemas = load_schemas()
     label = "label_zh" if language == "zh" else "label_en"
     st.subheader(t("intake", language))
-    upload = st.file_uploader(t("upload", language), key="upload",
+    upload = st.file_uploader(t("upload", language), key=f"upload_{st.session_state.get('_upload_generation', 0)}",
                               type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"])
     left, right = st.columns(2)
     layer = left.selectbox(t("upload_layer", language), options=list(schemas), key="upload_layer",
@@ -74,7 +78,7 @@ def intake_panel(view: View) -> None:
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
     if (last := view.store.next_undo()) is not None:
-        st.button(f"{t('undo_last', language)}: {last.file} ({last.time})", key="undo_last", on_click=_undo,
+        st.button(f"{t('undo_last', language)}: {last.file} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
         st.caption(t("nothing_to_undo", language))

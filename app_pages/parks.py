@@ -19,12 +19,12 @@ table = directory(shown, language=language, search=search)
 if table.empty:
     st.info(t("no_match", language))
 event = st.dataframe(
-    table, hide_index=True, key="directory", on_select="rerun", selection_mode="single-row",
+    table.assign(area_mu=table["area_mu"].round()), hide_index=True, key="directory", on_select="rerun", selection_mode="single-row",
     column_order=[c for c in table.columns if c != "key"],
     column_config={
         "kind": t("kind", language), "name_zh": t("name", language), "district": t("district", language),
         "level": t("attr_level", language), "industries": t("attr_industries", language),
-        "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="%.0f"),
+        "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="localized"),  # 115,061
         "wanmu_qianyi": st.column_config.CheckboxColumn(t("attr_wanmu_qianyi", language)),
         "green_park_level": t("attr_green_park_level", language),
         "established_year": st.column_config.NumberColumn(t("attr_established_year", language), format="%d"),

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -60,6 +61,25 @@ class LogEntry:
                    crs=text(row["crs"]), added=int(row["added"]), updated=int(row["updated"]),
                    unchanged=int(row["unchanged"]), detail=text(row["detail"]),
                    undone_at=text(row["undone_at"]) or None)
+
+
+def readable_time(stamp: str | None) -> str:
+    """A logged time (ISO 8601, UTC) as a planner reads it: ``2026-11-28 01:52 UTC``; unknown text unchanged.
+
+    Examples
+    --------
+    >>> readable_time("2026-11-28T01:52:34.123456+00:00")
+    '2026-11-28 01:52 UTC'
+    """
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def normalised_log(log: pd.DataFrame) -> pd.DataFrame:

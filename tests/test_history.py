@@ -134,3 +134,13 @@ def test_an_undo_table_from_before_extents_gets_the_column(tmp_path):
 
     assert load_undo(path, 2).extent == (1.0, 2.0, 3.0, 4.0)
     assert load_undo(path, 1).extent is None
+
+
+@pytest.mark.parametrize(("stamp", "shown"), [
+    ("2026-11-28T01:52:34.123456+00:00", "2026-11-28 01:52 UTC"),
+    ("2026-11-28T09:52:34+08:00", "2026-11-28 01:52 UTC"),  # written elsewhere in Beijing time
+    ("not a time", "not a time"), ("", ""), (None, "")])
+def test_logged_times_read_as_a_planner_reads_them(stamp, shown):
+    from spaces.history import readable_time
+
+    assert readable_time(stamp) == shown

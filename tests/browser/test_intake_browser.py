@@ -49,6 +49,9 @@ def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot)
     page.get_by_role("button", name="确认导入").click()
     page.get_by_text("新增 1", exact=False).wait_for(timeout=READY)
     assert "NEW-1" in set(open_store(str(store)).read_layer("factories")["factory_id"])
+    # The imported file leaves the page: nothing invites importing it twice; the undo names its time in UTC.
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert page.get_by_role("button", name="撤销上一次更改", exact=False).inner_text().endswith("UTC)")
 
     page.get_by_role("button", name="撤销上一次更改", exact=False).click()
     page.get_by_text("已撤销", exact=False).wait_for(timeout=READY)
