@@ -37,7 +37,8 @@ with st.sidebar:
     st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year")
     options = cached.industry_options(store.location, version)
     st.session_state["industries"] = [i for i in st.session_state.get("industries", []) if i in options]
-    st.multiselect(t("industries", language), options=options, key="industries", placeholder=t("all", language))
+    st.multiselect(t("industries", language), options=options, key="industries", placeholder=t("all", language),
+                   help=t("industries_help", language))
     st.multiselect(t("districts", language), options=list(names.index[:-1]), key="districts",
                    placeholder=t("all", language),
                    format_func=lambda code: names.loc[code, "name_zh" if language == "zh" else "name_en"])

@@ -5,7 +5,7 @@ import streamlit as st
 from app_pages.intake_panel import intake_panel
 from app_pages.panels import SOURCES, current_view, download_buttons
 from spaces.exports import DATA_SOURCE_KEYS, data_source_text
-from spaces.history import LOG_COLUMNS
+from spaces.history import LOG_COLUMNS, readable_time
 from spaces.i18n import t
 from spaces.provenance import layer_provenance
 
@@ -29,6 +29,7 @@ intake_panel(view)
 
 st.subheader(t("import_log", language))
 log = store.import_log()
+log["time"], log["undone_at"] = log["time"].map(readable_time), log["undone_at"].map(readable_time)
 log["layer"] = [t(f"layer_{name}", language) if name in view.everything else name for name in log["layer"]]
 st.dataframe(log, hide_index=True, key="import_log",
              column_config={name: t(f"log_{name}", language) for name in LOG_COLUMNS})
