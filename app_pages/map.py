@@ -15,7 +15,7 @@ from spaces.basemaps import (
 )
 from spaces.detail import selected_detail
 from spaces.districts import load_districts
-from spaces.exports import describe_filters
+from spaces.exports import describe_filters, export_filename
 from spaces.focus import focus_of_cell, format_focus, parse_focus, window_view
 from spaces.html_map import html_map
 from spaces.i18n import t
@@ -128,10 +128,12 @@ with map_column:
     if st.session_state.get("focus") or st.session_state.get("view", NINGBO_VIEW) != NINGBO_VIEW:
         st.button(t("whole_city", language), key="whole_city", on_click=_whole_city, icon=":material/zoom_out_map:")
     notice = f"{t('sample_banner', language) if summary.is_sample else ''} {describe_filters(filters, language)}".strip()
+    shown_layers, target = tuple(st.session_state["layers"]), st.session_state["target"]  # read now, not on the click
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
-                       file_name=f"ningbo-spaces-{filters.year}.html", icon=":material/download:",
-                       data=lambda: html_map(shown, districts=load_districts(), title=t("html_map_title", language),
-                                             notice=notice, language=language, focus=focus))
+                       file_name=export_filename("map", "html", filters, sample=summary.is_sample),
+                       icon=":material/download:", data=lambda: html_map(
+                           shown, districts=load_districts(), title=t("html_map_title", language), notice=notice,
+                           language=language, focus=focus, visible=shown_layers, summary=summary, target=target))
 
 with detail_column:
     st.subheader(t("detail", language))

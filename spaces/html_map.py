@@ -7,7 +7,7 @@ import html
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cache
 
 import folium
@@ -15,7 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
+from folium.template import Template
 from folium.utilities import JsCode
 
 from .aggregate import STATUSES, aggregate_plots, plot_cells
@@ -26,13 +27,18 @@ from .layers import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,
     FACTORY_COLOURS,
+    NO_DATA_COLOUR,
     PARK_FILL,
     PARK_LINE,
     PLOT_COLOURS,
     PLOT_DETAIL_LIMIT,
+    STATUS_COLOURS,
     WINDOW_LINE,
 )
 from .paths import PROJECT_DIR
+from .summary import Summary
+from .targets import load_targets
+from .urlstate import LAYER_CHOICES
 from .vocab import industry_labels_en, load_vocabularies, split_industries
 
 LEAFLET_DIR = PROJECT_DIR / "static" / "vendor" / "leaflet"
@@ -47,10 +53,9 @@ COORDINATE_DECIMALS = 6  # ~0.1 m
 DISTRICT_SIMPLIFY_METRES = 10.0  # outlines only; invisible at city zoom, keeps the coast small
 DISTRICT_LINE = "#3d3d3d"
 LAND_COLOUR, SEA_COLOUR = "#fbfaf6", "#dce8f0"
-NO_DATA_COLOUR = [150, 150, 150, 200]
 # Leaflet's own panes: overlays 400, markers 600, tooltips 650, popups 700. One pane per layer keeps
-# the stacking fixed (points over plots over areas over districts) however layers are toggled.
-PANES = {"districts": 350, "parks": 410, "communities": 420, "plots": 430, "factories": 440}
+# the stacking fixed (points over plots over areas over districts over land) however layers are toggled.
+PANES = {"land": 340, "districts": 350, "parks": 410, "communities": 420, "plots": 430, "factories": 440}
 
 _PAGE_CSS = """
 html, body { height: 100%; margin: 0; }
@@ -67,6 +72,7 @@ body { display: flex; flex-direction: column;
              padding: 8px 10px; font-size: 12px; line-height: 1.6; color: #222; }
 .hm-legend h4 { margin: 0 0 4px; font-size: 13px; }
 .hm-legend .hm-group { margin-top: 4px; font-weight: 600; }
+.hm-legend .hm-block { margin-bottom: 6px; }
 .hm-legend .hm-row { display: flex; align-items: center; gap: 6px; }
 .hm-legend .hm-swatch { display: inline-block; width: 14px; height: 10px; border: 1.5px solid; box-sizing: border-box; }
 .hm-legend .hm-dot { border-radius: 50%; width: 10px; height: 10px; margin: 0 2px; }
@@ -122,18 +128,44 @@ class _Raw(Element):
         return self.text
 
 
+class _MapControls(MacroElement):
+    """A metric scale bar (Leaflet's default adds miles), and no attribution prefix: Leaflet's is a
+    link and a national flag, out of place on a government planner's map. Attributions that layers
+    bring (none today: there are no tiles) still show."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({"imperial": false, "metric": true}).addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+        {% endmacro %}
+    """)
+
+
 def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame, title: str,
-             notice: str | None, language: str = "zh", focus: tuple[float, float] | None = None) -> bytes:
+             notice: str | None, language: str = "zh", focus: tuple[float, float] | None = None,
+             visible: Collection[str] = LAYER_CHOICES, summary: Summary | None = None,
+             target: str | None = None) -> bytes:
     """One self-contained HTML page (UTF-8) showing ``layers`` on a Leaflet map that needs no network.
 
     Leaflet's JS and CSS (from ``static/vendor/leaflet/``, fetched by ``make``) are inlined, its
     images as data URIs; folium's CDN defaults (jQuery, Bootstrap, Font Awesome, awesome-markers)
-    are left out, and there is no tile basemap: districts are always drawn, as land with outlines. Parks,
+    are left out, and there is no tile basemap: instead ``districts`` are always drawn underneath, as
+    paper-white land with outlines on a pale blue sea, not clickable. The scale bar is metric only
+    and the attribution carries no prefix (Leaflet's own link and flag).
+
+    The layers named in ``visible`` (:data:`spaces.urlstate.LAYER_CHOICES`, the app's layer choice;
+    all by default) are drawn, as on the app's map, each as a layer that a layer control toggles,
+    with a popup of the fields that matter and a legend with counts; layers left out are not in
+    the file. The districts layer fills each district by its status for target ``target`` in
+    ``summary`` (``summary.long``: the same rows and the same colours as
+    :func:`spaces.layers.district_choropleth` on the app's map: met, on track, behind, grey for no
+    data); its legend names the target and ``summary.year``, its popups the district, the status
+    and the attainment. Without ``summary`` or ``target`` it is only outlines with names. Parks,
     communities, plots (coloured by status, ``status_as_of`` when present) and factories (coloured
-    by level) are drawn when ``layers`` holds them (other keys are ignored), each as a layer that a
-    layer control toggles, with a popup of the fields that matter and a legend with counts.
-    ``title`` and ``notice`` (e.g. the sample warning, the year and the filters) are shown in a
-    banner above the map. Every text from the data is inserted as text, never as HTML.
+    by level) are drawn when ``layers`` holds them (other keys are ignored). Every colour is the
+    app's, from :mod:`spaces.layers`. ``title`` and ``notice`` (e.g. the sample warning, the year and the
+    filters) are shown in a banner above the map. Every text from the data is inserted as text,
+    never as HTML.
 
     Plots follow the app's map. Up to ``MAX_PLOT_POLYGONS`` (20,000) every plot is a polygon with
     its popup. Above it the plots are summed to 1 km grid cells (:func:`spaces.aggregate.aggregate_plots`),
@@ -142,15 +174,19 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     detail window around it (:func:`spaces.focus.detail_window`, at most ``MAX_PLOT_POLYGONS``
     plots) are drawn in full inside a dark outline, cells only for the plots outside, and the page
     opens on the window instead of the whole city. Each plot is drawn once, in full or in a cell.
-    ``focus`` is ignored at or below the limit, where every plot is drawn anyway.
+    ``focus`` is ignored at or below the limit, where every plot is drawn anyway, and when plots
+    are not shown.
 
     To keep the file small, polygons are simplified by ~2 m and coordinates rounded to 6 decimals
-    (~0.1 m). Measured with ``build_sample(plots=N)`` filtered to 2025 (1,126 factories each time;
-    2 cores): the default 6,000 plots give 2.6 MB in 0.5 s; 100,000 plots, 10,566 cells: 4.8 MB in
-    0.8 s; 1,000,000 plots, 10,828 cells: 5.1 MB in 1.9 s, and 9.7 MB in 2.9 s with a focus on the
-    busiest place (15,084 plots in the window). Each plot in a window adds ~300 bytes, so a full
+    (~0.1 m). Measured with ``build_sample(plots=N)`` filtered to 2025, every layer shown, districts
+    coloured by a target (1,126 factories each time; 2 cores): the default 6,000 plots give 2.8 MB
+    in 0.5 s; 100,000 plots, 10,566 cells: 5.0 MB in 0.8 s; 1,000,000 plots, 10,828 cells: 5.3 MB
+    in 2.1 s; with a focus on the busiest place (15,084 plots in the window) 9.7 MB in 2.9 s were
+    measured before the districts were drawn twice (land and districts layer: ~0.2 MB more). The
+    choropleth itself adds nothing measurable. Each plot in a window adds ~300 bytes, so a full
     window of 20,000 adds ~6 MB. (Drawn as points before, 100,000 plots gave 21 MB in 3.4 s and
-    1,000,000 gave 204 MB in 37 s.) The same view always gives the same bytes.
+    1,000,000 gave 204 MB in 37 s.)
+    The same view always gives the same bytes.
 
     Raises
     ------
@@ -166,16 +202,17 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     """
     leaflet_js, leaflet_css = _leaflet_assets()
     frames = {name: _drawable(_wgs84(layers[name])) for name in MAP_LAYERS
-              if name in layers and layers[name] is not None}
+              if name in visible and name in layers and layers[name] is not None}
     districts = _drawable(_wgs84(districts))
     labels = _Labels(language, districts)
 
     west, south, east, north = districts.total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=9, tiles=None,
-                      control_scale=True, zoom_snap=0.25)
+                      control_scale=False, zoom_snap=0.25)
     # Instance attributes: the class-level lists (CDN links) stay as they are for other maps.
     fmap.default_js = []
     fmap.default_css = []
+    fmap.add_child(_MapControls(), name="hm_controls")
     figure = fmap.get_root()
     figure.title = html.escape(title)
     # The empty icon link stops the browser from asking a server for /favicon.ico.
@@ -190,7 +227,12 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
 
     legend: list[str] = []
     window = None
-    _district_layer(fmap, districts, labels, legend)
+    district_features = _features(districts, [labels.district_of(adcode) for adcode in districts["adcode"]],
+                                  [[] for _ in range(len(districts))], simplify_metres=DISTRICT_SIMPLIFY_METRES)
+    _land_layer(fmap, district_features)
+    if "districts" in visible:
+        statuses = None if summary is None or target is None else _DistrictStatuses(districts, summary, target)
+        _district_layer(fmap, district_features, statuses, labels, legend)
     if "parks" in frames:
         _park_layer(fmap, frames["parks"], labels, legend)
     if "communities" in frames:
@@ -277,16 +319,74 @@ class _Labels:
         return self("yes") if bool(raw) else self("no")
 
 
-def _district_layer(fmap, districts: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
-    titles = [labels.district_of(adcode) for adcode in districts["adcode"]]
-    features = _features(districts, titles, [[] for _ in titles], simplify_metres=DISTRICT_SIMPLIFY_METRES)
-    group = folium.FeatureGroup(name=labels("layer_districts")).add_to(fmap)
-    # Land in a paper white over the pale blue of the page: without a basemap this is the picture.
+def _land_layer(fmap, features: dict) -> None:
+    """The districts as land in a paper white over the pale blue of the page, under everything and
+    not clickable: without a basemap this is the picture, whatever layers are shown."""
     style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": LAND_COLOUR, "fillOpacity": 1.0}
-    tooltip = ("function (feature, layer) { layer.bindTooltip("
-               "function () { return hmText(feature.properties.t); }, {sticky: true}); }")
-    _geojson(features, style, pane="districts", on_each_feature=tooltip).add_to(group)
-    legend.append(_legend_row(labels("layer_districts"), DISTRICT_LINE, None, shape="line"))
+    _geojson(features, style, pane="land", on_each_feature="function () {}", interactive=False,
+             control=False).add_to(fmap)
+
+
+class _DistrictStatuses:
+    """Status and attainment of one target per district, looked up in ``summary.long`` as the app's
+    :func:`spaces.layers.district_choropleth` does: the row of the district and the target, its
+    ``status`` (met, on_track, behind; anything else is no data) and its ``attainment``."""
+
+    def __init__(self, districts: gpd.GeoDataFrame, summary: Summary, target: str):
+        rows = summary.long.loc[summary.long["key"] == target].set_index("adcode")
+        self.status = [rows["status"].get(adcode) for adcode in districts["adcode"]]
+        self.attainment = [rows["attainment"].get(adcode) for adcode in districts["adcode"]]
+        self.year = summary.year
+        self.target = load_targets()[target]
+
+    def categories(self):
+        """(status, colour, row mask) per status in STATUS_COLOURS order, even when empty, then
+        (None, NO_DATA_COLOUR, mask) for the districts without one."""
+        known = [value if value in STATUS_COLOURS else None for value in self.status]
+        for value, colour in STATUS_COLOURS.items():
+            yield value, colour, np.array([state == value for state in known], dtype=bool)
+        yield None, NO_DATA_COLOUR, np.array([state is None for state in known], dtype=bool)
+
+
+def _district_layer(fmap, features: dict, statuses: _DistrictStatuses | None, labels: _Labels,
+                    legend: list[str]) -> None:
+    """The districts layer: each district filled by the status of the target, with its popup, or only
+    outlines and names without a target."""
+    group = folium.FeatureGroup(name=labels("layer_districts")).add_to(fmap)
+    if statuses is None:
+        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillOpacity": 0.0}
+        tooltip = ("function (feature, layer) { layer.bindTooltip("
+                   "function () { return hmText(feature.properties.t); }, {sticky: true}); }")
+        _geojson(features, style, pane="districts", on_each_feature=tooltip).add_to(group)
+        legend.append(_legend_row(labels("layer_districts"), DISTRICT_LINE, None, shape="line"))
+        return
+
+    target = getattr(statuses.target, f"label_{labels.language}")
+    rows = [[target, labels(f"status_{status}") if status in STATUS_COLOURS else "—",
+             "—" if _missing(attainment) else f"{attainment:.0%}"]
+            for status, attainment in zip(statuses.status, statuses.attainment, strict=True)]
+    popup = _js_json([labels("target"), labels("status"), labels("attainment")])
+    on_each_feature = ("function (feature, layer) {"
+                       " layer.bindTooltip(function () { return hmText(feature.properties.t); }, {sticky: true});"
+                       f" layer.bindPopup(function () {{ return hmPopup({popup}, feature.properties); }}); }}")
+    heading = labels("legend_choropleth").format(target=target, year=statuses.year)
+    block = [f'<div class="hm-group">{html.escape(heading)}</div>']
+    for status, colour, mask in statuses.categories():
+        count = int(mask.sum())
+        if status is None and not count:
+            continue
+        label = labels(f"status_{status}" if status else "status_no_data")
+        block.append(_legend_row(label, DISTRICT_LINE, _hex(colour), count=count))
+        if not count:
+            continue
+        chosen = [{**feature, "properties": {**feature["properties"], "r": rows[number]}}
+                  for number, feature in enumerate(features["features"]) if mask[number]]
+        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": _hex(colour),
+                 "fillOpacity": round(colour[3] / 255, 2)}
+        _geojson({"type": "FeatureCollection", "features": chosen}, style, pane="districts",
+                 on_each_feature=on_each_feature).add_to(group)
+    # One block, so that the layers listed after it are not read as statuses.
+    legend.append(f'<div class="hm-block">{"".join(block)}</div>')
 
 
 def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
@@ -450,16 +550,16 @@ def _pick(items: list, mask: np.ndarray) -> list:
 
 
 def _geojson(features: dict, style: dict, *, pane: str, popup: list[str] | None = None, marker=None,
-             on_each_feature: str | None = None) -> folium.GeoJson:
+             on_each_feature: str | None = None, **options) -> folium.GeoJson:
     """A GeoJson layer in ``pane`` with one style for all its features (so folium writes no per-feature
-    switch) and a popup table whose row labels are ``popup``."""
+    switch) and a popup table whose row labels are ``popup``; ``options`` go to folium.GeoJson."""
     if on_each_feature is None:
         on_each_feature = ("function (feature, layer) { layer.bindPopup(function () {"
                            f" return hmPopup({_js_json(popup or [])}, feature.properties); }}); }}")
     # "fill" and "pane" in the style too: folium's marker options drop the pane and default to no fill.
     style = {"fill": True, **style, "pane": pane}
     return folium.GeoJson(features, style_function=lambda _feature: dict(style), marker=marker,
-                          on_each_feature=JsCode(on_each_feature), pane=pane)
+                          on_each_feature=JsCode(on_each_feature), pane=pane, **options)
 
 
 # --- Data to GeoJSON ----------------------------------------------------------------------------

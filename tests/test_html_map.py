@@ -10,6 +10,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 from spaces import html_map as html_map_module
 from spaces.aggregate import STATUSES, cell_centre, cell_of
@@ -17,8 +19,23 @@ from spaces.districts import load_districts
 from spaces.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.html_map import LEAFLET_DIR, LeafletMissingError, html_map
 from spaces.i18n import t
-from spaces.layers import FACTORY_COLOURS, PLOT_COLOURS, WINDOW_LINE
+from spaces.layers import (
+    COMMUNITY_FILL,
+    COMMUNITY_LINE,
+    FACTORY_COLOURS,
+    NO_DATA_COLOUR,
+    PARK_FILL,
+    PARK_LINE,
+    PLOT_COLOURS,
+    STATUS_COLOURS,
+    WINDOW_LINE,
+    district_choropleth,
+)
 from spaces.sample import build_sample
+from spaces.store import open_store
+from spaces.summary import Summary, build_summary
+from spaces.targets import load_targets
+from spaces.urlstate import DEFAULTS
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CDN_WORDS = ("cdn", "unpkg", "jsdelivr", "cloudflare", "bootstrapcdn", "googleapis", "code.jquery", "fontawesome")
@@ -42,16 +59,21 @@ def _features_by_pane(page: str) -> dict[str, list[dict]]:
     return panes
 
 
-def _plot_layers(page: str) -> list[tuple[dict, list[dict]]]:
-    """(style, features) of each GeoJSON layer in the plots pane, in drawing order."""
+def _styled_layers(page: str, pane: str) -> list[tuple[dict, list[dict]]]:
+    """(style, features) of each GeoJSON layer in ``pane``, in drawing order."""
     layers = []
     for name, style in re.findall(r"function (geo_json_\w+)_styler\(feature\) \{\s*switch\(feature\.id\) \{"
                                   r"\s*default:\s*return (\{.*?\});", page, re.S):
         style = json.loads(style)
-        if style["pane"] == "plots":
+        if style["pane"] == pane:
             data = re.search(rf"^\s*{name}_add\((.*)\);$", page, re.M).group(1)
             layers.append((style, json.loads(data)["features"]))
     return layers
+
+
+def _plot_layers(page: str) -> list[tuple[dict, list[dict]]]:
+    """(style, features) of each GeoJSON layer in the plots pane, in drawing order."""
+    return _styled_layers(page, "plots")
 
 
 def _fitted_bounds(page: str) -> list[list[float]]:
@@ -352,3 +374,168 @@ def test_unknown_or_missing_status_is_drawn_grey(small_layers):
     assert '<span>已盘活</span><span class="hm-count">0</span>' in legend
     shown = sorted(f["properties"]["r"][0] or "" for f in _features_by_pane(page)["plots"])
     assert shown == ["", "weird", "待处置"]
+
+
+# --- The view on screen: layers shown, the district choropleth, the app's colours -------------------
+
+def _hex(colour: list[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*colour[:3])
+
+
+def _opacity(colour: list[int]) -> float:
+    return round(colour[3] / 255, 2)
+
+
+def _district_fills(page: str) -> dict[str, tuple[str, float, list]]:
+    """District name -> (fillColor, fillOpacity, popup values) of the districts layer."""
+    return {feature["properties"]["t"]: (style["fillColor"], style["fillOpacity"], feature["properties"]["r"])
+            for style, features in _styled_layers(page, "districts") for feature in features}
+
+
+@pytest.fixture
+def hand_summary() -> Summary:
+    """One district per status for 盘活腾退 (北仑 met at 120%, 海曙 on track at 80%, 江北 behind at 40%), the
+    other seven without a row (no data), and a row of another target for 江北 that must not be picked."""
+    rows = [("330206", "北仑区", "reclaimed_land_mu", 1.2, "met"),
+            ("330203", "海曙区", "reclaimed_land_mu", 0.8, "on_track"),
+            ("330205", "江北区", "reclaimed_land_mu", 0.4, "behind"),
+            ("330205", "江北区", "strategic_parks", 1.0, "met")]
+    long = pd.DataFrame(rows, columns=["adcode", "district", "key", "attainment", "status"])
+    return Summary(year=2025, long=long, data_source="sample", store="")
+
+
+@pytest.fixture(scope="module")
+def sample_summary(shared_sample_layers) -> Summary:
+    """The 300-plot sample's attainment in 2025, as the map page's cached summary holds it."""
+    return build_summary(shared_sample_layers, year=2025)
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory, shared_sample_layers) -> str:
+    """A sample store for the map page (the page only reads it)."""
+    location = tmp_path_factory.mktemp("app") / "spaces.gpkg"
+    open_store(str(location)).initialise({k: v.copy() for k, v in shared_sample_layers.items()}, dataset="sample")
+    return str(location)
+
+
+def test_layers_left_out_are_not_in_the_file(small_layers, hand_summary, grid_plots, monkeypatch):
+    """?ly=districts,parks: no community, plot or factory in the file, not even in the legend."""
+    page = _render(small_layers, visible=["districts", "parks"], summary=hand_summary, target="reclaimed_land_mu")
+    assert set(_features_by_pane(page)) == {"land", "districts", "parks"}
+    assert _layer_names(page) == [t("layer_districts"), f"{t('layer_parks')} (1)"]
+    assert "北仑模具社区" not in page and "甲厂" not in page
+    legend = page.split('class="hm-legend"')[1]
+    for gone in (t("layer_communities"), t("layer_plots"), "待处置", t("layer_factories"), "省级"):
+        assert gone not in legend, gone
+
+    # Without the districts layer the districts are still the land under the rest, neither clickable nor listed.
+    page = _render(small_layers, visible=["parks"], summary=hand_summary, target="reclaimed_land_mu")
+    assert set(_features_by_pane(page)) == {"land", "parks"}
+    assert _layer_names(page) == [f"{t('layer_parks')} (1)"]
+    (land_style, land), = _styled_layers(page, "land")
+    assert len(land) == 10 and land_style["fillOpacity"] == 1.0
+    assert re.search(r'L\.geoJson\(null, \{[^}]*"pane": "land",\s*"interactive": false', page)
+    assert "区县着色" not in page
+
+    # A focus without plots on screen opens on the whole city.
+    monkeypatch.setattr(html_map_module, "MAX_PLOT_POLYGONS", 5)
+    page = _render({"plots": grid_plots}, visible=["districts"], focus=(121.85, 29.90))
+    assert "plots" not in _features_by_pane(page) and _fitted_bounds(page)[0][0] < 29.0
+
+
+def test_districts_are_filled_by_the_status_of_the_target(hand_summary):
+    page = _render({}, summary=hand_summary, target="reclaimed_land_mu")
+    fills = _district_fills(page)
+    assert len(fills) == 10
+    label = load_targets()["reclaimed_land_mu"].label_zh
+    assert fills["北仑区"] == (_hex(STATUS_COLOURS["met"]), _opacity(STATUS_COLOURS["met"]), [label, "已达标", "120%"])
+    assert fills["海曙区"] == (_hex(STATUS_COLOURS["on_track"]), _opacity(STATUS_COLOURS["on_track"]),
+                             [label, "进度正常", "80%"])
+    assert fills["江北区"] == (_hex(STATUS_COLOURS["behind"]), _opacity(STATUS_COLOURS["behind"]), [label, "滞后", "40%"])
+    assert fills["镇海区"] == (_hex(NO_DATA_COLOUR), _opacity(NO_DATA_COLOUR), [label, "—", "—"])
+    assert 'hmPopup(["指标", "状态", "完成率"], feature.properties)' in page
+    legend = page.split('class="hm-legend"')[1]
+    assert f'<div class="hm-group">区县着色：{label}（2025 年）</div>' in legend
+    assert '<span>已达标</span><span class="hm-count">1</span>' in legend
+    assert '<span>无数据</span><span class="hm-count">7</span>' in legend
+    assert f"background:{_hex(STATUS_COLOURS['behind'])};" in legend
+    # The land stays underneath, so the see-through status colours sit on paper white as in the app.
+    assert len(_features_by_pane(page)["land"]) == 10
+
+    english = _render({}, summary=hand_summary, target="reclaimed_land_mu", language="en")
+    label_en = load_targets()["reclaimed_land_mu"].label_en
+    assert _district_fills(english)["Jiangbei"][2] == [label_en, "Behind", "40%"]
+    assert f"Districts by {label_en} (2025)" in english
+
+
+@pytest.mark.parametrize("key", list(load_targets()))
+def test_district_colours_are_the_apps_choropleth(sample_summary, key):
+    """Same rows, same colours as the app's map (spaces.layers.district_choropleth), for every target."""
+    districts = load_districts()
+    app = district_choropleth(districts, sample_summary.long, key=key, status_labels={})
+    app_fill = {feature["properties"]["id"]: feature["properties"]["fill"] for feature in app["features"]}
+    adcodes = dict(zip(districts["name_zh"], districts["adcode"], strict=True))
+    fills = _district_fills(_render({}, summary=sample_summary, target=key, notice=None))
+    assert {adcodes[name]: (colour, opacity) for name, (colour, opacity, _) in fills.items()} == {
+        adcode: (_hex(fill), _opacity(fill)) for adcode, fill in app_fill.items()}
+
+
+def test_colours_are_the_apps_palette(small_layers):
+    page = _render(small_layers)
+    (park, _), = _styled_layers(page, "parks")
+    assert (park["color"], park["fillColor"], park["fillOpacity"]) == (_hex(PARK_LINE), _hex(PARK_FILL),
+                                                                       _opacity(PARK_FILL))
+    (community, _), = _styled_layers(page, "communities")
+    assert (community["color"], community["fillColor"], community["fillOpacity"]) == (
+        _hex(COMMUNITY_LINE), _hex(COMMUNITY_FILL), _opacity(COMMUNITY_FILL))
+    plots = {features[0]["properties"]["r"][0]: style["fillColor"] for style, features in _plot_layers(page)}
+    assert plots == {"待处置": _hex(PLOT_COLOURS["pending"]), "处置中": _hex(PLOT_COLOURS["in_progress"]),
+                     "已盘活": _hex(PLOT_COLOURS["reclaimed"])}
+    factories = {features[0]["properties"]["r"][1]: style["fillColor"]
+                 for style, features in _styled_layers(page, "factories")}
+    assert factories == {"国家级": _hex(FACTORY_COLOURS["national"]), "省级": _hex(FACTORY_COLOURS["provincial"]),
+                         "市级": _hex(FACTORY_COLOURS["municipal"])}
+    # A plot whose status is unknown is in the app's no-data grey.
+    odd = small_layers["plots"].iloc[:1].assign(status_as_of="weird")
+    (style, _), = _plot_layers(_render({"plots": odd}))
+    assert style["fillColor"] == _hex(NO_DATA_COLOUR)
+
+
+def test_the_scale_is_metric_and_leaflet_adds_no_attribution_prefix(small_layers):
+    page = _render(small_layers)
+    assert re.findall(r"L\.control\.scale\((.*?)\)", page) == ['{"imperial": false, "metric": true}']
+    assert re.search(r"map_\w+\.attributionControl\.setPrefix\(false\);", page)
+
+
+def test_the_map_pages_download_is_the_view_on_screen(store_path, monkeypatch):
+    """The map page's button with ?ly=districts,parks and a target: the file it gives holds those layers only,
+    the districts coloured as on screen, and its name says sample like every other export."""
+    monkeypatch.setenv("SPACES_STORE", store_path)
+    made = {}
+    register = MediaFileManager.add_deferred
+
+    def recorded(self, data_callable, mimetype, coordinates, file_name=None, **options):
+        made[file_name] = data_callable
+        return register(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recorded)
+    at = AppTest.from_file("../app_pages/map.py", default_timeout=60)
+    state = {**DEFAULTS, "year": 2024, "layers": ["districts", "parks"], "target": "strategic_parks"}
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    (name, make), = made.items()
+    assert name == "spaces-map-2024-sample.html"
+
+    page = make().decode("utf-8")
+    assert set(_features_by_pane(page)) == {"land", "districts", "parks"}
+    summary = build_summary(open_store(store_path).read_all(), year=2024)
+    districts = load_districts()
+    app = district_choropleth(districts, summary.long, key="strategic_parks", status_labels={})
+    names = dict(zip(districts["adcode"], districts["name_zh"], strict=True))
+    assert {name: (colour, opacity) for name, (colour, opacity, _) in _district_fills(page).items()} == {
+        names[f["properties"]["id"]]: (_hex(f["properties"]["fill"]), _opacity(f["properties"]["fill"]))
+        for f in app["features"]}
+    assert f"区县着色：{load_targets()['strategic_parks'].label_zh}（2024 年）" in page
+    assert "示例数据" in page.split('class="hm-banner')[1]

@@ -16,7 +16,9 @@ from spaces.districts import load_districts
 from spaces.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.focus import detail_window
 from spaces.html_map import MAX_PLOT_POLYGONS, html_map
+from spaces.layers import STATUS_COLOURS
 from spaces.sample import build_sample
+from spaces.summary import build_summary
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 BEILUN = (121.85, 29.90)
@@ -60,16 +62,20 @@ def _served(folder: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def map_url(tmp_path_factory):
-    """The HTML map of a 1,000-plot sample, with a park named like an XSS probe, served on 127.0.0.1."""
+    """The HTML map of a 1,000-plot sample, with a park named like an XSS probe and the districts coloured by
+    盘活腾退 in 2026, served on 127.0.0.1; beside it the same view with only districts and parks shown."""
     sample = build_sample(plots=1000)
     layers = apply_filters(sample, Filters(year=2026))
     parks = layers["parks"].copy()
     parks.loc[parks.index[0], "name_zh"] = HOSTILE
     layers["parks"] = parks
+    shown = {name: layers[name] for name in MAP_LAYERS}
+    options = {"districts": load_districts(), "title": "宁波产业空间重构 · 2026",
+               "notice": "示例数据：模拟数据，不是官方数据 · 2026 · 全部行业",
+               "summary": build_summary(sample, year=2026), "target": "reclaimed_land_mu"}
     folder = tmp_path_factory.mktemp("html_map")
-    (folder / "map.html").write_bytes(html_map(
-        {name: layers[name] for name in MAP_LAYERS}, districts=load_districts(),
-        title="宁波产业空间重构 · 2026", notice="示例数据：模拟数据，不是官方数据 · 2026 · 全部行业"))
+    (folder / "map.html").write_bytes(html_map(shown, **options))
+    (folder / "districts_parks.html").write_bytes(html_map(shown, visible=("districts", "parks"), **options))
     with _served(folder) as base:
         yield f"{base}/map.html", parks.iloc[0]["park_id"]
 
@@ -110,6 +116,40 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
     control = page.inner_text(".leaflet-control-layers")
     for name in ("区县", "战略产业园", "优势产业社区", "低效用地地块", "绿色工厂"):
         assert name in control
+    # A metric scale only, and no Leaflet link or flag in the corner.
+    assert page.locator(".leaflet-control-scale-line").count() == 1
+    scale = page.inner_text(".leaflet-control-scale")
+    assert "km" in scale and "mi" not in scale and "ft" not in scale, scale
+    attribution = page.locator(".leaflet-control-attribution")
+    assert "Leaflet" not in attribution.inner_text() and attribution.locator("svg, a").count() == 0
+
+    # Districts are filled by the status of the target, as on the app's map, and say so in their popup.
+    fills = page.evaluate("""() => {
+        const fills = {};
+        window.testMap.eachLayer(layer => {
+            if (layer.feature && layer.options.pane === 'districts') {
+                fills[layer.feature.properties.t] = [getComputedStyle(layer._path).fill, layer.feature.properties.r[1]];
+            }
+        });
+        return fills;
+    }""")
+    assert len(fills) == 10
+    status_rgb = {label: "rgb({}, {}, {})".format(*STATUS_COLOURS[key][:3])
+                  for key, label in (("met", "已达标"), ("on_track", "进度正常"), ("behind", "滞后"))}
+    assert any(status in status_rgb for _, status in fills.values())
+    for name, (fill, status) in fills.items():
+        assert fill == status_rgb.get(status, "rgb(189, 189, 189)"), (name, fill, status)
+    assert "区县着色：盘活腾退低效工业用地（2026 年）" in legend
+    page.evaluate("""() => window.testMap.eachLayer(layer => {
+        if (layer.feature && layer.options.pane === 'districts' && layer.feature.properties.t === '北仑区') {
+            layer.openPopup();
+        }
+    })""")
+    page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    district_popup = page.inner_text(".leaflet-popup-content")
+    assert "北仑区" in district_popup and "完成率" in district_popup and "%" in district_popup, district_popup
+    page.evaluate("void window.testMap.closePopup()")
+    page.wait_for_selector(".leaflet-popup", state="detached", timeout=5_000)  # it fades out first
 
     # A real click on a factory circle that is not under a control opens its popup.
     clicked = page.evaluate("""() => {
@@ -166,6 +206,23 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
     assert page.outside_requests == []
     assert page.errors == []
     assert shot.stat().st_size > 20_000
+
+
+def test_layers_left_out_are_not_drawn(page, map_url, screenshot):
+    url, _ = map_url
+    page.goto(url.replace("map.html", "districts_parks.html"))
+    page.wait_for_function("document.querySelectorAll('.leaflet-parks-pane path.leaflet-interactive').length > 10",
+                           timeout=30_000)
+    control = page.inner_text(".leaflet-control-layers")
+    assert "区县" in control and "战略产业园" in control
+    for name in ("优势产业社区", "低效用地地块", "绿色工厂"):
+        assert name not in control and name not in page.inner_text(".hm-legend"), name
+    for pane in ("communities", "plots", "factories"):
+        assert page.locator(f".leaflet-{pane}-pane path").count() == 0, pane
+    assert page.locator(".leaflet-land-pane path").count() == 10
+    screenshot(page, "html_map_districts_parks")
+    assert page.outside_requests == []
+    assert page.errors == []
 
 
 def test_city_scale_export_draws_cells_and_the_window_offline(page, city_map, screenshot):
