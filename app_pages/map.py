@@ -3,7 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel, map_legend, plots_note
+from app_pages.panels import current_view, detail_panel, map_notes, plots_note
 from spaces import cached
 from spaces.basemaps import (
     MissingBasemapKeyError,
@@ -123,7 +123,8 @@ deck = CompactDeck(
 )
 with map_column:
     st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key=map_key, height=640)
-    map_legend(language, status_labels)
+    map_notes(view, visible=st.session_state["layers"], target=st.session_state["target"], basemap=basemap,
+              status_labels=status_labels)
     plots_note(plots, language)
     if st.session_state.get("focus") or st.session_state.get("view", NINGBO_VIEW) != NINGBO_VIEW:
         st.button(t("whole_city", language), key="whole_city", on_click=_whole_city, icon=":material/zoom_out_map:")

@@ -1,5 +1,6 @@
 """Pieces of layout shared by several pages (not a page itself: it is not listed in st.navigation)."""
 
+import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,18 +11,10 @@ from spaces.detail import Detail
 from spaces.exports import MEDIA_TYPES, export, export_filename
 from spaces.filters import Filters
 from spaces.i18n import t
-from spaces.layers import (
-    COMMUNITY_LINE,
-    FACTORY_COLOURS,
-    PARK_LINE,
-    PLOT_COLOURS,
-    STATUS_COLOURS,
-    PlotDrawing,
-    markdown_text,
-)
+from spaces.layers import PlotDrawing, legend_swatches, markdown_text
 from spaces.store import Store
+from spaces.targets import load_targets
 from spaces.urlstate import filters_from_state
-from spaces.vocab import load_vocabularies
 
 SOURCES = ("sample", "import", "default", "app")
 
@@ -99,18 +92,32 @@ def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: st
                                mime=MEDIA_TYPES[fmt], icon=":material/download:", width="stretch")
 
 
-def map_legend(language: str, status_labels: dict[str, str]) -> None:
-    """Colour swatches of every layer the map can draw, in one wrapped line."""
-    vocab = load_vocabularies()
-    names = {k: getattr(vocab[k], f"labels_{language}") for k in ("status", "level")}
-    swatches = [(t("layer_parks", language), PARK_LINE), (t("layer_communities", language), COMMUNITY_LINE)]
-    swatches += [(status_labels[s], c) for s, c in STATUS_COLOURS.items()]
-    swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
-    swatches += [(f"{t('layer_factories', language)}·{names['level'][s]}", c) for s, c in FACTORY_COLOURS.items()]
-    st.markdown(" ".join(
+def map_legend(language: str, status_labels: dict[str, str], *, visible: tuple[str, ...] | list[str] | None = None,
+               choropleth: str | None = None) -> None:
+    """Colour swatches of the layers shown (all when ``visible`` is None), in one wrapped line; ``choropleth``
+    (what the district colours mean, e.g. the target and year) heads the district colours."""
+    shown = set(visible) if visible is not None else {"districts", "parks", "communities", "plots", "factories"}
+    title = f"<b>{html.escape(choropleth)}</b> " if choropleth and "districts" in shown else ""
+    st.markdown(title + " ".join(
         f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:12px;"
-        f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{text}</span>"
-        for text, c in swatches), unsafe_allow_html=True)  # labels are our own catalogue text, not data
+        f"height:12px;background:rgb({c[0]},{c[1]},{c[2]});margin-right:4px'></span>{html.escape(text)}</span>"
+        for text, c in legend_swatches(shown, language=language, status_labels=status_labels)),
+        unsafe_allow_html=True)  # our own catalogue text, escaped all the same
+
+
+def map_notes(view: View, *, visible: list[str], target: str, basemap: str, status_labels: dict[str, str]) -> None:
+    """Under the map: the legend of what is shown, and why the map may look empty or grey."""
+    language, targets = view.language, load_targets()
+    choropleth = t("legend_choropleth", language).format(target=getattr(targets[target], f"label_{language}"),
+                                                         year=view.filters.year)
+    map_legend(language, status_labels, visible=visible, choropleth=choropleth)
+    if "districts" in visible and targets[target].scope == "city":
+        st.caption(t("city_only_target", language))
+    layers = [name for name in ("parks", "communities", "plots", "factories") if name in visible]
+    if layers and all(not len(view.shown[name]) for name in layers):
+        st.info(t("no_match", language))
+    if basemap != "none":
+        st.caption(t("basemap_online", language))
 
 
 def plots_note(plots: PlotDrawing | None, language: str) -> None:

@@ -20,6 +20,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from .aggregate import aggregate_plots, aligned_cells, grid_records
 from .focus import DetailWindow, detail_window
+from .i18n import t
 from .palette import (  # noqa: F401  (re-exported: pages and tests take the palette from here)
     COMMUNITY_FILL,
     COMMUNITY_LINE,
@@ -32,6 +33,25 @@ from .palette import (  # noqa: F401  (re-exported: pages and tests take the pal
     WINDOW_LINE,
 )
 from .vocab import load_vocabularies
+
+
+def legend_swatches(visible: set[str], *, language: str, status_labels: dict[str, str]) -> list[tuple[str, list[int]]]:
+    """``(label, RGBA)`` for each colour the map uses on the ``visible`` layers, in legend order."""
+    names = {k: getattr(load_vocabularies()[k], f"labels_{language}") for k in ("status", "level")}
+    swatches = []
+    if "districts" in visible:
+        swatches += [(status_labels[s], c) for s, c in STATUS_COLOURS.items()]
+        swatches += [(t("export_no_data", language), NO_DATA_COLOUR)]
+    if "parks" in visible:
+        swatches += [(t("layer_parks", language), PARK_LINE)]
+    if "communities" in visible:
+        swatches += [(t("layer_communities", language), COMMUNITY_LINE)]
+    if "plots" in visible:
+        swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
+    if "factories" in visible:
+        swatches += [(f"{t('layer_factories', language)}·{names['level'][s]}", c) for s, c in FACTORY_COLOURS.items()]
+    return swatches
+
 
 TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}

@@ -52,3 +52,16 @@ def test_compact_deck_sends_the_same_spec_in_fewer_bytes():
     assert json.loads(ours) == json.loads(theirs)
     assert "宁波" in ours and "\\u5b81" in theirs  # 宁 kept as UTF-8 by us, escaped by pydeck
     assert len(ours.encode()) < 0.6 * len(theirs.encode())
+
+
+def test_the_legend_lists_only_the_visible_layers_colours():
+    from spaces.layers import FACTORY_COLOURS, NO_DATA_COLOUR, PARK_LINE, legend_swatches
+
+    statuses = {"met": "已达标", "on_track": "进度正常", "behind": "滞后"}
+    parks_only = legend_swatches({"parks"}, language="zh", status_labels=statuses)
+    assert parks_only == [("战略产业园", PARK_LINE)]
+    everything = legend_swatches({"districts", "parks", "communities", "plots", "factories"}, language="en",
+                                 status_labels=statuses)
+    assert ("No data", NO_DATA_COLOUR) in everything
+    assert [c for _, c in everything if _.startswith("Green factories")] == list(FACTORY_COLOURS.values())
+    assert len(everything) == 4 + 1 + 1 + 3 + 3

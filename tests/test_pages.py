@@ -165,6 +165,21 @@ def test_tianditu_without_a_key_warns_and_draws_without_basemap(page, monkeypatc
     assert not str(_deck(at).get("mapStyle", "")).startswith("data:")
 
 
+def test_under_the_map_a_planner_is_told_why_it_looks_empty_or_grey(page):
+    from spaces.i18n import t
+
+    plain = page("map").run()
+    captions = [c.value for c in plain.caption]
+    assert not plain.info and t("city_only_target") not in captions and t("basemap_online") not in captions
+    legend = "".join(m.value for m in plain.markdown)
+    assert "区县着色" in legend and "绿色工厂·市级" not in legend  # factories are off by default
+    nothing = page("map", layers=["districts", "parks", "factories"], industries=["生物医药"], districts=["330225"],
+                   levels=["national"]).run()
+    assert [i.value for i in nothing.info] == [t("no_match")]
+    grey = page("map", target="etdz_national_rank", basemap="osm").run()
+    assert {t("city_only_target"), t("basemap_online")} <= {c.value for c in grey.caption}
+
+
 # -- the other pages -------------------------------------------------------------------------
 def test_districts_page(page):
     at = page("districts").run()
