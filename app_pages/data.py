@@ -23,7 +23,7 @@ st.dataframe(provenance, hide_index=True, key="provenance", column_config={
 if meta := store.meta():
     dataset = meta.get("dataset", "")
     dataset = data_source_text(dataset, language) if dataset in DATA_SOURCE_KEYS else dataset
-    st.caption(f"{t('dataset_created', language)}: {meta.get('created_at', '')} · {dataset}")
+    st.caption(f"{t('dataset_created', language)}: {readable_time(meta.get('created_at', ''))} · {dataset}")
 
 intake_panel(view)
 

@@ -51,10 +51,10 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
         st.caption(t("approximate_note", language))
     shown = {k: (t(f"source_{v}", language) if k == "source" and v in SOURCES else v)
              for k, v in detail.attributes.items() if v}
-    attributes = pd.DataFrame({"item": [t(f"attr_{k}", language) for k in shown], "value": list(shown.values())})
-    st.dataframe(attributes, hide_index=True, key=f"{key}_attributes", column_config={
-        "item": st.column_config.TextColumn(t("category", language), width="medium"),
-        "value": st.column_config.TextColumn("", width="medium")})
+    # Label: value lines, not a two-column table: the panel is too narrow for both columns to show whole.
+    sep = "：" if language == "zh" else ": "
+    st.markdown("  \n".join(f"**{markdown_text(t(f'attr_{k}', language))}**{sep}{markdown_text(v)}"
+                             for k, v in shown.items()))
     if not detail.contents.empty:
         st.caption(t("contents", language))
         # Factories are points: no area, an empty cell (a number column would print "None").

@@ -28,6 +28,8 @@ OUTSIDE_TOLERANCE_DEG = 0.02
 MAX_PROBLEMS_PER_CHECK = 200
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "对", "√", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "不是", "", "0.0"}
+# Where a planner says which CRS a file is in: the upload form on the Data page, or the CLI option.
+CHOOSE_CRS = "choose its CRS (坐标系 on the Data page, --crs on the command line)"
 # Spellings of "no value" that spreadsheets and database exports leave in cells.
 BLANK_WORDS = {"", "nan", "none", "null"}
 # Names the store uses itself (GeoPackage's feature id and geometry column, provenance, the area
@@ -394,9 +396,9 @@ def _source_crs(file: str, file_crs: str | None, override: str | None, findings:
         try:
             return crs_module.parse_crs(declared)
         except CrsError as exc:
-            findings.add("error", str(exc) if override else f"the file's own CRS cannot be used: {exc}; pass --crs")
+            findings.add("error", str(exc) if override else f"the file's own CRS cannot be used: {exc}; {CHOOSE_CRS}")
             raise ValidationError(file, findings.items) from exc
-    findings.add("warning", "the file declares no CRS; assumed EPSG:4326 (WGS-84). Pass --crs if it is not")
+    findings.add("warning", f"the file declares no CRS; assumed EPSG:4326 (WGS-84). If it is not, {CHOOSE_CRS}")
     return crs_module.parse_crs("EPSG:4326")
 
 
@@ -458,7 +460,7 @@ def _crs_hint(source, source_bounds: tuple[float, ...]) -> str:
     if np.all(np.isfinite(source_bounds)):
         others = [c for c in crs_module.suggest_crs(source_bounds) if not c.startswith(source.label)]
         if others:
-            hint += f"; coordinates like these are usually in {' or '.join(others)} (pass --crs)"
+            hint += f"; coordinates like these are usually in {' or '.join(others)} ({CHOOSE_CRS})"
     return hint
 
 
