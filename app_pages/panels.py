@@ -67,14 +67,15 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
     if not detail.attainment.empty:
         if detail.kind == "park":
             st.caption(t("district_attainment", language))
-        table = detail.attainment.assign(status=detail.attainment["status"].map(status_labels),
-                                         attainment=pd.to_numeric(detail.attainment["attainment"]) * 100)
-        st.dataframe(table, hide_index=True, key=f"{key}_attainment", column_config={
-            "target": st.column_config.TextColumn(t("target", language), width="medium"),
-            "actual": st.column_config.TextColumn(t("actual", language), width="small"),
-            "target_value": st.column_config.TextColumn(t("goal", language), width="small"),
-            "status": st.column_config.TextColumn(t("status", language), width="small"),
-            "attainment": st.column_config.NumberColumn(t("attainment", language), format="%.0f%%", width="small")})
+        # Lines, not a table: the panel is too narrow for five columns. Target: actual / goal · status share.
+        rows = detail.attainment
+        shares = pd.to_numeric(rows["attainment"])
+        st.markdown("  \n".join(
+            f"**{markdown_text(target)}**{sep}{markdown_text(actual)} / {markdown_text(goal)} · "
+            f"{markdown_text(status_labels.get(status, t('export_no_data', language)))}"
+            + ("" if pd.isna(share) else f" {share:.0%}")
+            for target, actual, goal, status, share in zip(rows["target"], rows["actual"], rows["target_value"],
+                                                           rows["status"], shares, strict=True)))
 
 
 def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: str) -> None:

@@ -83,7 +83,7 @@ def _e(value) -> str:
 
 def markdown_text(value) -> str:
     """``value`` safe to put in Streamlit markdown: HTML escaped and markdown punctuation backslashed."""
-    escaped = html.escape(str(value))
+    escaped = html.escape(str(value), quote=False)  # quotes need no escape in text; "&#x27;" would lose its "#"
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>" else ch for ch in escaped)
 
 

@@ -65,3 +65,11 @@ def test_the_legend_lists_only_the_visible_layers_colours():
     assert ("No data", NO_DATA_COLOUR) in everything
     assert [c for _, c in everything if _.startswith("Green factories")] == list(FACTORY_COLOURS.values())
     assert len(everything) == 4 + 1 + 1 + 3 + 3
+
+
+def test_markdown_text_keeps_quotes_readable_and_html_inert():
+    from spaces.layers import markdown_text
+
+    assert markdown_text("'万亩千亿' \"平台\"") == "'万亩千亿' \"平台\""  # an entity would lose its '#' to a backslash
+    assert markdown_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
+    assert markdown_text("# 1. *a*") == "\\# 1\\. \\*a\\*"

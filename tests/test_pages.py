@@ -145,7 +145,10 @@ def test_search_flies_to_a_park_and_opens_its_detail(page):
 def test_district_selection_shows_its_attainment(page):
     at = page("map", selected="district:330206").run()
     assert any("北仑区" in m.value for m in at.markdown)
-    assert len(at.dataframe[-1].value) == 12  # attainment of every target
+    lines = next(m.value for m in at.markdown if m.value.startswith("**") and "盘活腾退低效工业用地" in m.value).split("  \n")
+    assert len(lines) == 12  # attainment of every target, one line each: actual / goal with units, status
+    land = next(line for line in lines if "盘活腾退低效工业用地" in line)
+    assert " 亩 / " in land and land.endswith("%") and any(s in land for s in ("已达标", "进度正常", "滞后"))
 
 
 def test_basemap_choice_reaches_the_deck_and_amap_shifts_overlays(page):
