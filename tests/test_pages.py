@@ -194,6 +194,36 @@ def test_districts_page(page):
     assert "北仑区" in at.selectbox(key="drill_district").options
 
 
+def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkeypatch):
+    """The review of the districts page: every row in view, one decimal, no all-— city-only column,
+    the ranking rule said, and trend charts that stretch to their column instead of a fixed-width grid."""
+    import streamlit as st
+
+    from spaces.i18n import t
+
+    heights = {}
+    original = st.dataframe
+
+    def recording(data, *args, **kwargs):
+        heights[kwargs.get("key")] = kwargs.get("height")
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", recording)
+    at = page("districts").run()
+    assert not at.exception
+    assert heights == {"status_table": "content", "ranking": "content"}  # 10 districts + 宁波市, no scroll
+    status = at.dataframe[0].value
+    assert status.index[-1] == "宁波市" and len(status) == 11
+    assert "宁波经开区全国排名" not in status.columns
+    assert status.stack().str.fullmatch(r"\d+\.\d%|—").all()
+    ranking_format = json.loads(at.dataframe[1].proto.columns)["mean_attainment"]["type_config"]["format"]
+    assert ranking_format == "%.1f%%" and at.dataframe[1].value["mean_attainment"].max() > 1  # 81.7, not 0.8
+    captions = [c.value for c in at.caption]
+    assert t("ranking_rule") in captions and any("宁波经开区全国排名" in c for c in captions)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert len(specs) > 5 and not [s for s in specs if "width" in s or "facet" in s or "spec" in s]
+
+
 def test_parks_page_search_filters_the_directory(page):
     at = page("parks").run()
     assert len(at.dataframe[0].value) == 90  # 20 parks + 70 communities
