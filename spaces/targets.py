@@ -167,7 +167,8 @@ def format_value(value: float | None, target: Target) -> str:
 
 
 def format_amount(value: float | None, target: Target, language: str = "zh") -> str:
-    """:func:`format_value` with the target's unit: ``12,345.7 亩``, ``38.4%``, ``3 个``; ``—`` when unknown.
+    """:func:`format_value` with the target's unit: ``12,345.7 亩``, ``38.4%``, ``3 个``, ``第 9 名``; ``—`` when
+    unknown.
 
     Examples
     --------
@@ -177,5 +178,7 @@ def format_amount(value: float | None, target: Target, language: str = "zh") -> 
     text = format_value(value, target)
     if text == "—":
         return text
+    if target.unit_en == "rank":
+        return f"第 {text} 名" if language == "zh" else f"No. {text}"
     unit = target.unit_zh if language == "zh" else target.unit_en
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

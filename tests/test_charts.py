@@ -47,7 +47,7 @@ def test_city_only_lines_give_the_city_value_goal_and_status():
     long = pd.DataFrame({"adcode": ["330203", "330200"], "key": ["etdz_national_rank"] * 2,
                          "actual": [None, 9.0], "target": [None, 10.0], "status": [None, "met"]})
     lines = city_only_lines(long, targets=load_targets(), status_labels={"met": "Met"}, language="en")
-    assert lines == ["Ningbo · Ningbo ETDZ national rank (city-only target): 9 rank, target ≤ 10 rank, Met"]
+    assert lines == ["Ningbo · Ningbo ETDZ national rank (city-only target): No. 9, target ≤ No. 10, Met"]
 
 
 def _trend():

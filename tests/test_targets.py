@@ -78,3 +78,14 @@ def test_shipped_allocations_add_up_to_the_city_targets_and_are_marked_illustrat
             assert (shipped.loc[shipped["target_key"] == key, "target"] == target.target).all()
         else:
             assert totals[key] == pytest.approx(target.target)
+
+
+@pytest.mark.parametrize(("language", "rank", "land"), [("zh", "第 9 名", "5,642.3 亩"), ("en", "No. 9", "5,642.3 mu")])
+def test_amounts_read_with_their_units(language, rank, land):
+    from spaces.targets import format_amount
+
+    targets = load_targets()
+    assert format_amount(9, targets["etdz_national_rank"], language) == rank
+    assert format_amount(5642.26, targets["reclaimed_land_mu"], language) == land
+    assert format_amount(38.42, targets["tax_per_mu_growth_pct"], language) == "38.4%"
+    assert format_amount(None, targets["strategic_parks"], language) == "—"
