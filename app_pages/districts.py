@@ -38,7 +38,8 @@ st.caption(f"{t('elapsed_note', language)}: {elapsed:.0%}")
 # City-only targets (the ETDZ rank) would be a column of — for every district: they get a line below instead.
 # The city row stays last, as in every export, and the table is as tall as its 11 rows so it is never scrolled away.
 district_keys = [k for k in targets if targets[k].scope == "district"]
-st.dataframe(status_table(long, labels=labels, district_column=t("district", language), keys=district_keys),
+st.dataframe(status_table(long, labels=labels, district_column=t("district", language), keys=district_keys,
+                          no_target=t("no_target", language)),
              key="status_table", height="content")
 for line in city_only_lines(long, targets=targets, status_labels=status_labels, language=language):
     st.caption(line)

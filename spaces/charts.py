@@ -76,9 +76,10 @@ STATUS_BACKGROUND = {"met": "#c7e9c0", "on_track": "#fff3b0", "behind": "#fcbba1
 
 
 def status_table(long: pd.DataFrame, *, labels: dict[str, str], district_column: str,
-                 keys: list[str] | None = None):
+                 keys: list[str] | None = None, no_target: str = "—"):
     """A Styler: one row per district (and the city), one column per target showing attainment to
-    one decimal, each cell coloured by its status. Missing values show as —.
+    one decimal, each cell coloured by its status. Missing values show as —, except where the status is
+    met with no attainment (a district allotted no share of the target): ``no_target`` says so.
 
     ``keys`` are the targets to show, in order (default: all of ``long``); the page leaves out
     city-only targets, which would be a column of — for every district.
@@ -100,6 +101,7 @@ def status_table(long: pd.DataFrame, *, labels: dict[str, str], district_column:
 
     # Shown as text: Streamlit prints a missing number as "None" whatever the Styler's na_rep says.
     shown = wide.map(lambda value: "—" if pd.isna(value) else f"{value:.1%}")
+    shown = shown.mask(wide.isna() & (status == "met"), no_target)
     return shown.style.apply(colours, axis=None)
 
 

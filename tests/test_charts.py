@@ -93,3 +93,12 @@ def test_count_axes_have_whole_number_ticks_and_a_flat_zero_series_gets_0_to_1()
 ])
 def test_y_axis_titles_carry_the_unit_in_the_ui_language(language, titles):
     assert [spec["encoding"]["y"]["axis"]["title"] for spec in _charts(language).values()] == titles
+
+
+def test_a_district_allotted_nothing_says_so_instead_of_a_dash():
+    """A target of 0 is met with no attainment to show: "无分解目标" on green, not a bare — on green."""
+    long = _long().assign(attainment=[1.2, None, None, None, 0.7, 0.9], status=["met", "met", None, "met",
+                                                                                "on_track", "on_track"])
+    shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", no_target="无分解目标").data
+    assert shown.loc["江北区", "甲"] == "无分解目标" and shown.loc["宁波市", "甲"] == "—"
+    assert shown.loc["海曙区", "乙"] == "无分解目标"
