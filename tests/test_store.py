@@ -1287,12 +1287,21 @@ def _from_import_files(kind: str):
     return make
 
 
+def _two_indicator_rows(tmp_path, sample_layers) -> tuple[str, Path]:
+    """A revised and a new row of a table (no geometry, two-column id): few enough to be read alone."""
+    indicators = sample_layers["indicators"].drop(columns=list(PROVENANCE_COLUMNS))
+    revised = indicators[indicators["year"] == 2025].iloc[:1].assign(tax_per_mu=lambda f: f["tax_per_mu"] + 1.5)
+    pd.concat([revised, revised.assign(year=2026)]).to_csv(tmp_path / "two.csv", index=False)
+    return "indicators", tmp_path / "two.csv"
+
+
 IN_PLACE_IMPORTS = {
     "plots: 5 revised, 5 new": _plots_revised_and_new,
     "plots: 10 revised (one moved), 2 new": _plots_revised_and_moved,
     "plots: new only, from EPSG:4549": _from_import_files("plots as GeoPackage in EPSG:4549"),
     "factories (points) from CSV": _from_import_files("factories as CSV with lon/lat"),
     "indicators (no geometry, two-column id)": _from_import_files("indicators as CSV (two-column id)"),
+    "indicators: two rows, read alone": _two_indicator_rows,
 }
 
 
