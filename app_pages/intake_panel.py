@@ -11,7 +11,7 @@ from spaces.i18n import t
 from spaces.layers import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 from spaces.progress import update_plot_status
 from spaces.schema import load_schemas
-from spaces.upload import CRS_CHOICES, presented_report
+from spaces.upload import CRS_CHOICES, presented_report, problem_text
 from spaces.vocab import load_vocabularies
 
 
@@ -99,4 +99,5 @@ def intake_panel(view: View) -> None:
                 st.session_state["intake_result"] = _message("status_saved", language, plot=plot_id)
                 st.rerun()  # redraw the page (undo button, log) with the update in it
             except ValidationError as exc:
-                st.error("\n".join(str(p) for p in exc.errors))
+                st.error("\n".join(f"{p.feature_id}：" * bool(p.feature_id) + problem_text(p, language)
+                                    for p in exc.errors))

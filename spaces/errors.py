@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+
+class Choices(tuple):
+    """Alternatives in a message's params: ``A or B`` in English; a format spec gives another joining word.
+
+    Examples
+    --------
+    >>> "try {c}; 试试 {c:或}".format(c=Choices(["EPSG:4549", "EPSG:4550"]))
+    'try EPSG:4549 or EPSG:4550; 试试 EPSG:4549或EPSG:4550'
+    """
+
+    def __format__(self, joiner: str) -> str:
+        return (joiner or " or ").join(map(str, self))
+
+    def __str__(self) -> str:
+        return format(self)
 
 
 @dataclass(frozen=True)
@@ -10,7 +26,10 @@ class Problem:
     """One finding about one value of an input file.
 
     ``row`` is the 1-based data row as a planner counts it in the file (header excluded);
-    ``feature_id`` is the row's id when it has one.
+    ``feature_id`` is the row's id when it has one. ``message`` is English (the CLI prints it); ``key``
+    and ``params`` name the same text in the catalogue, ``problem_<key>`` in geodata/ui_text.toml, so
+    the app can show it in Chinese (:func:`spaces.upload.problem_text`). A problem without a key is shown
+    as its message.
     """
 
     severity: str  # "error" or "warning"
@@ -20,6 +39,8 @@ class Problem:
     feature_id: str | None = None
     column: str | None = None
     value: str | None = None
+    key: str | None = None
+    params: dict = field(default_factory=dict, hash=False)
 
     def __str__(self) -> str:
         where = [self.file]
@@ -58,7 +79,15 @@ class ValidationError(SpacesError):
 
 
 class ReadError(SpacesError):
-    """A file cannot be read at all (missing, unreadable, empty, unknown format)."""
+    """A file cannot be read at all (missing, unreadable, empty, unknown format).
+
+    ``key`` and ``params`` name the message in the text catalogue, as :class:`Problem`'s do.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, params: dict | None = None):
+        super().__init__(message)
+        self.key = key
+        self.params = dict(params or {})
 
 
 class CrsError(SpacesError):

@@ -41,23 +41,25 @@ def validate_plot_status(plot_id: str, *, status: object, reclaimed_year: object
     plot_id = "" if plot_id is None else str(plot_id).strip()
     if not plot_id:
         raise ValidationError(file, [Problem("error", file, "plot_id must not be empty", column="plot_id",
-                                             value=plot_id)])
+                                             value=plot_id, key="empty", params={"column": "plot_id"})])
     values = validate_values(PLOTS, {"status": status, "reclaimed_year": reclaimed_year}, file=file,
                              feature_id=plot_id)
     this_year = (today or date.today()).year
     year = values["reclaimed_year"]
     shown = None if reclaimed_year is None else str(reclaimed_year)
-    message = None
+    message, key, params = None, None, {"first": PLAN_START_YEAR, "last": this_year}
     if values["status"] == RECLAIMED and year is None:
-        message = f"a reclaimed plot needs its reclaimed_year ({PLAN_START_YEAR}–{this_year})"
+        message, key = f"a reclaimed plot needs its reclaimed_year ({PLAN_START_YEAR}–{this_year})", "needs_reclaimed_year"
     elif values["status"] == RECLAIMED and not PLAN_START_YEAR <= year <= this_year:
         message = (f"reclaimed_year must be between {PLAN_START_YEAR} and {this_year} for a progress update; "
                    "plots reclaimed earlier are imported from a file")
+        key = "reclaimed_year_out_of_plan"
     elif values["status"] != RECLAIMED and year is not None:
         message = f"a plot that is {values['status']} has no reclaimed_year; leave it empty"
+        key, params = "reclaimed_year_not_reclaimed", {"status": values["status"]}
     if message:
         raise ValidationError(file, [Problem("error", file, message, feature_id=plot_id, column="reclaimed_year",
-                                             value=shown)])
+                                             value=shown, key=key, params=params)])
     return values
 
 

@@ -30,6 +30,34 @@ TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 DBF_CHUNK = 1 << 20
 
 
+class Note(str):
+    """A remark about reading a file, in English, naming its text in the catalogue (``problem_<key>``).
+
+    A string, so code that reads notes as text keeps working; ``key`` and ``params`` let the app show it
+    in Chinese.
+    """
+
+    key: str
+    params: dict
+
+    def __new__(cls, text: str, key: str, params: dict):
+        note = super().__new__(cls, text)
+        note.key, note.params = key, dict(params)
+        return note
+
+    def __getnewargs__(self):
+        return str(self), self.key, self.params
+
+
+def _note(key: str, text: str, **params) -> Note:
+    return Note(text, key, params)
+
+
+def _error(key: str, message: str, **params) -> ReadError:
+    """A :class:`ReadError` whose message is also ``problem_<key>`` of the catalogue with ``params``."""
+    return ReadError(message, key=key, params=params)
+
+
 @dataclass
 class RawFile:
     """What a file holds before validation.
@@ -53,9 +81,9 @@ def read_any(path: str | Path, *, limits: Limits | None = None) -> RawFile:
     path = Path(path)
     label = str(path)
     if not path.exists():
-        raise ReadError(f"{path}: no such file")
+        raise _error("no_such_file", f"{path}: no such file", file=str(path))
     if path.stat().st_size == 0:
-        raise ReadError(f"{path}: the file is empty")
+        raise _error("file_empty", f"{path}: the file is empty", file=str(path))
     suffix = _known_suffix(label)
     try:
         if suffix in TABLE_SUFFIXES:
@@ -66,10 +94,12 @@ def read_any(path: str | Path, *, limits: Limits | None = None) -> RawFile:
             encoding = _shapefile_encoding(path) if suffix == ".shp" else None
             raw = _read_vector(str(path), label, encoding=encoding)
             if encoding:
-                raw.notes.append(f"no .cpg file; text read as {encoding}")
+                raw.notes.append(_note("no_cpg", f"no .cpg file; text read as {encoding}", encoding=encoding))
     except OSError as exc:
         # A directory, a locked network share, a file that vanished: say which, not a traceback.
-        raise ReadError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+        reason = exc.strerror or exc
+        raise _error("cannot_read_file", f"{path}: cannot read the file: {reason}", file=str(path),
+                     reason=str(reason)) from exc
     return _with_rows(raw, label)
 
 
@@ -91,11 +121,11 @@ def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFi
     label = PurePosixPath(name.replace("\\", "/")).name or "upload"
     check_upload_size(label, len(data), limits)
     if not data:
-        raise ReadError(f"{label}: the file is empty")
+        raise _error("file_empty", f"{label}: the file is empty", file=label)
     suffix = _known_suffix(label)
     if suffix == ".shp":
-        raise ReadError(f"{label}: a Shapefile is several files (.shp, .shx, .dbf, .prj); "
-                        "upload them zipped together as one .zip")
+        raise _error("shapefile_not_zipped", f"{label}: a Shapefile is several files (.shp, .shx, .dbf, .prj); "
+                     "upload them zipped together as one .zip", file=label)
     if suffix in TABLE_SUFFIXES:
         raw = _read_table(data, suffix, label)
     elif suffix == ".zip":
@@ -114,15 +144,15 @@ def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFi
 def _known_suffix(label: str) -> str:
     suffix = PurePosixPath(label).suffix.lower()
     if suffix not in TABLE_SUFFIXES | VECTOR_SUFFIXES:
-        raise ReadError(
-            f"{label}: unknown format {suffix!r}; use GeoJSON, GeoPackage, a zipped Shapefile, CSV or XLSX"
-        )
+        raise _error("unknown_format",
+                     f"{label}: unknown format {suffix!r}; use GeoJSON, GeoPackage, a zipped Shapefile, CSV or XLSX",
+                     file=label, suffix=suffix)
     return suffix
 
 
 def _with_rows(raw: RawFile, label: str) -> RawFile:
     if len(raw.frame) == 0:
-        raise ReadError(f"{label}: the file holds no rows")
+        raise _error("file_no_rows", f"{label}: the file holds no rows", file=label)
     return raw
 
 
@@ -131,11 +161,13 @@ def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None
     try:
         layers = pyogrio.list_layers(source)
         if len(layers) > 1:
-            notes.append(f"{len(layers)} layers; read the first, {layers[0][0]!r}")
+            notes.append(_note("several_layers", f"{len(layers)} layers; read the first, {layers[0][0]!r}",
+                               count=len(layers), layer=layers[0][0]))
         frame = pyogrio.read_dataframe(source, layer=0 if len(layers) else None, encoding=encoding)
         info_crs = pyogrio.read_info(source, layer=0).get("crs")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise ReadError(f"{label}: cannot read as a vector file: {exc}") from exc
+        raise _error("not_vector", f"{label}: cannot read as a vector file: {exc}", file=label,
+                     detail=str(exc)) from exc
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any()
     return RawFile(frame=frame, file_crs=info_crs, has_geometry=has_geometry, notes=notes)
 
@@ -147,7 +179,9 @@ def _read_zipped_shapefile(path: Path, label: str, limits: Limits) -> RawFile:
             members = archive.namelist()
             shapefiles = [m for m in members if m.lower().endswith(".shp") and not m.startswith("__MACOSX")]
             if not shapefiles:
-                raise ReadError(f"{label}: the zip holds no .shp file (members: {', '.join(members[:10])})")
+                listed = ", ".join(members[:10])
+                raise _error("zip_without_shapefile", f"{label}: the zip holds no .shp file (members: {listed})",
+                             file=label, members=listed)
             shp = shapefiles[0]
             stem = shp[:-4]
             by_lower = {m.lower(): m for m in members}
@@ -161,18 +195,20 @@ def _read_zipped_shapefile(path: Path, label: str, limits: Limits) -> RawFile:
                 else:
                     encoding = "utf-8"
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ReadError(f"{label}: not a valid zip file ({exc})") from exc
+        raise _error("zip_invalid", f"{label}: not a valid zip file ({exc})", file=label, detail=str(exc)) from exc
     except NotImplementedError as exc:
         # Windows' "send to compressed folder" uses Deflate64 for big files; neither Python nor GDAL reads it.
-        raise ReadError(f"{label}: the zip uses a compression method that cannot be read ({exc}); "
-                        "re-zip it with standard Deflate") from exc
+        raise _error("zip_compression", f"{label}: the zip uses a compression method that cannot be read ({exc}); "
+                     "re-zip it with standard Deflate", file=label, detail=str(exc)) from exc
     except RuntimeError as exc:
-        raise ReadError(f"{label}: the zip is password-protected or unreadable ({exc})") from exc
+        raise _error("zip_locked", f"{label}: the zip is password-protected or unreadable ({exc})", file=label,
+                     detail=str(exc)) from exc
     raw = _read_vector(f"/vsizip/{path}/{shp}", label, encoding=encoding)
     if len(shapefiles) > 1:
-        raw.notes.append(f"{len(shapefiles)} Shapefiles in the zip; read {shp!r}")
+        raw.notes.append(_note("several_shapefiles", f"{len(shapefiles)} Shapefiles in the zip; read {shp!r}",
+                               count=len(shapefiles), member=shp))
     if encoding:
-        raw.notes.append(f"no .cpg file; text read as {encoding}")
+        raw.notes.append(_note("no_cpg", f"no .cpg file; text read as {encoding}", encoding=encoding))
     return raw
 
 
@@ -226,24 +262,27 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
             try:
                 frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
                 if encoding != "utf-8-sig":
-                    notes.append(f"not UTF-8; read as {encoding}")
+                    notes.append(_note("not_utf8", f"not UTF-8; read as {encoding}", encoding=encoding))
                 break
             except UnicodeDecodeError:
                 continue
             except pd.errors.ParserError as exc:
-                raise ReadError(f"{label}: not a readable CSV file: {exc}") from exc
+                raise _error("csv_unreadable", f"{label}: not a readable CSV file: {exc}", file=label,
+                             detail=str(exc)) from exc
             except pd.errors.EmptyDataError as exc:
-                raise ReadError(f"{label}: the file holds no rows") from exc
+                raise _error("file_no_rows", f"{label}: the file holds no rows", file=label) from exc
         if frame is None:
-            raise ReadError(f"{label}: text is neither UTF-8 nor GB18030")
+            raise _error("text_encoding", f"{label}: text is neither UTF-8 nor GB18030", file=label)
     else:
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         except ImportError as exc:
             # Only .xlsx has an engine installed (openpyxl); old .xls workbooks need another.
-            raise ReadError(f"{label}: cannot read this Excel format; save it as .xlsx") from exc
+            raise _error("excel_format", f"{label}: cannot read this Excel format; save it as .xlsx",
+                         file=label) from exc
         except (ValueError, zipfile.BadZipFile, KeyError) as exc:
-            raise ReadError(f"{label}: not a readable Excel file: {exc}") from exc
+            raise _error("excel_unreadable", f"{label}: not a readable Excel file: {exc}", file=label,
+                         detail=str(exc)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
     return _geometry_from_columns(frame, label, notes)
@@ -262,7 +301,9 @@ def _geometry_from_columns(frame: pd.DataFrame, label: str, notes: list[str]) ->
         bad = text.notna() & shapely.is_missing(geometries)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0]) + 1
-            raise ReadError(f"{label}: row {row}, column {wkt!r}: not valid WKT: {str(text[bad].iloc[0])[:80]!r}")
+            value = str(text[bad].iloc[0])[:80]
+            raise _error("invalid_wkt", f"{label}: row {row}, column {wkt!r}: not valid WKT: {value!r}", file=label,
+                         row=row, column=wkt, value=value)
         gdf = gpd.GeoDataFrame(frame.drop(columns=[wkt]), geometry=geometries)
         return RawFile(frame=gdf, file_crs=None, has_geometry=True, notes=notes)
     if lon is not None and lat is not None:
@@ -272,7 +313,9 @@ def _geometry_from_columns(frame: pd.DataFrame, label: str, notes: list[str]) ->
             bad = frame[column].notna() & numbers.isna()
             if bad.any():
                 row = int(bad.to_numpy().nonzero()[0][0]) + 1
-                raise ReadError(f"{label}: row {row}, column {column!r}: not a number: {frame[column][bad].iloc[0]!r}")
+                value = frame[column][bad].iloc[0]
+                raise _error("coordinate_not_a_number", f"{label}: row {row}, column {column!r}: not a number: {value!r}",
+                             file=label, row=row, column=column, value=value)
         geometries = shapely.points(x.to_numpy(), y.to_numpy())
         geometries[x.isna().to_numpy() | y.isna().to_numpy()] = None
         gdf = gpd.GeoDataFrame(frame.drop(columns=[lon, lat]), geometry=geometries)

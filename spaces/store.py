@@ -472,7 +472,8 @@ class GeoPackageStore:
 def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) -> ValidationError:
     id_label = "+".join(schema.id_columns)
     return ValidationError(file, [Problem("error", file, f"no row of layer {schema.name!r} has this {id_label}",
-                                          feature_id=str(row_id), column=id_label, value=str(row_id))])
+                                          feature_id=str(row_id), column=id_label, value=str(row_id),
+                                          key="unknown_row", params={"layer": schema.name, "id_label": id_label})])
 
 
 def _merge(existing: pd.DataFrame, intake: Intake, schema: LayerSchema):

@@ -260,6 +260,10 @@ def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch)
     assert any(pending in s.value for s in at.success)
     at.button(key="undo_last").click().run()
     assert store.read_layer("plots").set_index("plot_id").loc[pending, "status"] == "pending"
+    # A refused update says why in the planner's language, naming the plot as typed.
+    at.text_input(key="status_plot").set_value("NO-SUCH-PLOT")
+    at.get("form_submit_button")[0].click().run()
+    assert at.error and "NO-SUCH-PLOT" in at.error[0].value and " no " not in at.error[0].value
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_unreadable_uploads_become_one_error(name, data):
 
 
 @pytest.mark.parametrize(("language", "headers", "error"), [
-    ("zh", ["级别", "行号", "编号", "字段", "值", "说明（英文）"], "错误"),
+    ("zh", ["级别", "行号", "编号", "字段", "值", "说明"], "错误"),
     ("en", ["Severity", "Row", "ID", "Column", "Value", "Message"], "error")])
 def test_the_report_a_planner_sees_is_in_their_language_with_whole_row_numbers(language, headers, error):
     from spaces.upload import presented_report
