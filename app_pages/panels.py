@@ -8,7 +8,7 @@ import streamlit as st
 
 from spaces import cached
 from spaces.detail import Detail
-from spaces.exports import MEDIA_TYPES, export, export_filename
+from spaces.exports import MEDIA_TYPES, colon, export, export_filename
 from spaces.filters import Filters
 from spaces.i18n import t
 from spaces.layers import PlotDrawing, legend_swatches, markdown_text
@@ -52,7 +52,7 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
     shown = {k: (t(f"source_{v}", language) if k == "source" and v in SOURCES else v)
              for k, v in detail.attributes.items() if v}
     # Label: value lines, not a two-column table: the panel is too narrow for both columns to show whole.
-    sep = "：" if language == "zh" else ": "
+    sep = colon(language)
     st.markdown("  \n".join(f"**{markdown_text(t(f'attr_{k}', language))}**{sep}{markdown_text(v)}"
                              for k, v in shown.items()))
     if not detail.contents.empty:

@@ -23,7 +23,8 @@ from .aggregate import STATUSES, aggregate_plots, plot_cells
 from .errors import SpacesError
 from .focus import DetailWindow, detail_window
 from .i18n import t
-from .layers import (
+from .layers import PLOT_DETAIL_LIMIT
+from .palette import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,
     FACTORY_COLOURS,
@@ -31,9 +32,9 @@ from .layers import (
     PARK_FILL,
     PARK_LINE,
     PLOT_COLOURS,
-    PLOT_DETAIL_LIMIT,
     STATUS_COLOURS,
     WINDOW_LINE,
+    hex_colour,
 )
 from .paths import PROJECT_DIR
 from .summary import Summary
@@ -376,12 +377,12 @@ def _district_layer(fmap, features: dict, statuses: _DistrictStatuses | None, la
         if status is None and not count:
             continue
         label = labels(f"status_{status}" if status else "status_no_data")
-        block.append(_legend_row(label, DISTRICT_LINE, _hex(colour), count=count))
+        block.append(_legend_row(label, DISTRICT_LINE, hex_colour(colour), count=count))
         if not count:
             continue
         chosen = [{**feature, "properties": {**feature["properties"], "r": rows[number]}}
                   for number, feature in enumerate(features["features"]) if mask[number]]
-        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": _hex(colour),
+        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": hex_colour(colour),
                  "fillOpacity": round(colour[3] / 255, 2)}
         _geojson({"type": "FeatureCollection", "features": chosen}, style, pane="districts",
                  on_each_feature=on_each_feature).add_to(group)
@@ -401,7 +402,7 @@ def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str
         _geojson(_features(parks, _titles(parks, "park_id"), _rows(parks, fields)),
                  _area_style(PARK_FILL, PARK_LINE), pane="parks", popup=[labels(key) for key, *_ in fields]
                  ).add_to(group)
-    legend.append(_legend_row(name, _hex(PARK_LINE), _hex(PARK_FILL), count=len(parks)))
+    legend.append(_legend_row(name, hex_colour(PARK_LINE), hex_colour(PARK_FILL), count=len(parks)))
 
 
 def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, str], labels: _Labels,
@@ -418,7 +419,7 @@ def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, 
                  _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities",
                  popup=[labels(key) for key, *_ in fields],
                  marker=folium.CircleMarker(radius=6)).add_to(group)
-    legend.append(_legend_row(name, _hex(COMMUNITY_LINE), _hex(COMMUNITY_FILL), count=len(communities)))
+    legend.append(_legend_row(name, hex_colour(COMMUNITY_LINE), hex_colour(COMMUNITY_FILL), count=len(communities)))
 
 
 def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str], *,
@@ -450,15 +451,15 @@ def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str
     name += ("，" if labels.language == "zh" else ", ") + how
     group = folium.FeatureGroup(name=f"{name} ({len(plots):,})").add_to(fmap)
     _plot_legend(legend, name, status, labels)
-    legend.append(_legend_row(labels("legend_grid_cells"), _hex(PLOT_COLOURS["pending"]), None, count=len(grid)))
+    legend.append(_legend_row(labels("legend_grid_cells"), hex_colour(PLOT_COLOURS["pending"]), None, count=len(grid)))
     _cell_polygons(group, grid, labels)
     if alone.any():
         _plot_polygons(group, plots.loc[alone], status.loc[alone], labels)
     if window is not None:
         size = f"{window.size_km:g}"
-        legend.append(_legend_row(labels("legend_window").format(size=size), _hex(WINDOW_LINE), None,
+        legend.append(_legend_row(labels("legend_window").format(size=size), hex_colour(WINDOW_LINE), None,
                                   count=int(inside.sum()), shape="line"))
-        outline = folium.PolyLine([[lat, lon] for lon, lat in window.outline()], color=_hex(WINDOW_LINE),
+        outline = folium.PolyLine([[lat, lon] for lon, lat in window.outline()], color=hex_colour(WINDOW_LINE),
                                   weight=2.5, opacity=round(WINDOW_LINE[3] / 255, 2))
         # folium keeps neither option; the outline sits over the plots and lets clicks through to them.
         outline.options.update(pane="plots", interactive=False)
@@ -488,7 +489,7 @@ def _cell_polygons(group, grid: pd.DataFrame, labels: _Labels) -> None:
             for number, (corners, title, row) in enumerate(zip(grid["polygon"][mask], _pick(titles, mask),
                                                                _pick(rows, mask), strict=True))]}
         # A thin white edge keeps neighbouring cells of one colour apart.
-        style = {"color": "#ffffff", "weight": 0.6, "opacity": 0.8, "fillColor": _hex(colour),
+        style = {"color": "#ffffff", "weight": 0.6, "opacity": 0.8, "fillColor": hex_colour(colour),
                  "fillOpacity": round(colour[3] / 255 * 0.7, 2)}
         _geojson(features, style, pane="plots", popup=popup).add_to(group)
 
@@ -496,7 +497,7 @@ def _cell_polygons(group, grid: pd.DataFrame, labels: _Labels) -> None:
 def _plot_legend(legend: list[str], name: str, status: pd.Series, labels: _Labels) -> None:
     legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
     for label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
-        legend.append(_legend_row(label, _hex(colour), _hex(colour), count=int(mask.sum())))
+        legend.append(_legend_row(label, hex_colour(colour), hex_colour(colour), count=int(mask.sum())))
 
 
 def _plot_polygons(group, plots: gpd.GeoDataFrame, status: pd.Series, labels: _Labels) -> None:
@@ -511,7 +512,7 @@ def _plot_polygons(group, plots: gpd.GeoDataFrame, status: pd.Series, labels: _L
     for _label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
         if not mask.any():
             continue
-        style = {"color": _hex(colour), "weight": 1, "opacity": 0.9, "fillColor": _hex(colour),
+        style = {"color": hex_colour(colour), "weight": 1, "opacity": 0.9, "fillColor": hex_colour(colour),
                  "fillOpacity": round(colour[3] / 255 * 0.75, 2)}
         features = _features(gpd.GeoDataFrame(geometry=geometries[mask]), _pick(titles, mask), _pick(rows, mask))
         _geojson(features, style, pane="plots", popup=[labels(key) for key, *_ in fields]).add_to(group)
@@ -527,10 +528,10 @@ def _factory_layer(fmap, factories: gpd.GeoDataFrame, labels: _Labels, legend: l
     group = folium.FeatureGroup(name=f"{name} ({len(factories):,})").add_to(fmap)
     legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
     for label, colour, mask in _categories(level, labels.level, FACTORY_COLOURS):
-        legend.append(_legend_row(label, "#ffffff", _hex(colour), count=int(mask.sum()), shape="dot"))
+        legend.append(_legend_row(label, "#ffffff", hex_colour(colour), count=int(mask.sum()), shape="dot"))
         if not mask.any():
             continue
-        style = {"color": "#ffffff", "weight": 0.8, "fillColor": _hex(colour), "fillOpacity": 0.95}
+        style = {"color": "#ffffff", "weight": 0.8, "fillColor": hex_colour(colour), "fillOpacity": 0.95}
         _geojson(_features(factories.loc[mask], _pick(titles, mask), _pick(rows, mask)), style, pane="factories",
                  popup=[labels(key) for key, *_ in fields], marker=folium.CircleMarker(radius=4)).add_to(group)
 
@@ -672,12 +673,8 @@ def _legend_row(label: str, line: str, fill: str | None, *, count: int | None = 
 
 
 def _area_style(fill: list[int], line: list[int]) -> dict:
-    return {"color": _hex(line), "weight": 1.5, "opacity": round(line[3] / 255, 2), "fillColor": _hex(fill),
+    return {"color": hex_colour(line), "weight": 1.5, "opacity": round(line[3] / 255, 2), "fillColor": hex_colour(fill),
             "fillOpacity": round(fill[3] / 255, 2)}
-
-
-def _hex(rgba: list[int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgba[:3])
 
 
 def _js_json(value: object) -> str:

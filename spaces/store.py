@@ -314,8 +314,7 @@ class GeoPackageStore:
         merged, counts, replaced, added = _merge(existing, intake, schema)
         if not counts.changed:
             return counts
-        if list(merged.columns) != list(existing.columns) or any(
-                merged[name].dtype != existing[name].dtype for name in existing.columns):
+        if not _same_columns(merged, existing):
             return None  # a new or retyped column: the rewrite (and its undo) need the whole layer
         if not _appends_alike(table, schema, merged):
             return None
@@ -662,8 +661,7 @@ def _appending(table: _Table | None, schema: LayerSchema, existing: pd.DataFrame
     replaced rows and appending the rest gives the merged order. That holds only when the table stays as
     a rewrite would declare it (:func:`_appends_alike`): no column new or retyped.
     """
-    if list(merged.columns) != list(existing.columns) or any(
-            merged[name].dtype != existing[name].dtype for name in existing.columns):
+    if not _same_columns(merged, existing):
         return None
     if _fids_of(table, existing) is None or not _appends_alike(table, schema, merged):
         return None
@@ -694,6 +692,12 @@ def _table(path: Path, schema: LayerSchema) -> _Table | None:
             return None
         return _Table(pk, gpkg_sql.column_types(db, schema.name), gpkg_sql.geometry_column(db, schema.name),
                       gpkg_sql.fids_in_order(db, schema.name))
+
+
+def _same_columns(merged: pd.DataFrame, existing: pd.DataFrame) -> bool:
+    """Whether ``merged`` has ``existing``'s columns, in order, with the same dtypes (no column new or retyped)."""
+    return list(merged.columns) == list(existing.columns) and all(
+        merged[name].dtype == existing[name].dtype for name in existing.columns)
 
 
 def _fids_of(table: _Table | None, layer: pd.DataFrame) -> np.ndarray | None:
