@@ -8,11 +8,11 @@ this frame (no sidebar, no filters, no sample banner).
 import streamlit as st
 
 from spaces import cached
-from spaces.districts import district_names
-from spaces.i18n import t
-from spaces.targets import PLAN_END_YEAR, PLAN_START_YEAR
-from spaces.urlstate import FIELDS, query_from_state, state_from_query
-from spaces.vocab import load_vocabularies
+from spaces.reference.districts import district_names
+from spaces.reference.i18n import t
+from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
+from spaces.reference.vocab import load_vocabularies
+from spaces.view.urlstate import FIELDS, query_from_state, state_from_query
 
 st.set_page_config(page_title="宁波产业空间 Ningbo industrial space", page_icon="🏭", layout="wide")
 

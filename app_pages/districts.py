@@ -7,11 +7,12 @@ import streamlit as st
 
 from app_pages.panels import current_view, download_buttons
 from spaces import cached
-from spaces.attainment import actual_by_year, elapsed_share, ranking
-from spaces.charts import attainment_bars, city_only_lines, status_table, trend_lines
-from spaces.districts import district_names, load_districts
-from spaces.i18n import t
-from spaces.layers import (
+from spaces.planning.attainment import actual_by_year, elapsed_share, ranking
+from spaces.reference.districts import district_names, load_districts
+from spaces.reference.i18n import t
+from spaces.reference.targets import BASELINE_YEAR, load_targets
+from spaces.view.charts import attainment_bars, city_only_lines, status_table, trend_lines
+from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
     TOOLTIP,
@@ -20,7 +21,6 @@ from spaces.layers import (
     district_choropleth,
     view_for,
 )
-from spaces.targets import BASELINE_YEAR, load_targets
 
 view = current_view()
 language, store, version, filters, everything = view.language, view.store, view.version, view.filters, view.everything

@@ -6,13 +6,13 @@ import streamlit as st
 from app_pages.panels import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
-from spaces.history import readable_time
-from spaces.i18n import t
-from spaces.layers import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
-from spaces.progress import update_plot_status
-from spaces.schema import load_schemas
-from spaces.upload import CRS_CHOICES, presented_report, problem_text
-from spaces.vocab import load_vocabularies
+from spaces.intake.status import update_plot_status
+from spaces.intake.upload import CRS_CHOICES, presented_report, problem_text
+from spaces.reference.i18n import t
+from spaces.reference.schema import load_schemas
+from spaces.reference.vocab import load_vocabularies
+from spaces.store.history import readable_time
+from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 
 
 def _message(key: str, language: str, **values) -> str:

@@ -5,7 +5,13 @@ import streamlit as st
 
 from app_pages.panels import current_view, detail_panel, map_notes, plots_note
 from spaces import cached
-from spaces.basemaps import (
+from spaces.exports.html_map import html_map
+from spaces.exports.registry import describe_filters, export_filename
+from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
+from spaces.reference.districts import load_districts
+from spaces.reference.i18n import t
+from spaces.reference.targets import load_targets
+from spaces.view.basemaps import (
     MissingBasemapKeyError,
     basemap_options,
     deck_basemap,
@@ -13,13 +19,7 @@ from spaces.basemaps import (
     shift_frame,
     shift_view,
 )
-from spaces.detail import selected_detail
-from spaces.districts import load_districts
-from spaces.exports import describe_filters, export_filename
-from spaces.focus import focus_of_cell, format_focus, parse_focus, window_view
-from spaces.html_map import html_map
-from spaces.i18n import t
-from spaces.layers import (
+from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
     TOOLTIP,
@@ -28,8 +28,8 @@ from spaces.layers import (
     district_choropleth,
     view_for,
 )
-from spaces.targets import load_targets
-from spaces.urlstate import LAYER_CHOICES
+from spaces.view.detail import selected_detail
+from spaces.view.urlstate import LAYER_CHOICES
 
 view = current_view()
 language, store, version, filters = view.language, view.store, view.version, view.filters

@@ -7,14 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from spaces import cached
-from spaces.detail import Detail
-from spaces.exports import MEDIA_TYPES, colon, export, export_filename
-from spaces.filters import Filters
-from spaces.i18n import t
-from spaces.layers import PlotDrawing, legend_swatches, markdown_text
-from spaces.store import Store
-from spaces.targets import load_targets
-from spaces.urlstate import filters_from_state
+from spaces.exports.registry import MEDIA_TYPES, colon, export, export_filename
+from spaces.planning.filters import Filters
+from spaces.reference.i18n import t
+from spaces.reference.targets import load_targets
+from spaces.store.geopackage import Store
+from spaces.view.deck import PlotDrawing, legend_swatches, markdown_text
+from spaces.view.detail import Detail
+from spaces.view.urlstate import filters_from_state
 
 SOURCES = ("sample", "import", "default", "app")
 

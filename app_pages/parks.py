@@ -4,10 +4,10 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages.panels import current_view, detail_panel
-from spaces.detail import community_detail, park_detail
-from spaces.directory import directory
-from spaces.i18n import t
-from spaces.layers import TOOLTIP, CompactDeck, build_layers, view_for
+from spaces.reference.i18n import t
+from spaces.view.deck import TOOLTIP, CompactDeck, build_layers, view_for
+from spaces.view.detail import community_detail, park_detail
+from spaces.view.directory import directory
 
 view = current_view()
 language, store, version, filters = view.language, view.store, view.version, view.filters

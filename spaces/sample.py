@@ -16,9 +16,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .crs import EQUAL_AREA_CRS, STORAGE_CRS, area_mu
-from .districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
-from .targets import load_default_allocations
+from spaces.geo.crs import EQUAL_AREA_CRS, STORAGE_CRS, area_mu
+from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
+from spaces.reference.targets import load_default_allocations
 
 DEFAULT_SEED = 20260
 DEFAULT_PLOTS = 6000

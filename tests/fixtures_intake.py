@@ -12,7 +12,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from spaces.districts import load_districts
+from spaces.reference.districts import load_districts
 
 HAISHU = "330203"
 YINZHOU = "330212"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from spaces.aggregate import STATUSES, aggregate_plots, grid_records, plot_cells
-from spaces.layers import PLOT_COLOURS, build_layers, plot_drawing
+from spaces.geo.grid import STATUSES, aggregate_plots, grid_records, plot_cells
+from spaces.view.deck import PLOT_COLOURS, build_layers, plot_drawing
 
 
 @pytest.fixture
@@ -88,9 +88,9 @@ def test_threshold_switches_between_detail_and_cells(plots):
 
 def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
     """Above PLOT_DETAIL_LIMIT the map gets cells; one district's plots come back in full detail."""
-    from spaces.filters import Filters, apply_filters
-    from spaces.layers import PLOT_DETAIL_LIMIT
+    from spaces.planning.filters import Filters, apply_filters
     from spaces.sample import build_sample
+    from spaces.view.deck import PLOT_DETAIL_LIMIT
 
     layers = build_sample(plots=PLOT_DETAIL_LIMIT + 5_000)
     city = build_layers(apply_filters(layers, Filters()), visible=["plots"], choropleth=None, language="zh")
@@ -106,9 +106,9 @@ def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
 
 def test_a_focus_draws_every_plot_in_its_window_and_cells_elsewhere():
     """No plot is lost or drawn twice: cells count exactly the plots outside the window."""
-    from spaces.focus import detail_window
-    from spaces.layers import plot_drawing
+    from spaces.geo.window import detail_window
     from spaces.sample import build_sample
+    from spaces.view.deck import plot_drawing
 
     plots = build_sample(plots=3_000)["plots"]
     centre = plots.geometry.iloc[0].centroid
@@ -130,7 +130,7 @@ def test_a_focus_draws_every_plot_in_its_window_and_cells_elsewhere():
 
 
 def test_without_a_focus_or_under_the_limit_there_is_no_window(plots):
-    from spaces.layers import plot_drawing
+    from spaces.view.deck import plot_drawing
 
     assert plot_drawing(plots, language="zh", focus=(121.5, 29.7)).window is None  # 6 plots: all drawn
     assert plot_drawing(plots, language="zh", detail_limit=2).window is None
@@ -138,7 +138,7 @@ def test_without_a_focus_or_under_the_limit_there_is_no_window(plots):
 
 
 def test_cells_over_a_gcj02_basemap_are_those_of_the_shifted_plots(plots):
-    from spaces.crs import to_gcj02
+    from spaces.geo.crs import to_gcj02
 
     assert plot_cells(plots, basemap_id="amap").equals(plot_cells(to_gcj02(plots)))
     assert not plot_cells(plots, basemap_id="amap").equals(plot_cells(plots))  # 500 m moves a cell

@@ -20,7 +20,7 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "spaces").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "spaces").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_spaces_does_not_import_streamlit(path):
     if path.name in STREAMLIT_ALLOWED:
         return
@@ -36,6 +36,6 @@ def test_pages_hold_wiring_only(path):
 
 
 def test_no_bare_or_blanket_excepts():
-    for path in [*ROOT.glob("spaces/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "streamlit_app.py"]:
+    for path in [*ROOT.glob("spaces/**/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "streamlit_app.py"]:
         text = path.read_text(encoding="utf-8")
         assert "except:" not in text and "except Exception" not in text, path.name

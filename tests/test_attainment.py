@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from spaces.attainment import compute_attainment, elapsed_share
-from spaces.districts import DISTRICT_ADCODES
-from spaces.schema import load_schemas
-from spaces.store import empty_layer
+from spaces.planning.attainment import compute_attainment, elapsed_share
+from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.reference.schema import load_schemas
+from spaces.store.geopackage import empty_layer
 
 HAISHU, BEILUN, YINZHOU = "330203", "330206", "330212"
 

@@ -11,8 +11,10 @@ import pydeck as pdk
 import pytest
 import shapely
 
-from spaces import basemaps
-from spaces.basemaps import (
+from spaces.errors import ReferenceDataError
+from spaces.geo.crs import to_gcj02
+from spaces.view import basemaps
+from spaces.view.basemaps import (
     MissingBasemapKeyError,
     UnknownBasemapError,
     basemap_options,
@@ -25,8 +27,6 @@ from spaces.basemaps import (
     shift_view,
     tile_hosts,
 )
-from spaces.crs import to_gcj02
-from spaces.errors import ReferenceDataError
 
 TILE_BASEMAPS = ["osm", "carto", "tianditu_vec", "tianditu_img", "amap"]
 NO_KEY: dict[str, str] = {}  # an environment without TIANDITU_KEY, whatever the machine running the tests has

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaces.brief import _wrap, brief_pages
-from spaces.districts import district_names
-from spaces.exports import STATUS_FILLS, export
-from spaces.filters import Filters
-from spaces.mapimage import MissingFontError, find_cjk_font
-from spaces.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, build_summary
+from spaces.exports.brief import _wrap, brief_pages
+from spaces.exports.figures import MissingFontError, find_cjk_font
+from spaces.exports.registry import STATUS_FILLS, export
+from spaces.planning.filters import Filters
+from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, build_summary
+from spaces.reference.districts import district_names
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "brief"
 HOSTILE = "<img src=x onerror=alert(1)>"

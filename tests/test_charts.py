@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from spaces.charts import STATUS_BACKGROUND, attainment_bars, city_only_lines, status_table, trend_lines
-from spaces.targets import load_targets
+from spaces.reference.targets import load_targets
+from spaces.view.charts import STATUS_BACKGROUND, attainment_bars, city_only_lines, status_table, trend_lines
 
 
 def _long():

@@ -1,4 +1,4 @@
-"""Tests for spaces.chinacoords (WGS-84 / GCJ-02 / BD-09 conversions)."""
+"""Tests for spaces.geo.chinacoords (WGS-84 / GCJ-02 / BD-09 conversions)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from spaces.chinacoords import (
+from spaces.geo.chinacoords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,

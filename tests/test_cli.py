@@ -21,17 +21,17 @@ import pyproj
 import pytest
 import shapely
 
-from spaces.chinacoords import transform_geometries, wgs84_to_gcj02
 from spaces.cli import SUMMARY_FORMATS, main
-from spaces.crs import EQUAL_AREA_CRS
-from spaces.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
-from spaces.exports import CSV_CONTEXT_COLUMNS, SUMMARY_EXPORTERS
+from spaces.exports.registry import CSV_CONTEXT_COLUMNS, SUMMARY_EXPORTERS
+from spaces.geo.chinacoords import transform_geometries, wgs84_to_gcj02
+from spaces.geo.crs import EQUAL_AREA_CRS
+from spaces.planning.summary import SAMPLE_NOTICE_EN
+from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore
-from spaces.summary import SAMPLE_NOTICE_EN
+from spaces.store.geopackage import GeoPackageStore
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# Read straight from the file, not through spaces.targets: this is what the CLI promises.
+# Read straight from the file, not through spaces.reference.targets: this is what the CLI promises.
 TARGET_KEYS = [entry["key"] for entry in tomllib.loads((PROJECT_DIR / "geodata" / "targets.toml").read_text())["target"]]
 CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS
                                         for part in ("actual", "target", "attainment", "status")]

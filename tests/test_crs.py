@@ -6,9 +6,9 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from spaces import chinacoords
-from spaces.crs import SQUARE_METRES_PER_MU, area_mu, parse_crs, suggest_crs, to_gcj02, to_storage_crs
 from spaces.errors import CrsError
+from spaces.geo import chinacoords
+from spaces.geo.crs import SQUARE_METRES_PER_MU, area_mu, parse_crs, suggest_crs, to_gcj02, to_storage_crs
 
 GEOD = Geod(ellps="WGS84")
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from spaces.attainment import compute_attainment
-from spaces.detail import community_detail, district_detail, park_detail
+from spaces.planning.attainment import compute_attainment
 from spaces.sample import build_sample
+from spaces.view.detail import community_detail, district_detail, park_detail
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +42,9 @@ def test_missing_ids_give_none_and_districts_give_their_targets(layers):
 
 
 def test_a_selection_from_the_url_gives_its_detail_or_none():
-    from spaces.detail import selected_detail
+    from spaces.planning.summary import build_summary
     from spaces.sample import build_sample
-    from spaces.summary import build_summary
+    from spaces.view.detail import selected_detail
 
     layers = build_sample(plots=100)
     long = build_summary(layers, year=2025).long
@@ -58,7 +58,7 @@ def test_a_selection_from_the_url_gives_its_detail_or_none():
 
 @pytest.mark.parametrize(("language", "land", "count"), [("zh", " 亩", " 个"), ("en", " mu", " parks")])
 def test_a_districts_figures_carry_their_units_and_no_raw_decimals(layers, language, land, count):
-    from spaces.targets import load_targets
+    from spaces.reference.targets import load_targets
 
     long = compute_attainment(layers, layers["allocations"], year=2025)
     table = district_detail(layers, long, "330206", year=2025, language=language).attainment

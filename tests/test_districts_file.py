@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from spaces.chinacoords import gcj02_to_wgs84, transform_geometries
+from spaces.geo.chinacoords import gcj02_to_wgs84, transform_geometries
 
 DISTRICTS_FILE = Path(__file__).resolve().parent.parent / "geodata" / "districts.geojson"
 

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spaces.exports import (
+from spaces.exports.registry import (
     EXPORTERS,
     FORMATS,
     STATUS_FILLS,
@@ -20,10 +20,16 @@ from spaces.exports import (
     export,
     summary_csv,
 )
-from spaces.filters import Filters
-from spaces.i18n import t
-from spaces.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, build_summary, nested_records, wide_table
-from spaces.targets import load_targets
+from spaces.planning.filters import Filters
+from spaces.planning.summary import (
+    SAMPLE_NOTICE_EN,
+    SAMPLE_NOTICE_ZH,
+    build_summary,
+    nested_records,
+    wide_table,
+)
+from spaces.reference.i18n import t
+from spaces.reference.targets import load_targets
 
 YEAR = 2025
 GROUP_SHEETS_ZH = ["平台载体", "用地效率", "企业整治", "绿色制造"]
@@ -242,8 +248,8 @@ def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
 
 def test_exports_name_the_store_file_but_not_the_folder_it_sits_in():
     """Exports leave the office; the store's folder (often a home directory) stays behind."""
-    from spaces.exports import export_metadata
-    from spaces.filters import Filters
+    from spaces.exports.registry import export_metadata
+    from spaces.planning.filters import Filters
 
     metadata = export_metadata(source="sample", filters=Filters(year=2025), store="/home/zhang/规划/spaces.gpkg",
                                exported_at="2026-11-28T00:00:00+00:00", scope="export_scope_summary")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from spaces.filters import Filters, apply_filters, industries_in, status_as_of
+from spaces.planning.filters import Filters, apply_filters, industries_in, status_as_of
 
 PARK_A = shapely.box(121.50, 29.80, 121.52, 29.82)
 PARK_B = shapely.box(121.60, 29.80, 121.62, 29.82)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import shapely
 
-from spaces.aggregate import CELL_METRES, cell_centre, cell_of, plot_cells
-from spaces.focus import DetailWindow, detail_window, format_focus, parse_focus
+from spaces.geo.grid import CELL_METRES, cell_centre, cell_of, plot_cells
+from spaces.geo.window import DetailWindow, detail_window, format_focus, parse_focus
 
 CENTRE = (121.55, 29.87)
 
@@ -90,8 +90,8 @@ def test_focus_text_round_trips():
 @pytest.mark.parametrize("basemap", ["none", "amap"])
 def test_a_clicked_cell_becomes_a_wgs84_focus_whose_window_frames_it(ring_plots, basemap):
     """Over AMap the cell ids are those of the shifted plots; the focus kept in the URL is WGS-84 all the same."""
-    from spaces.basemaps import shift_point
-    from spaces.focus import focus_of_cell, window_view
+    from spaces.geo.window import focus_of_cell, window_view
+    from spaces.view.basemaps import shift_point
 
     drawn_x, drawn_y = (int(v) for v in cell_of(*shift_point(*CENTRE, basemap)))
     focus = parse_focus(focus_of_cell(f"{drawn_x},{drawn_y}", basemap))

@@ -1,4 +1,4 @@
-"""Tests for spaces.gpkg_sql: rows found and changed by SQL in a GeoPackage GDAL wrote, its rtree kept right."""
+"""Tests for spaces.store.sql: rows found and changed by SQL in a GeoPackage GDAL wrote, its rtree kept right."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-import spaces.gpkg_sql as gpkg_sql
+import spaces.store.sql as gpkg_sql
 
 # rtree bounds are 32-bit floats rounded outwards: within this of the true bounds, never inside them.
 RTREE_SLACK = 1e-4

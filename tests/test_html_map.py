@@ -13,13 +13,17 @@ import shapely
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from spaces import html_map as html_map_module
-from spaces.aggregate import STATUSES, cell_centre, cell_of
-from spaces.districts import load_districts
-from spaces.filters import MAP_LAYERS, Filters, apply_filters
-from spaces.html_map import LEAFLET_DIR, LeafletMissingError, html_map
-from spaces.i18n import t
-from spaces.layers import (
+from spaces.exports import html_map as html_map_module
+from spaces.exports.html_map import LEAFLET_DIR, LeafletMissingError, html_map
+from spaces.geo.grid import STATUSES, cell_centre, cell_of
+from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
+from spaces.planning.summary import Summary, build_summary
+from spaces.reference.districts import load_districts
+from spaces.reference.i18n import t
+from spaces.reference.targets import load_targets
+from spaces.sample import build_sample
+from spaces.store.geopackage import open_store
+from spaces.view.deck import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,
     FACTORY_COLOURS,
@@ -31,11 +35,7 @@ from spaces.layers import (
     WINDOW_LINE,
     district_choropleth,
 )
-from spaces.sample import build_sample
-from spaces.store import open_store
-from spaces.summary import Summary, build_summary
-from spaces.targets import load_targets
-from spaces.urlstate import DEFAULTS
+from spaces.view.urlstate import DEFAULTS
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CDN_WORDS = ("cdn", "unpkg", "jsdelivr", "cloudflare", "bootstrapcdn", "googleapis", "code.jquery", "fontawesome")
@@ -470,7 +470,7 @@ def test_districts_are_filled_by_the_status_of_the_target(hand_summary):
 
 @pytest.mark.parametrize("key", list(load_targets()))
 def test_district_colours_are_the_apps_choropleth(sample_summary, key):
-    """Same rows, same colours as the app's map (spaces.layers.district_choropleth), for every target."""
+    """Same rows, same colours as the app's map (spaces.view.deck.district_choropleth), for every target."""
     districts = load_districts()
     app = district_choropleth(districts, sample_summary.long, key=key, status_labels={})
     app_fill = {feature["properties"]["id"]: feature["properties"]["fill"] for feature in app["features"]}

@@ -1,4 +1,4 @@
-"""Tests for spaces.intake: schema checks, CRS handling, repairs, district assignment and areas of imported files."""
+"""Tests for spaces.intake.validation: schema checks, CRS handling, repairs, district assignment and areas of imported files."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ from fixtures_intake import (
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from spaces.chinacoords import transform_geometries, wgs84_to_gcj02
 from spaces.errors import CrsError, Problem, SpacesError, ValidationError
-from spaces.intake import Intake, validate_bytes, validate_file, validate_frame, validate_values
-from spaces.store import GeoPackageStore
+from spaces.geo.chinacoords import transform_geometries, wgs84_to_gcj02
+from spaces.intake.validation import Intake, validate_bytes, validate_file, validate_frame, validate_values
+from spaces.store.geopackage import GeoPackageStore
 
 GEOD = pyproj.Geod(ellps="WGS84")
 SQUARE_METRES_PER_MU = 2000 / 3

@@ -4,7 +4,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from spaces.layers import NO_DATA_COLOUR, STATUS_COLOURS, district_choropleth
+from spaces.view.deck import NO_DATA_COLOUR, STATUS_COLOURS, district_choropleth
 
 
 def test_colours_follow_status_and_tooltip_fields_are_plain_text():
@@ -22,8 +22,8 @@ def test_colours_follow_status_and_tooltip_fields_are_plain_text():
 
 def test_every_layer_object_carries_the_tooltip_fields():
     """pydeck shows one template for all layers: an object without a field would show '{line2}'."""
-    from spaces.layers import TOOLTIP, build_layers
     from spaces.sample import build_sample
+    from spaces.view.deck import TOOLTIP, build_layers
 
     layers = build_sample(plots=50)
     built = build_layers(layers, visible=["parks", "communities", "plots", "factories"], choropleth=None,
@@ -42,8 +42,8 @@ def test_compact_deck_sends_the_same_spec_in_fewer_bytes():
 
     import pydeck as pdk
 
-    from spaces.layers import TOOLTIP, CompactDeck, build_layers
     from spaces.sample import build_sample
+    from spaces.view.deck import TOOLTIP, CompactDeck, build_layers
 
     layers = build_layers(build_sample(plots=300), visible=["parks", "plots"], choropleth=None, language="zh")
     arguments = {"layers": layers, "initial_view_state": pdk.ViewState(longitude=121.5, latitude=29.7, zoom=8),
@@ -55,7 +55,7 @@ def test_compact_deck_sends_the_same_spec_in_fewer_bytes():
 
 
 def test_the_legend_lists_only_the_visible_layers_colours():
-    from spaces.layers import FACTORY_COLOURS, NO_DATA_COLOUR, PARK_LINE, legend_swatches
+    from spaces.view.deck import FACTORY_COLOURS, NO_DATA_COLOUR, PARK_LINE, legend_swatches
 
     statuses = {"met": "已达标", "on_track": "进度正常", "behind": "滞后"}
     parks_only = legend_swatches({"parks"}, language="zh", status_labels=statuses)
@@ -68,7 +68,7 @@ def test_the_legend_lists_only_the_visible_layers_colours():
 
 
 def test_markdown_text_keeps_quotes_readable_and_html_inert():
-    from spaces.layers import markdown_text
+    from spaces.view.deck import markdown_text
 
     assert markdown_text("'万亩千亿' \"平台\"") == "'万亩千亿' \"平台\""  # an entity would lose its '#' to a backslash
     assert markdown_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"

@@ -1,4 +1,4 @@
-"""Tests for spaces.limits: upload size, zip members, unpacked size, zip bombs and paths out of the zip."""
+"""Tests for spaces.intake.limits: upload size, zip members, unpacked size, zip bombs and paths out of the zip."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from fixtures_intake import plots_frame, write_shapefile
 
 from spaces.errors import ReadError
-from spaces.limits import MB, Limits, check_upload_size, current_limits, unsafe_member_path
-from spaces.readers import read_any, read_bytes
+from spaces.intake.limits import MB, Limits, check_upload_size, current_limits, unsafe_member_path
+from spaces.intake.readers import read_any, read_bytes
 
 LIMIT_VARIABLES = ("SPACES_MAX_UPLOAD_MB", "SPACES_MAX_UNZIPPED_MB", "SPACES_MAX_ZIP_MEMBERS", "SPACES_MAX_ZIP_RATIO")
 

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from spaces.sample import build_sample
-from spaces.store import open_store
-from spaces.urlstate import DEFAULTS
+from spaces.store.geopackage import open_store
+from spaces.view.urlstate import DEFAULTS
 
 APP = "../streamlit_app.py"
 
@@ -169,7 +169,7 @@ def test_tianditu_without_a_key_warns_and_draws_without_basemap(page, monkeypatc
 
 
 def test_under_the_map_a_planner_is_told_why_it_looks_empty_or_grey(page):
-    from spaces.i18n import t
+    from spaces.reference.i18n import t
 
     plain = page("map").run()
     captions = [c.value for c in plain.caption]
@@ -199,7 +199,7 @@ def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkey
     the ranking rule said, and trend charts that stretch to their column instead of a fixed-width grid."""
     import streamlit as st
 
-    from spaces.i18n import t
+    from spaces.reference.i18n import t
 
     heights = {}
     original = st.dataframe
@@ -271,7 +271,7 @@ def few_plots_in_detail(monkeypatch):
     """The map's detail limit lowered to 50, so the 300-plot sample is drawn as cells."""
     import streamlit as st
 
-    monkeypatch.setattr("spaces.layers.PLOT_DETAIL_LIMIT", 50)
+    monkeypatch.setattr("spaces.view.deck.PLOT_DETAIL_LIMIT", 50)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
@@ -310,7 +310,7 @@ def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_
     """The window, its plots and the view move with the overlays to GCJ-02, so they still meet on AMap."""
     import shapely
 
-    from spaces.basemaps import shift_point
+    from spaces.view.basemaps import shift_point
 
     focus = (121.85, 29.9)
     plain = _deck(page("map", focus="121.8500,29.9000").run())

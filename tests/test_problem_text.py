@@ -15,15 +15,15 @@ import pytest
 import shapely
 
 from spaces.errors import Problem, ReadError, ValidationError
-from spaces.i18n import catalogue, t
-from spaces.intake import validate_frame, validate_values
-from spaces.progress import validate_plot_status
-from spaces.readers import read_any
-from spaces.schema import load_schemas
-from spaces.upload import check_upload, presented_report, problem_text
+from spaces.intake.readers import read_any
+from spaces.intake.status import validate_plot_status
+from spaces.intake.upload import check_upload, presented_report, problem_text
+from spaces.intake.validation import validate_frame, validate_values
+from spaces.reference.i18n import catalogue, t
+from spaces.reference.schema import load_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED_SOURCES = ("intake.py", "readers.py", "upload.py", "progress.py", "store.py")
+CHECKED_PACKAGES = ("intake", "store")  # every module that can raise a catalogued problem
 
 FACTORY_HEADER = "factory_id,name_zh,level,certified_year,industry,lon,lat\n"
 GOOD_FACTORY = "F1,甲,国家级,2023,模具,121.55,29.87\n"
@@ -208,8 +208,8 @@ def _literal(template: str) -> str:
 def _keys_in_code() -> set[str]:
     """Every key the checks can give, read from their source (dynamic keys spelled out from their inputs)."""
     keys = set()
-    for name in CHECKED_SOURCES:
-        text = (ROOT / "spaces" / name).read_text(encoding="utf-8")
+    for path in sorted(p for package in CHECKED_PACKAGES for p in (ROOT / "spaces" / package).rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
         keys |= set(re.findall(r'\bkey="(\w+)"', text)) | set(re.findall(r'"key": "(\w+)"', text))
         keys |= set(re.findall(r'\b_(?:error|note)\(\s*"(\w+)"', text))
         keys |= set(re.findall(r'_catalogued\(.*?, "(\w+)"', text))

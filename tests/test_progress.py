@@ -1,4 +1,4 @@
-"""Tests for spaces.progress: a plot's status and reclaimed year set in the app, validated, logged, undoable."""
+"""Tests for spaces.intake.status: a plot's status and reclaimed year set in the app, validated, logged, undoable."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-import spaces.store as store_module
+import spaces.store.geopackage as store_module
 from spaces.errors import ValidationError
-from spaces.progress import update_plot_status, validate_plot_status
-from spaces.store import GeoPackageStore
+from spaces.intake.status import update_plot_status, validate_plot_status
+from spaces.store.geopackage import GeoPackageStore
 
 THIS_YEAR = date.today().year
 

@@ -1,4 +1,4 @@
-"""Tests for spaces.readers: every supported format, every text encoding planners send, every way a file breaks."""
+"""Tests for spaces.intake.readers: every supported format, every text encoding planners send, every way a file breaks."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from fixtures_intake import (
 )
 
 from spaces.errors import ReadError
-from spaces.readers import read_any, read_bytes
+from spaces.intake.readers import read_any, read_bytes
 
 CHINESE_NAMES = ["鄞州区姜山镇低效地块", "海曙区<b>高桥</b>厂房", "慈溪市周巷镇"]
 

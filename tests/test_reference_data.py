@@ -2,9 +2,9 @@
 
 import pytest
 
-from spaces.i18n import LANGUAGES, catalogue, t
-from spaces.schema import load_schemas
-from spaces.vocab import load_vocabularies, split_industries
+from spaces.reference.i18n import LANGUAGES, catalogue, t
+from spaces.reference.schema import load_schemas
+from spaces.reference.vocab import load_vocabularies, split_industries
 
 
 @pytest.mark.parametrize(("vocabulary", "spelling", "value"), [

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spaces.rows import (
+from spaces.reference.schema import load_schemas
+from spaces.store.rows import (
     KEY_SEPARATOR,
     ChangeCounts,
     align_columns,
@@ -16,7 +17,6 @@ from spaces.rows import (
     row_keys,
     values_equal,
 )
-from spaces.schema import load_schemas
 
 PLOTS = load_schemas()["plots"]
 INDICATORS = load_schemas()["indicators"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import shapely
 
-from spaces.attainment import compute_attainment
-from spaces.districts import DISTRICT_ADCODES, load_districts
+from spaces.planning.attainment import compute_attainment
+from spaces.reference.districts import DISTRICT_ADCODES, load_districts
 from spaces.sample import PARKS, build_sample
 
 

@@ -3,8 +3,8 @@
 import geopandas as gpd
 import shapely
 
-from spaces.districts import load_districts
-from spaces.spatial import assign_districts
+from spaces.geo.spatial import assign_districts
+from spaces.reference.districts import load_districts
 
 HAISHU, YINZHOU = "330203", "330212"
 

@@ -1,4 +1,4 @@
-"""Tests for spaces.store: the GeoPackage layer store, its upserts and its atomic, serialised writes."""
+"""Tests for spaces.store.geopackage: the GeoPackage layer store, its upserts and its atomic, serialised writes."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ import pyogrio
 import pytest
 import shapely
 
-import spaces.gpkg_sql as gpkg_sql
-import spaces.store as store_module
+import spaces.store.geopackage as store_module
+import spaces.store.sql as gpkg_sql
 from spaces.errors import StoreError, ValidationError
-from spaces.history import FID_COLUMN
-from spaces.intake import validate_file
+from spaces.intake.validation import validate_file
+from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
 from spaces.sample import default_allocation_layer
-from spaces.schema import PROVENANCE_COLUMNS, load_schemas
-from spaces.store import GeoPackageStore, open_store
+from spaces.store.geopackage import GeoPackageStore, open_store
+from spaces.store.history import FID_COLUMN
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header, per the GeoPackage standard
 STORE_GEOMETRY_TYPES = {"plots": "MULTIPOLYGON", "factories": "POINT", "parks": "MULTIPOLYGON",
@@ -430,8 +430,8 @@ def test_a_rejected_file_is_not_imported(sample_store, sample_layers, tmp_path):
 CONCURRENT_IMPORT = """
 import sys, time
 from pathlib import Path
-from spaces.intake import validate_file
-from spaces.store import open_store
+from spaces.intake.validation import validate_file
+from spaces.store.geopackage import open_store
 file, ready, go = sys.argv[1:4]
 intake = validate_file(file, "plots")
 store = open_store()
@@ -474,7 +474,7 @@ REWRITER = """
 import sys
 from pathlib import Path
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store.geopackage import open_store
 started, stop, plots = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 full = build_sample(plots=plots)
 small = {name: frame.iloc[: len(frame) // 3] for name, frame in full.items()}
@@ -524,8 +524,8 @@ def test_a_reader_never_sees_a_half_written_store(sample_store, sample_layers, t
 CRASHING_IMPORT = """
 import sys, time
 from pathlib import Path
-import spaces.store as store_module
-from spaces.intake import validate_file
+import spaces.store.geopackage as store_module
+from spaces.intake.validation import validate_file
 file, inside = sys.argv[1:3]
 write_table = store_module._write_table
 
@@ -765,7 +765,7 @@ def test_a_change_that_retypes_a_column_is_undone_from_a_copy_of_the_layer(sampl
 
 
 def test_old_changes_can_no_longer_be_undone(sample_store, sample_layers, tmp_path, monkeypatch):
-    monkeypatch.setattr("spaces.history.UNDO_DEPTH", 2)  # remember_undo keeps this many
+    monkeypatch.setattr("spaces.store.history.UNDO_DEPTH", 2)  # remember_undo keeps this many
     for n, name in enumerate(("a", "b", "c")):
         import_file(sample_store, plots_file(tmp_path / f"{name}.geojson", sample_layers, [f"T{n}"], offset=n), "plots")
     assert [change for change, *_ in undo_rows(sample_store)] == [3, 4]

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
+from spaces.planning.summary import build_summary, data_source, nested_records, wide_table
+from spaces.reference.targets import TARGET_KEYS
 from spaces.sample import build_sample
-from spaces.summary import build_summary, data_source, nested_records, wide_table
-from spaces.targets import TARGET_KEYS
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from spaces.districts import DISTRICT_ADCODES
-from spaces.targets import (
+from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.reference.targets import (
     TARGET_KEYS,
     WEIGHTS_FILE,
     allocate,
@@ -82,7 +82,7 @@ def test_shipped_allocations_add_up_to_the_city_targets_and_are_marked_illustrat
 
 @pytest.mark.parametrize(("language", "rank", "land"), [("zh", "第 9 名", "5,642.3 亩"), ("en", "No. 9", "5,642.3 mu")])
 def test_amounts_read_with_their_units(language, rank, land):
-    from spaces.targets import format_amount
+    from spaces.reference.targets import format_amount
 
     targets = load_targets()
     assert format_amount(9, targets["etdz_national_rank"], language) == rank

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spaces.upload import check_upload
+from spaces.intake.upload import check_upload
 
 GOOD = "factory_id,name_zh,level,certified_year,industry,lon,lat\nF1,甲,国家级,2023,模具,121.55,29.87\n"
 
@@ -43,7 +43,7 @@ def test_unreadable_uploads_become_one_error(name, data):
     ("zh", ["级别", "行号", "编号", "字段", "值", "说明"], "错误"),
     ("en", ["Severity", "Row", "ID", "Column", "Value", "Message"], "error")])
 def test_the_report_a_planner_sees_is_in_their_language_with_whole_row_numbers(language, headers, error):
-    from spaces.upload import presented_report
+    from spaces.intake.upload import presented_report
 
     bad = GOOD + "F2,乙,县级,2023,模具,121.56,29.88\n"
     report = check_upload("factories.csv", bad.encode(), layer="factories", crs=None).report()

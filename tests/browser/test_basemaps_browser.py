@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from spaces.basemaps import basemap_options, tile_hosts
+from spaces.view.basemaps import basemap_options, tile_hosts
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -28,12 +28,12 @@ BASE_TILE = (0, 140, 160)  # every base-layer tile: teal …
 BASE_GRID = (250, 210, 40)  # … with a yellow grid
 LABEL_INK = (0, 0, 0)  # label-layer tiles (Tianditu cva/cia): transparent with black diagonals
 
-# A throwaway page that draws one overlay with the basemap named in the URL, through spaces.basemaps.
+# A throwaway page that draws one overlay with the basemap named in the URL, through spaces.view.basemaps.
 APP = """
 import pydeck as pdk
 import streamlit as st
 
-from spaces.basemaps import deck_basemap
+from spaces.view.basemaps import deck_basemap
 
 choice = st.query_params.get("basemap", "none")
 overlay = [{"polygon": [[121.45, 29.80], [121.60, 29.80], [121.60, 29.90], [121.45, 29.90]]}]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaces.layers import PARK_LINE
+from spaces.view.deck import PARK_LINE
 
 PAGES = ["", "districts", "parks", "data"]  # the map is the default page, at the root URL
 APP_READY = 60_000

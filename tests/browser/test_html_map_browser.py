@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from spaces.aggregate import aggregate_plots, plot_cells
-from spaces.districts import load_districts
-from spaces.filters import MAP_LAYERS, Filters, apply_filters
-from spaces.focus import detail_window
-from spaces.html_map import MAX_PLOT_POLYGONS, html_map
-from spaces.layers import STATUS_COLOURS
+from spaces.exports.html_map import MAX_PLOT_POLYGONS, html_map
+from spaces.geo.grid import aggregate_plots, plot_cells
+from spaces.geo.window import detail_window
+from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
+from spaces.planning.summary import build_summary
+from spaces.reference.districts import load_districts
 from spaces.sample import build_sample
-from spaces.summary import build_summary
+from spaces.view.deck import STATUS_COLOURS
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 BEILUN = (121.85, 29.90)

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from spaces.chinacoords import wgs84_to_gcj02
+from spaces.geo.chinacoords import wgs84_to_gcj02
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store.geopackage import open_store
 
 READY = 60_000
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaces.layers import PLOT_COLOURS, PLOT_DETAIL_LIMIT
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store.geopackage import open_store
+from spaces.view.deck import PLOT_COLOURS, PLOT_DETAIL_LIMIT
 
 APP_READY = 60_000
 ROOT = Path(__file__).resolve().parents[2]

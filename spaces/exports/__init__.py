@@ -1,0 +1,1 @@
+"""Exports: summary tables, features, the brief and the HTML map, in one registry."""

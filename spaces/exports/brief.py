@@ -1,0 +1,412 @@
+"""The printable district brief: one page per district and one for the city, as PDF or self-contained HTML."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from spaces.planning.attainment import elapsed_share
+from spaces.planning.summary import Summary
+from spaces.reference.districts import CITY_ADCODE, district_names
+from spaces.reference.i18n import t
+from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, format_value, load_targets
+
+from .figures import MapArea, Trend, draw_map, draw_trend, print_style
+from .registry import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon, with_unit
+
+A4_INCHES = (8.27, 11.69)
+WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column of a PDF page (6% margins)
+NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)")
+# Parks named under a page's map; more are counted, not listed.
+MAX_PARKS_NAMED = 12
+MAP_DPI, TREND_DPI = 120, 120
+
+
+@dataclass(frozen=True)
+class BriefRow:
+    """One target on one page of the brief."""
+
+    key: str
+    group: str
+    label: str
+    unit: str
+    actual: float | None
+    target: float | None
+    attainment: float | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class BriefPage:
+    """Everything one page shows apart from the map, which is drawn from the layers."""
+
+    adcode: str
+    name: str
+    other_name: str
+    rows: list[BriefRow]
+    trend: Trend
+    parks: list[str]
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def format_attainment(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def status_label(status: str | None, language: str) -> str:
+    return t(f"status_{status}", language) if status else t("export_no_data", language)
+
+
+def _trend(adcode: str, summary: Summary, layers: dict[str, pd.DataFrame]) -> Trend:
+    years = list(range(BASELINE_YEAR, summary.year + 1))
+    plots = layers["plots"]
+    if adcode != CITY_ADCODE:
+        plots = plots.loc[(plots["district_adcode"] == adcode).to_numpy()]
+    reclaimed_years = pd.to_numeric(plots["reclaimed_year"], errors="coerce")
+    reclaimed = plots.loc[(plots["status"] == "reclaimed").to_numpy()]
+    per_year = reclaimed["area_mu"].groupby(reclaimed_years[reclaimed.index].to_numpy()).sum()
+    reclaimed_mu = [None if year < PLAN_START_YEAR else float(per_year.get(year, 0.0)) for year in years]
+
+    long = summary.long.set_index(["adcode", "key"])
+    land_target = _number(long["target"].get((adcode, "reclaimed_land_mu")))
+    growth_target = _number(long["target"].get((adcode, "tax_per_mu_growth_pct")))
+
+    indicators = layers["indicators"]
+    rows = indicators.loc[(indicators["district_adcode"] == adcode).to_numpy()]
+    by_year = rows.assign(year=pd.to_numeric(rows["year"], errors="coerce")).set_index("year")
+
+    def index(column: str) -> list[float | None]:
+        if column not in by_year.columns:
+            return [None] * len(years)
+        values = pd.to_numeric(by_year[column], errors="coerce")
+        values = values[~values.index.duplicated(keep="last")]
+        base = values.get(BASELINE_YEAR)
+        if base is None or pd.isna(base) or base <= 0:
+            return [None] * len(years)
+        return [None if pd.isna(values.get(year, np.nan)) else float(values[year] / base * 100) for year in years]
+
+    return Trend(years=years, reclaimed_mu=reclaimed_mu, reclaimed_target_mu=land_target,
+                 tax_index=index("tax_per_mu"), value_added_index=index("value_added_per_mu"),
+                 index_target=None if growth_target is None else 100.0 + growth_target)
+
+
+def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dict[str, pd.DataFrame], *,
+                language: str = "zh") -> list[BriefPage]:
+    """The city page, then one page per district of ``summary`` (adcode order).
+
+    ``layers`` (all data) give the trend, as the attainment does; ``map_layers`` (the filtered layers)
+    give the parks named under the map. District pages leave out the city-only targets.
+    """
+    targets = load_targets()
+    names = district_names().set_index("adcode")
+    name_column, other_column = ("name_zh", "name_en") if language == "zh" else ("name_en", "name_zh")
+    adcodes = [CITY_ADCODE, *[a for a in dict.fromkeys(summary.long["adcode"]) if a != CITY_ADCODE]]
+    long = summary.long.set_index(["adcode", "key"])
+    parks = map_layers["parks"]
+    pages = []
+    for adcode in adcodes:
+        rows = []
+        for target in sorted(targets.values(), key=lambda item: GROUPS.index(item.group)):
+            if adcode != CITY_ADCODE and target.scope == "city":
+                continue
+            record = long.loc[(adcode, target.key)]
+            rows.append(BriefRow(
+                key=target.key, group=target.group,
+                label=target.label_zh if language == "zh" else target.label_en,
+                unit=target.unit_zh if language == "zh" else target.unit_en,
+                actual=_number(record["actual"]), target=_number(record["target"]),
+                attainment=_number(record["attainment"]),
+                status=record["status"] if isinstance(record["status"], str) else None,
+            ))
+        shown = parks if adcode == CITY_ADCODE else parks.loc[(parks["district_adcode"] == adcode).to_numpy()]
+        pages.append(BriefPage(adcode=adcode, name=names.loc[adcode, name_column],
+                               other_name=names.loc[adcode, other_column], rows=rows,
+                               trend=_trend(adcode, summary, layers),
+                               parks=[str(name) for name in shown["name_zh"].dropna()]))
+    return pages
+
+
+def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> dict[str, str]:
+    """Every sentence of a page, in ``language``; user-supplied parts are raw (escape them for HTML)."""
+    parks = page.parks[:MAX_PARKS_NAMED]
+    more = len(page.parks) - len(parks)
+    separator = "、" if language == "zh" else ", "
+    park_list = separator.join(parks) + (t("export_brief_more", language).format(count=more) if more else "")
+    return {
+        "title": t("export_brief_title", language).format(area=page.name, year=summary.year),
+        "subtitle": t("export_brief_subtitle", language).format(
+            other=page.other_name, adcode=page.adcode, year=summary.year,
+            elapsed=f"{elapsed_share(summary.year):.0%}"),
+        "notice": metadata["notice"] or "",
+        "filters": f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
+        "scope": metadata["filter_scope"],
+        "parks": f"{t('export_brief_parks_shown', language)} ({len(page.parks)}){colon(language)}"
+                 f"{park_list or t('export_none', language)}",
+        "table_note": t("export_brief_table_note", language) + (
+            "" if page.adcode == CITY_ADCODE else " " + t("export_brief_city_only_note", language)),
+        "footer": t("export_brief_footer", language).format(source=metadata["data_source_text"],
+                                                             exported=metadata["exported_at"]),
+    }
+
+
+def _wrap(text: str, width_inches: float, fontsize: float, max_lines: int = 2) -> str:
+    """Break ``text`` into lines that fit ``width_inches`` at ``fontsize`` points.
+
+    matplotlib does not wrap Chinese (it breaks at spaces only): a CJK character is taken as 1 em
+    wide and anything else as 0.6 em. Latin words move whole to the next line; closing punctuation
+    never starts one (避头点). Lines beyond ``max_lines`` are dropped, ending in "…".
+    """
+    width_em = width_inches * 72 / fontsize
+    lines, current = [], ""
+    for char in text:
+        if _em(current + char) > width_em and char not in NO_LINE_START and current:
+            space = current.rfind(" ")
+            if not _is_cjk(char) and space > len(current) // 2:
+                lines.append(current[:space])
+                current = current[space + 1:]
+            else:
+                lines.append(current)
+                current = ""
+        current += char
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:-1] + "…"
+    return "\n".join(lines)
+
+
+def _is_cjk(char: str) -> bool:
+    return ord(char) > 0x2E7F
+
+
+def _em(text: str) -> float:
+    return sum(1.0 if _is_cjk(char) else 0.6 for char in text)
+
+
+def _draw_table(ax, page: BriefPage, language: str) -> None:
+    targets = load_targets()
+    headers = [t("target", language), t("actual", language), t("goal", language), t("attainment", language),
+               t("status", language)]
+    edges = [0.0, 0.46, 0.60, 0.74, 0.86, 1.0]
+    lines = [("header", None)]
+    for group in GROUPS:
+        group_rows = [row for row in page.rows if row.group == group]
+        if group_rows:
+            lines.append(("group", group))
+            lines.extend(("row", row) for row in group_rows)
+    height = 1.0 / len(lines)
+    for number, (kind, item) in enumerate(lines):
+        top = 1.0 - number * height
+        middle = top - height / 2
+        if kind == "header":
+            ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#D9D9D9", edgecolor="none"))
+            for index, text in enumerate(headers):
+                x, align = {0: (edges[0] + 0.01, "left"), 4: ((edges[4] + edges[5]) / 2, "center")}.get(
+                    index, (edges[index + 1] - 0.01, "right"))
+                ax.text(x, middle, text, ha=align, va="center", fontsize=7.5, weight="bold")
+            continue
+        if kind == "group":
+            ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#F2F2F2", edgecolor="none"))
+            ax.text(0.01, middle, t(f"export_group_{item}", language), ha="left", va="center", fontsize=7.5,
+                    weight="bold", color="#404040")
+            continue
+        row: BriefRow = item
+        target = targets[row.key]
+        ax.text(0.02, middle, with_unit(row.label, row.unit, language), ha="left", va="center", fontsize=7.5)
+        ax.text(edges[2] - 0.01, middle, format_value(row.actual, target), ha="right", va="center", fontsize=7.5)
+        ax.text(edges[3] - 0.01, middle, format_value(row.target, target), ha="right", va="center", fontsize=7.5)
+        fill = STATUS_FILLS.get(row.status, NO_DATA_FILL)
+        if row.attainment is not None and math.isfinite(row.attainment):
+            share = min(max(row.attainment, 0.0), 1.0)
+            ax.add_patch(Rectangle((edges[3] + 0.005, top - height * 0.8), (edges[4] - edges[3] - 0.01) * share,
+                                   height * 0.6, facecolor=fill, edgecolor="none"))
+        ax.text(edges[4] - 0.01, middle, format_attainment(row.attainment), ha="right", va="center", fontsize=7.5)
+        ax.add_patch(Rectangle((edges[4] + 0.005, top - height * 0.9), edges[5] - edges[4] - 0.005, height * 0.8,
+                               facecolor=fill, edgecolor="none"))
+        ax.text((edges[4] + edges[5]) / 2, middle, status_label(row.status, language), ha="center", va="center",
+                fontsize=7.5, color=STATUS_TEXT.get(row.status, "#595959"))
+        ax.plot([0, 1], [top - height, top - height], color="#E0E0E0", linewidth=0.4)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+
+
+def _pdf_page(page: BriefPage, number: int, total: int, summary: Summary, map_layers: dict, metadata: dict,
+              language: str) -> Figure:
+    texts = _texts(page, summary, metadata, language)
+    fig = Figure(figsize=A4_INCHES)
+    fig.text(0.06, 0.958, texts["title"], fontsize=15, weight="bold")
+    fig.text(0.06, 0.940, texts["subtitle"], fontsize=8, color="#525252")
+    top = 0.922
+    if texts["notice"]:
+        fig.text(0.06, top, texts["notice"], fontsize=7.5, color=STATUS_TEXT["behind"],
+                 bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
+        top -= 0.018
+    fig.text(0.06, top, _wrap(texts["filters"], WIDTH_INCHES, 6.5, 1), fontsize=6.5, color="#525252")
+    map_ax = fig.add_axes((0.06, 0.52, 0.62, top - 0.535))
+    handles = draw_map(map_ax, MapArea(page.adcode), map_layers, language=language)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.695, top - 0.012), fontsize=6.5,
+               frameon=False, handlelength=1.4, borderaxespad=0)
+    fig.text(0.06, 0.512, _wrap(texts["parks"], WIDTH_INCHES, 6.5, 2), fontsize=6.5, color="#404040", va="top")
+    table_ax = fig.add_axes((0.06, 0.215, 0.88, 0.262))
+    _draw_table(table_ax, page, language)
+    fig.text(0.06, 0.205, _wrap(texts["table_note"] + " " + texts["scope"], WIDTH_INCHES, 6, 3), fontsize=6,
+             color="#595959", va="top")
+    land_ax = fig.add_axes((0.08, 0.05, 0.38, 0.105))
+    index_ax = fig.add_axes((0.57, 0.05, 0.37, 0.105))
+    draw_trend(land_ax, index_ax, page.trend, language=language)
+    fig.text(0.06, 0.015, _wrap(texts["footer"], WIDTH_INCHES - 1.0, 6, 1), fontsize=6, color="#737373")
+    fig.text(0.94, 0.015, t("export_brief_page", language).format(page=number, pages=total), fontsize=6,
+             color="#737373", ha="right")
+    return fig
+
+
+def brief_pdf(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dict[str, pd.DataFrame],
+              metadata: dict, *, language: str = "zh") -> bytes:
+    """The brief as an A4 PDF, one page per area, Chinese glyphs embedded (needs a CJK font installed)."""
+    pages = brief_pages(summary, layers, map_layers, language=language)
+    buffer = io.BytesIO()
+    with print_style(), PdfPages(buffer, metadata={
+        "Title": t("export_brief_document_title", language).format(year=summary.year),
+        "Subject": metadata["notice"] or "", "Creator": "python -m spaces",
+    }) as pdf:
+        for number, page in enumerate(pages, start=1):
+            pdf.savefig(_pdf_page(page, number, len(pages), summary, map_layers, metadata, language))
+    return buffer.getvalue()
+
+
+def _png(fig: Figure, dpi: int) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _map_png(page: BriefPage, map_layers: dict, language: str) -> str:
+    fig = Figure(figsize=(7.0, 3.7))
+    ax = fig.add_axes((0.01, 0.02, 0.70, 0.96))
+    handles = draw_map(ax, MapArea(page.adcode), map_layers, language=language)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.73, 0.97), fontsize=7, frameon=False,
+               handlelength=1.4, borderaxespad=0)
+    return _png(fig, MAP_DPI)
+
+
+def _trend_png(page: BriefPage, language: str) -> str:
+    fig = Figure(figsize=(7.0, 1.65))
+    land_ax = fig.add_axes((0.07, 0.15, 0.4, 0.7))
+    index_ax = fig.add_axes((0.57, 0.15, 0.4, 0.7))
+    draw_trend(land_ax, index_ax, page.trend, language=language)
+    return _png(fig, TREND_DPI)
+
+
+HTML_STYLE = """
+@page { size: A4; margin: 10mm 12mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       color: #222; margin: 0; font-size: 10pt; background: #f5f5f5; }
+.page { background: #fff; width: 186mm; margin: 8mm auto; padding: 8mm; break-after: page;
+        page-break-after: always; }
+.page:last-child { break-after: auto; page-break-after: auto; }
+h1 { font-size: 15pt; margin: 0 0 1mm; }
+.sub, .filters, .note, footer { color: #555; font-size: 8pt; margin: 1mm 0; }
+.notice { background: #FFC7CE; color: #9C0006; padding: 1.5mm 2.5mm; font-size: 8.5pt; margin: 2mm 0; }
+figure { margin: 1mm 0; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { font-size: 8pt; color: #404040; }
+table { width: 100%; border-collapse: collapse; font-size: 8pt; margin-top: 1mm; }
+th, td { padding: 0.5mm 1.5mm; border-bottom: 1px solid #e0e0e0; }
+th { background: #d9d9d9; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th:last-child { text-align: center; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.group td { background: #f2f2f2; font-weight: bold; color: #404040; }
+td.status { text-align: center; }
+td.met { background: #C6EFCE; color: #006100; }
+td.on_track { background: #FFEB9C; color: #9C5700; }
+td.behind { background: #FFC7CE; color: #9C0006; }
+td.no_data { background: #EDEDED; color: #595959; }
+footer { display: flex; justify-content: space-between; border-top: 1px solid #ddd; padding-top: 1mm; }
+@media print {
+  body { background: #fff; }
+  .page { margin: 0; padding: 0; width: auto; break-inside: avoid; }
+  figure.map img { max-height: 88mm; width: auto; max-width: 100%; margin: 0 auto; }
+  figure.trend img { max-height: 42mm; width: auto; max-width: 100%; margin: 0 auto; }
+}
+"""
+
+
+def _html_table(page: BriefPage, language: str) -> str:
+    targets = load_targets()
+    escape = html.escape
+    headers = "".join(f"<th>{escape(t(key, language))}</th>"
+                      for key in ("target", "actual", "goal", "attainment", "status"))
+    body = []
+    for group in GROUPS:
+        group_rows = [row for row in page.rows if row.group == group]
+        if not group_rows:
+            continue
+        body.append(f'<tr class="group"><td colspan="5">{escape(t(f"export_group_{group}", language))}</td></tr>')
+        for row in group_rows:
+            target = targets[row.key]
+            css = row.status or "no_data"
+            body.append(
+                f'<tr data-key="{escape(row.key)}"><td>{escape(with_unit(row.label, row.unit, language))}</td>'
+                f'<td class="num">{escape(format_value(row.actual, target))}</td>'
+                f'<td class="num">{escape(format_value(row.target, target))}</td>'
+                f'<td class="num">{escape(format_attainment(row.attainment))}</td>'
+                f'<td class="status {css}">{escape(status_label(row.status, language))}</td></tr>')
+    return f"<table><thead><tr>{headers}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dict[str, pd.DataFrame],
+               metadata: dict, *, language: str = "zh") -> bytes:
+    """The brief as one self-contained HTML file: inline CSS and PNG images, no script, page breaks for print.
+
+    Every text that comes from data (names, filters, the store's path) is HTML-escaped.
+    """
+    escape = html.escape
+    pages = brief_pages(summary, layers, map_layers, language=language)
+    sections = []
+    with print_style():
+        for number, page in enumerate(pages, start=1):
+            texts = _texts(page, summary, metadata, language)
+            notice = f'<p class="notice">{escape(texts["notice"])}</p>' if texts["notice"] else ""
+            sections.append(f"""
+<section class="page" id="area-{escape(page.adcode)}">
+  <h1>{escape(texts["title"])}</h1>
+  <p class="sub">{escape(texts["subtitle"])}</p>
+  {notice}
+  <p class="filters">{escape(texts["filters"])}</p>
+  <figure class="map"><img alt="{escape(texts["title"])}" src="data:image/png;base64,{_map_png(page, map_layers, language)}">
+    <figcaption>{escape(texts["parks"])}</figcaption></figure>
+  {_html_table(page, language)}
+  <p class="note">{escape(texts["table_note"])} {escape(texts["scope"])}</p>
+  <figure class="trend"><img alt="{escape(t("export_trend_land", language))}" src="data:image/png;base64,{_trend_png(page, language)}"></figure>
+  <footer><span>{escape(texts["footer"])}</span><span>{escape(t("export_brief_page", language).format(page=number, pages=len(pages)))}</span></footer>
+</section>""")
+    title = t("export_brief_document_title", language).format(year=summary.year)
+    document = f"""<!doctype html>
+<html lang="{"zh-CN" if language == "zh" else "en"}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{HTML_STYLE}</style>
+</head>
+<body>{"".join(sections)}
+</body>
+</html>
+"""
+    return document.encode("utf-8")

@@ -1,0 +1,682 @@
+"""The current view as one standalone HTML file: a folium map with Leaflet inlined, so it opens offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import json
+import re
+from collections.abc import Callable, Collection
+from functools import cache
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from spaces.errors import SpacesError
+from spaces.geo.grid import STATUSES, aggregate_plots, plot_cells
+from spaces.geo.window import DetailWindow, detail_window
+from spaces.paths import PROJECT_DIR
+from spaces.planning.summary import Summary
+from spaces.reference.i18n import t
+from spaces.reference.palette import (
+    COMMUNITY_FILL,
+    COMMUNITY_LINE,
+    FACTORY_COLOURS,
+    NO_DATA_COLOUR,
+    PARK_FILL,
+    PARK_LINE,
+    PLOT_COLOURS,
+    STATUS_COLOURS,
+    WINDOW_LINE,
+    hex_colour,
+)
+from spaces.reference.targets import load_targets
+from spaces.reference.vocab import industry_labels_en, load_vocabularies, split_industries
+from spaces.view.deck import PLOT_DETAIL_LIMIT
+from spaces.view.urlstate import LAYER_CHOICES
+
+LEAFLET_DIR = PROJECT_DIR / "static" / "vendor" / "leaflet"
+VENDOR_COMMAND = "python scripts/vendor_leaflet.py"
+MAP_LAYERS = ("parks", "communities", "plots", "factories")
+# Above this many plots the browser would choke on polygons: plots are summed to 1 km grid cells, as
+# on the app's map (the same limit), except inside a detail window around a focus (at most this many again).
+MAX_PLOT_POLYGONS = PLOT_DETAIL_LIMIT
+SIMPLIFY_METRES = 2.0
+METRES_PER_DEGREE = 111_320.0  # of latitude; a degree of longitude at Ningbo (30°N) is ~13% shorter
+COORDINATE_DECIMALS = 6  # ~0.1 m
+DISTRICT_SIMPLIFY_METRES = 10.0  # outlines only; invisible at city zoom, keeps the coast small
+DISTRICT_LINE = "#3d3d3d"
+LAND_COLOUR, SEA_COLOUR = "#fbfaf6", "#dce8f0"
+# Leaflet's own panes: overlays 400, markers 600, tooltips 650, popups 700. One pane per layer keeps
+# the stacking fixed (points over plots over areas over districts over land) however layers are toggled.
+PANES = {"land": 340, "districts": 350, "parks": 410, "communities": 420, "plots": 430, "factories": 440}
+
+_PAGE_CSS = """
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column;
+       font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
+.folium-map { flex: 1 1 auto; min-height: 0; height: auto !important; }
+.leaflet-control-layers { font-size: 13px; }
+.hm-banner { flex: 0 0 auto; padding: 6px 12px; font-size: 14px; line-height: 1.45;
+             background: #ffffff; border-bottom: 1px solid #c8c8c8; color: #1f1f1f; }
+.hm-banner .hm-title { font-weight: 600; margin-right: .8em; }
+.hm-banner.hm-warn { background: #fff4ce; border-bottom: 2px solid #e0a800; color: #4d3800; }
+.hm-legend { position: absolute; right: 10px; bottom: 26px; z-index: 1000; max-height: 55vh; overflow: auto;
+             background: rgba(255, 255, 255, .94); border-radius: 4px; box-shadow: 0 1px 5px rgba(0, 0, 0, .4);
+             padding: 8px 10px; font-size: 12px; line-height: 1.6; color: #222; }
+.hm-legend h4 { margin: 0 0 4px; font-size: 13px; }
+.hm-legend .hm-group { margin-top: 4px; font-weight: 600; }
+.hm-legend .hm-block { margin-bottom: 6px; }
+.hm-legend .hm-row { display: flex; align-items: center; gap: 6px; }
+.hm-legend .hm-swatch { display: inline-block; width: 14px; height: 10px; border: 1.5px solid; box-sizing: border-box; }
+.hm-legend .hm-dot { border-radius: 50%; width: 10px; height: 10px; margin: 0 2px; }
+.hm-legend .hm-line { height: 0; border-width: 2px 0 0 0; }
+.hm-legend .hm-count { color: #666; margin-left: auto; padding-left: 10px; }
+.hm-popup b { font-size: 13px; }
+.hm-popup table { border-collapse: collapse; margin-top: 4px; font-size: 12px; }
+.hm-popup th { text-align: left; font-weight: normal; color: #666; padding: 1px 10px 1px 0; white-space: nowrap; }
+.hm-popup td { padding: 1px 0; }
+"""
+
+# Popups and tooltips are built as DOM nodes with textContent: data never reaches innerHTML.
+_PAGE_JS = """
+function hmPopup(labels, p) {
+  var box = document.createElement("div");
+  box.className = "hm-popup";
+  var head = document.createElement("b");
+  head.textContent = p.t;
+  box.appendChild(head);
+  var table = document.createElement("table");
+  labels.forEach(function (label, i) {
+    var value = p.r[i];
+    if (value === null || value === undefined || value === "") { return; }
+    var row = table.insertRow();
+    var th = document.createElement("th");
+    th.textContent = label;
+    row.appendChild(th);
+    row.insertCell().textContent = value;
+  });
+  box.appendChild(table);
+  return box;
+}
+function hmText(text) {
+  var span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+"""
+
+
+class LeafletMissingError(SpacesError):
+    """The vendored Leaflet files are not there (the install step did not run)."""
+
+
+class _Raw(Element):
+    """Text put into the page exactly as given (Leaflet's code is not a Jinja template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _MapControls(MacroElement):
+    """A metric scale bar (Leaflet's default adds miles), and no attribution prefix: Leaflet's is a
+    link and a national flag, out of place on a government planner's map. Attributions that layers
+    bring (none today: there are no tiles) still show."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({"imperial": false, "metric": true}).addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+        {% endmacro %}
+    """)
+
+
+def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame, title: str,
+             notice: str | None, language: str = "zh", focus: tuple[float, float] | None = None,
+             visible: Collection[str] = LAYER_CHOICES, summary: Summary | None = None,
+             target: str | None = None) -> bytes:
+    """One self-contained HTML page (UTF-8) showing ``layers`` on a Leaflet map that needs no network.
+
+    Leaflet's JS and CSS (from ``static/vendor/leaflet/``, fetched by ``make``) are inlined, its
+    images as data URIs; folium's CDN defaults (jQuery, Bootstrap, Font Awesome, awesome-markers)
+    are left out, and there is no tile basemap: instead ``districts`` are always drawn underneath, as
+    paper-white land with outlines on a pale blue sea, not clickable. The scale bar is metric only
+    and the attribution carries no prefix (Leaflet's own link and flag).
+
+    The layers named in ``visible`` (:data:`spaces.view.urlstate.LAYER_CHOICES`, the app's layer choice;
+    all by default) are drawn, as on the app's map, each as a layer that a layer control toggles,
+    with a popup of the fields that matter and a legend with counts; layers left out are not in
+    the file. The districts layer fills each district by its status for target ``target`` in
+    ``summary`` (``summary.long``: the same rows and the same colours as
+    :func:`spaces.view.deck.district_choropleth` on the app's map: met, on track, behind, grey for no
+    data); its legend names the target and ``summary.year``, its popups the district, the status
+    and the attainment. Without ``summary`` or ``target`` it is only outlines with names. Parks,
+    communities, plots (coloured by status, ``status_as_of`` when present) and factories (coloured
+    by level) are drawn when ``layers`` holds them (other keys are ignored). Every colour is the
+    app's, from :mod:`spaces.view.deck`. ``title`` and ``notice`` (e.g. the sample warning, the year and the
+    filters) are shown in a banner above the map. Every text from the data is inserted as text,
+    never as HTML.
+
+    Plots follow the app's map. Up to ``MAX_PLOT_POLYGONS`` (20,000) every plot is a polygon with
+    its popup. Above it the plots are summed to 1 km grid cells (:func:`spaces.geo.grid.aggregate_plots`),
+    coloured by the status with most 亩, whose popups give the plots and 亩 per status; with
+    ``focus`` (WGS-84 longitude, latitude, e.g. the cell the planner clicked) the plots of the
+    detail window around it (:func:`spaces.geo.window.detail_window`, at most ``MAX_PLOT_POLYGONS``
+    plots) are drawn in full inside a dark outline, cells only for the plots outside, and the page
+    opens on the window instead of the whole city. Each plot is drawn once, in full or in a cell.
+    ``focus`` is ignored at or below the limit, where every plot is drawn anyway, and when plots
+    are not shown.
+
+    To keep the file small, polygons are simplified by ~2 m and coordinates rounded to 6 decimals
+    (~0.1 m). Measured with ``build_sample(plots=N)`` filtered to 2025, every layer shown, districts
+    coloured by a target (1,126 factories each time; 2 cores): the default 6,000 plots give 2.8 MB
+    in 0.5 s; 100,000 plots, 10,566 cells: 5.0 MB in 0.8 s; 1,000,000 plots, 10,828 cells: 5.3 MB
+    in 2.1 s; with a focus on the busiest place (15,084 plots in the window) 9.7 MB in 2.9 s were
+    measured before the districts were drawn twice (land and districts layer: ~0.2 MB more). The
+    choropleth itself adds nothing measurable. Each plot in a window adds ~300 bytes, so a full
+    window of 20,000 adds ~6 MB. (Drawn as points before, 100,000 plots gave 21 MB in 3.4 s and
+    1,000,000 gave 204 MB in 37 s.)
+    The same view always gives the same bytes.
+
+    Raises
+    ------
+    LeafletMissingError
+        When the vendored Leaflet files are missing; the message names the command to run.
+
+    Examples
+    --------
+    >>> from spaces.reference.districts import load_districts
+    >>> page = html_map({}, districts=load_districts(), title="宁波", notice=None)
+    >>> page.startswith(b"<!DOCTYPE html>") and b"cdn." not in page
+    True
+    """
+    leaflet_js, leaflet_css = _leaflet_assets()
+    frames = {name: _drawable(_wgs84(layers[name])) for name in MAP_LAYERS
+              if name in visible and name in layers and layers[name] is not None}
+    districts = _drawable(_wgs84(districts))
+    labels = _Labels(language, districts)
+
+    west, south, east, north = districts.total_bounds
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=9, tiles=None,
+                      control_scale=False, zoom_snap=0.25)
+    # Instance attributes: the class-level lists (CDN links) stay as they are for other maps.
+    fmap.default_js = []
+    fmap.default_css = []
+    fmap.add_child(_MapControls(), name="hm_controls")
+    figure = fmap.get_root()
+    figure.title = html.escape(title)
+    # The empty icon link stops the browser from asking a server for /favicon.ico.
+    figure.header.add_child(_Raw(f'<link rel="icon" href="data:,">\n<style>{leaflet_css}</style>\n'
+                                 f"<style>{_PAGE_CSS}.leaflet-container {{ background: {SEA_COLOUR}; }}</style>\n"
+                                 f"<script>{leaflet_js}</script>\n"
+                                 f"<script>{_PAGE_JS}</script>\n"),
+                            name="hm_inline_assets")
+    figure.html.add_child(_Raw(_banner(title, notice)), name="hm_banner")
+    for pane, z_index in PANES.items():
+        folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(fmap)
+
+    legend: list[str] = []
+    window = None
+    district_features = _features(districts, [labels.district_of(adcode) for adcode in districts["adcode"]],
+                                  [[] for _ in range(len(districts))], simplify_metres=DISTRICT_SIMPLIFY_METRES)
+    _land_layer(fmap, district_features)
+    if "districts" in visible:
+        statuses = None if summary is None or target is None else _DistrictStatuses(districts, summary, target)
+        _district_layer(fmap, district_features, statuses, labels, legend)
+    if "parks" in frames:
+        _park_layer(fmap, frames["parks"], labels, legend)
+    if "communities" in frames:
+        _community_layer(fmap, frames["communities"], _park_names(frames.get("parks")), labels, legend)
+    if "plots" in frames:
+        window = _plot_layer(fmap, frames["plots"], labels, legend, focus=focus)
+    if "factories" in frames:
+        _factory_layer(fmap, frames["factories"], labels, legend)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    figure.html.add_child(_Raw(f'<div class="hm-legend"><h4>{html.escape(labels("legend"))}</h4>{"".join(legend)}</div>'),
+                          name="hm_legend")
+    if window is not None:
+        lons, lats = zip(*window.outline(), strict=True)
+        west, south, east, north = min(lons), min(lats), max(lons), max(lats)
+    # Without animation, so the page opens on Ningbo (or the window) instead of zooming there from a guess.
+    fit = folium.map.FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    fmap.add_child(fit)
+    _number_elements(figure)
+    return figure.render().encode("utf-8")
+
+
+# --- Leaflet, inlined ---------------------------------------------------------------------------
+
+@cache
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS (without its source-map comment) and CSS (images as data URIs)."""
+    js_file, css_file = LEAFLET_DIR / "leaflet.js", LEAFLET_DIR / "leaflet.css"
+    for path in (js_file, css_file):
+        if not path.is_file():
+            raise LeafletMissingError(
+                f"{path} is missing: Leaflet is fetched from the npm registry by the install step. "
+                f"Run `make` or `{VENDOR_COMMAND}` in {PROJECT_DIR}.")
+    js = re.sub(r"^//# sourceMappingURL=.*$", "", js_file.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    css = css_file.read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        image = LEAFLET_DIR / match.group(1)
+        if not image.is_file():
+            raise LeafletMissingError(f"{image} is missing (referenced by {css_file}): run `{VENDOR_COMMAND}`.")
+        return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    # Neither file contains these today; the guard keeps a future version from closing its own tag.
+    return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
+
+
+# --- Layers -------------------------------------------------------------------------------------
+
+class _Labels:
+    """What the page shows for codes and columns, in one language: the UI catalogue; vocabulary labels
+    for status and level; district names."""
+
+    def __init__(self, language: str, districts: gpd.GeoDataFrame):
+        self.language = language if language in ("zh", "en") else "zh"
+        english = self.language == "en"
+        vocabularies = load_vocabularies()
+        self.status = vocabularies["status"].labels_en if english else vocabularies["status"].labels_zh
+        self.level = vocabularies["level"].labels_en if english else vocabularies["level"].labels_zh
+        self.industries_en = industry_labels_en() if english else {}
+        names = districts["name_en" if english else "name_zh"].astype(str)
+        self.districts = dict(zip(districts["adcode"].astype(str), names, strict=True))
+
+    def __call__(self, key: str) -> str:
+        return t(key, self.language)
+
+    def status_of(self, value: object) -> str:
+        return self.status.get(value, _plain(value))
+
+    def level_of(self, value: object) -> str:
+        return self.level.get(value, _plain(value))
+
+    def district_of(self, adcode: object) -> str:
+        return self.districts.get(str(adcode), _plain(adcode))
+
+    def industries(self, raw: object) -> str | None:
+        parts = [self.industries_en.get(part, part) for part in split_industries(raw)]
+        return ("、" if self.language == "zh" else ", ").join(parts) or None
+
+    def yes_no(self, raw: object) -> str:
+        if isinstance(raw, str):
+            raw = raw.strip().lower() in ("是", "true", "yes", "y", "1")
+        return self("yes") if bool(raw) else self("no")
+
+
+def _land_layer(fmap, features: dict) -> None:
+    """The districts as land in a paper white over the pale blue of the page, under everything and
+    not clickable: without a basemap this is the picture, whatever layers are shown."""
+    style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": LAND_COLOUR, "fillOpacity": 1.0}
+    _geojson(features, style, pane="land", on_each_feature="function () {}", interactive=False,
+             control=False).add_to(fmap)
+
+
+class _DistrictStatuses:
+    """Status and attainment of one target per district, looked up in ``summary.long`` as the app's
+    :func:`spaces.view.deck.district_choropleth` does: the row of the district and the target, its
+    ``status`` (met, on_track, behind; anything else is no data) and its ``attainment``."""
+
+    def __init__(self, districts: gpd.GeoDataFrame, summary: Summary, target: str):
+        rows = summary.long.loc[summary.long["key"] == target].set_index("adcode")
+        self.status = [rows["status"].get(adcode) for adcode in districts["adcode"]]
+        self.attainment = [rows["attainment"].get(adcode) for adcode in districts["adcode"]]
+        self.year = summary.year
+        self.target = load_targets()[target]
+
+    def categories(self):
+        """(status, colour, row mask) per status in STATUS_COLOURS order, even when empty, then
+        (None, NO_DATA_COLOUR, mask) for the districts without one."""
+        known = [value if value in STATUS_COLOURS else None for value in self.status]
+        for value, colour in STATUS_COLOURS.items():
+            yield value, colour, np.array([state == value for state in known], dtype=bool)
+        yield None, NO_DATA_COLOUR, np.array([state is None for state in known], dtype=bool)
+
+
+def _district_layer(fmap, features: dict, statuses: _DistrictStatuses | None, labels: _Labels,
+                    legend: list[str]) -> None:
+    """The districts layer: each district filled by the status of the target, with its popup, or only
+    outlines and names without a target."""
+    group = folium.FeatureGroup(name=labels("layer_districts")).add_to(fmap)
+    if statuses is None:
+        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillOpacity": 0.0}
+        tooltip = ("function (feature, layer) { layer.bindTooltip("
+                   "function () { return hmText(feature.properties.t); }, {sticky: true}); }")
+        _geojson(features, style, pane="districts", on_each_feature=tooltip).add_to(group)
+        legend.append(_legend_row(labels("layer_districts"), DISTRICT_LINE, None, shape="line"))
+        return
+
+    target = getattr(statuses.target, f"label_{labels.language}")
+    rows = [[target, labels(f"status_{status}") if status in STATUS_COLOURS else "—",
+             "—" if _missing(attainment) else f"{attainment:.0%}"]
+            for status, attainment in zip(statuses.status, statuses.attainment, strict=True)]
+    popup = _js_json([labels("target"), labels("status"), labels("attainment")])
+    on_each_feature = ("function (feature, layer) {"
+                       " layer.bindTooltip(function () { return hmText(feature.properties.t); }, {sticky: true});"
+                       f" layer.bindPopup(function () {{ return hmPopup({popup}, feature.properties); }}); }}")
+    heading = labels("legend_choropleth").format(target=target, year=statuses.year)
+    block = [f'<div class="hm-group">{html.escape(heading)}</div>']
+    for status, colour, mask in statuses.categories():
+        count = int(mask.sum())
+        if status is None and not count:
+            continue
+        label = labels(f"status_{status}" if status else "status_no_data")
+        block.append(_legend_row(label, DISTRICT_LINE, hex_colour(colour), count=count))
+        if not count:
+            continue
+        chosen = [{**feature, "properties": {**feature["properties"], "r": rows[number]}}
+                  for number, feature in enumerate(features["features"]) if mask[number]]
+        style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": hex_colour(colour),
+                 "fillOpacity": round(colour[3] / 255, 2)}
+        _geojson({"type": "FeatureCollection", "features": chosen}, style, pane="districts",
+                 on_each_feature=on_each_feature).add_to(group)
+    # One block, so that the layers listed after it are not read as statuses.
+    legend.append(f'<div class="hm-block">{"".join(block)}</div>')
+
+
+def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
+    fields = [("attr_id", "park_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+              ("attr_level", "level", labels.level_of), ("attr_industries", "industries", labels.industries),
+              ("attr_area_mu", "area_mu", _area), ("attr_wanmu_qianyi", "wanmu_qianyi", labels.yes_no),
+              ("attr_green_park_level", "green_park_level", labels.level_of),
+              ("attr_established_year", "established_year", _year)]
+    name = labels("layer_parks")
+    group = folium.FeatureGroup(name=f"{name} ({len(parks):,})").add_to(fmap)
+    if len(parks):
+        _geojson(_features(parks, _titles(parks, "park_id"), _rows(parks, fields)),
+                 _area_style(PARK_FILL, PARK_LINE), pane="parks", popup=[labels(key) for key, *_ in fields]
+                 ).add_to(group)
+    legend.append(_legend_row(name, hex_colour(PARK_LINE), hex_colour(PARK_FILL), count=len(parks)))
+
+
+def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, str], labels: _Labels,
+                     legend: list[str]) -> None:
+    fields = [("attr_id", "community_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+              ("attr_industries", "industries", labels.industries),
+              ("attr_park", "park_id", lambda park_id: park_names.get(str(park_id), _plain(park_id))),
+              ("attr_area_mu", "area_mu", _area), ("attr_established_year", "established_year", _year)]
+    name = labels("layer_communities")
+    group = folium.FeatureGroup(name=f"{name} ({len(communities):,})").add_to(fmap)
+    if len(communities):
+        # Some communities are known only as a point: a small circle in the same colours.
+        _geojson(_features(communities, _titles(communities, "community_id"), _rows(communities, fields)),
+                 _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities",
+                 popup=[labels(key) for key, *_ in fields],
+                 marker=folium.CircleMarker(radius=6)).add_to(group)
+    legend.append(_legend_row(name, hex_colour(COMMUNITY_LINE), hex_colour(COMMUNITY_FILL), count=len(communities)))
+
+
+def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str], *,
+                focus: tuple[float, float] | None) -> DetailWindow | None:
+    """Every plot as a polygon up to ``MAX_PLOT_POLYGONS``; above it 1 km grid cells, except the plots of
+    the detail window around ``focus``, drawn in full inside a dark outline. Returns that window."""
+    column = next((name for name in ("status_as_of", "status") if name in plots.columns), None)
+    status = plots[column] if column else pd.Series(None, index=plots.index, dtype=object)
+    name = labels("layer_plots")
+    if len(plots) <= MAX_PLOT_POLYGONS:
+        group = folium.FeatureGroup(name=f"{name} ({len(plots):,})").add_to(fmap)
+        _plot_legend(legend, name, status, labels)
+        _plot_polygons(group, plots, status, labels)
+        return None
+
+    # Positional index: the frame may come with any index, the cells and masks below go by position.
+    cells = plot_cells(plots).reset_index(drop=True)
+    area = (pd.to_numeric(plots["area_mu"], errors="coerce").to_numpy(dtype=float) if "area_mu" in plots.columns
+            else np.full(len(plots), np.nan))
+    basis = pd.DataFrame({"status_as_of": status.to_numpy(dtype=object), "area_mu": area})
+    window = None if focus is None else detail_window(basis, lon=focus[0], lat=focus[1],
+                                                      limit=MAX_PLOT_POLYGONS, cells=cells)
+    inside = window.holds(cells) if window is not None else np.zeros(len(plots), dtype=bool)
+    # A cell sums only the known statuses; the odd plot with another (imports refuse them) is drawn alone.
+    alone = inside | ~basis["status_as_of"].isin(STATUSES).to_numpy(dtype=bool)
+    grid = aggregate_plots(basis.loc[~alone], cells=cells)
+
+    how = labels("plots_as_grid" if window is None else "plots_as_window_and_grid")
+    name += ("，" if labels.language == "zh" else ", ") + how
+    group = folium.FeatureGroup(name=f"{name} ({len(plots):,})").add_to(fmap)
+    _plot_legend(legend, name, status, labels)
+    legend.append(_legend_row(labels("legend_grid_cells"), hex_colour(PLOT_COLOURS["pending"]), None, count=len(grid)))
+    _cell_polygons(group, grid, labels)
+    if alone.any():
+        _plot_polygons(group, plots.loc[alone], status.loc[alone], labels)
+    if window is not None:
+        size = f"{window.size_km:g}"
+        legend.append(_legend_row(labels("legend_window").format(size=size), hex_colour(WINDOW_LINE), None,
+                                  count=int(inside.sum()), shape="line"))
+        outline = folium.PolyLine([[lat, lon] for lon, lat in window.outline()], color=hex_colour(WINDOW_LINE),
+                                  weight=2.5, opacity=round(WINDOW_LINE[3] / 255, 2))
+        # folium keeps neither option; the outline sits over the plots and lets clicks through to them.
+        outline.options.update(pane="plots", interactive=False)
+        outline.add_to(group)
+    return window
+
+
+def _cell_polygons(group, grid: pd.DataFrame, labels: _Labels) -> None:
+    """Each cell of ``aggregate_plots`` as a square coloured by its majority status; its popup gives the
+    plots and 亩 of each status and the total 亩."""
+    plots_word = labels("cell_plots")
+    titles = [f"{count:,} {plots_word}" for count in grid["plots"]]
+    per_status = [[f"{count:,} {plots_word} · {mu:,.1f} 亩" if count else None
+                   for count, mu in zip(grid[f"{s}_plots"], grid[f"{s}_mu"], strict=True)] for s in STATUSES]
+    totals = [f"{mu:,.1f} 亩" for mu in grid["area_mu"]]
+    rows = [list(row) for row in zip(*per_status, totals, strict=True)]
+    popup = [labels.status_of(s) for s in STATUSES] + [labels("attr_cell_total")]
+    majority = grid["majority"].to_numpy()
+    for state in STATUSES:
+        mask = majority == state
+        if not mask.any():
+            continue
+        colour = PLOT_COLOURS[state]
+        features = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": number, "geometry": {"type": "Polygon", "coordinates": [[*corners, corners[0]]]},
+             "properties": {"t": title, "r": row}}
+            for number, (corners, title, row) in enumerate(zip(grid["polygon"][mask], _pick(titles, mask),
+                                                               _pick(rows, mask), strict=True))]}
+        # A thin white edge keeps neighbouring cells of one colour apart.
+        style = {"color": "#ffffff", "weight": 0.6, "opacity": 0.8, "fillColor": hex_colour(colour),
+                 "fillOpacity": round(colour[3] / 255 * 0.7, 2)}
+        _geojson(features, style, pane="plots", popup=popup).add_to(group)
+
+
+def _plot_legend(legend: list[str], name: str, status: pd.Series, labels: _Labels) -> None:
+    legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
+    for label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
+        legend.append(_legend_row(label, hex_colour(colour), hex_colour(colour), count=int(mask.sum())))
+
+
+def _plot_polygons(group, plots: gpd.GeoDataFrame, status: pd.Series, labels: _Labels) -> None:
+    """Each plot as a polygon coloured by ``status``, with its popup."""
+    reclaimed = status.eq("reclaimed").fillna(False).to_numpy(dtype=bool)
+    year = plots["reclaimed_year"] if "reclaimed_year" in plots.columns else pd.Series(None, index=plots.index)
+    shown = plots.assign(_status=status, _reclaimed_year=year.where(reclaimed))  # a year only once reclaimed
+    fields = [("status", "_status", labels.status_of), ("attr_reclaimed_year", "_reclaimed_year", _year),
+              ("attr_area_mu", "area_mu", _area), ("attr_district", "district_adcode", labels.district_of)]
+    rows, titles = _rows(shown, fields), _titles(plots, "plot_id")
+    geometries = plots.geometry.to_numpy()
+    for _label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
+        if not mask.any():
+            continue
+        style = {"color": hex_colour(colour), "weight": 1, "opacity": 0.9, "fillColor": hex_colour(colour),
+                 "fillOpacity": round(colour[3] / 255 * 0.75, 2)}
+        features = _features(gpd.GeoDataFrame(geometry=geometries[mask]), _pick(titles, mask), _pick(rows, mask))
+        _geojson(features, style, pane="plots", popup=[labels(key) for key, *_ in fields]).add_to(group)
+
+
+def _factory_layer(fmap, factories: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
+    fields = [("attr_id", "factory_id", _plain), ("attr_level", "level", labels.level_of),
+              ("attr_industry", "industry", labels.industries), ("attr_certified_year", "certified_year", _year),
+              ("attr_district", "district_adcode", labels.district_of)]
+    rows, titles = _rows(factories, fields), _titles(factories, "factory_id")
+    level = factories["level"] if "level" in factories.columns else pd.Series(None, index=factories.index)
+    name = labels("layer_factories")
+    group = folium.FeatureGroup(name=f"{name} ({len(factories):,})").add_to(fmap)
+    legend.append(f'<div class="hm-group">{html.escape(name)}</div>')
+    for label, colour, mask in _categories(level, labels.level, FACTORY_COLOURS):
+        legend.append(_legend_row(label, "#ffffff", hex_colour(colour), count=int(mask.sum()), shape="dot"))
+        if not mask.any():
+            continue
+        style = {"color": "#ffffff", "weight": 0.8, "fillColor": hex_colour(colour), "fillOpacity": 0.95}
+        _geojson(_features(factories.loc[mask], _pick(titles, mask), _pick(rows, mask)), style, pane="factories",
+                 popup=[labels(key) for key, *_ in fields], marker=folium.CircleMarker(radius=4)).add_to(group)
+
+
+def _categories(values: pd.Series, vocabulary: dict[str, str], colours: dict[str, list[int]]):
+    """(label, colour, row mask) per vocabulary value, in vocabulary order and even when empty, then
+    one grey category for any other or missing value."""
+    for value, label in vocabulary.items():
+        yield label, colours.get(value, NO_DATA_COLOUR), values.eq(value).fillna(False).to_numpy(dtype=bool)
+    other = (~values.isin(list(vocabulary))).to_numpy(dtype=bool)
+    if other.any():
+        yield "—", NO_DATA_COLOUR, other
+
+
+def _pick(items: list, mask: np.ndarray) -> list:
+    return [items[index] for index in np.flatnonzero(mask)]
+
+
+def _geojson(features: dict, style: dict, *, pane: str, popup: list[str] | None = None, marker=None,
+             on_each_feature: str | None = None, **options) -> folium.GeoJson:
+    """A GeoJson layer in ``pane`` with one style for all its features (so folium writes no per-feature
+    switch) and a popup table whose row labels are ``popup``; ``options`` go to folium.GeoJson."""
+    if on_each_feature is None:
+        on_each_feature = ("function (feature, layer) { layer.bindPopup(function () {"
+                           f" return hmPopup({_js_json(popup or [])}, feature.properties); }}); }}")
+    # "fill" and "pane" in the style too: folium's marker options drop the pane and default to no fill.
+    style = {"fill": True, **style, "pane": pane}
+    return folium.GeoJson(features, style_function=lambda _feature: dict(style), marker=marker,
+                          on_each_feature=JsCode(on_each_feature), pane=pane, **options)
+
+
+# --- Data to GeoJSON ----------------------------------------------------------------------------
+
+def _features(frame: gpd.GeoDataFrame, titles: list[str], rows: list[list[str | None]], *,
+              simplify_metres: float = SIMPLIFY_METRES) -> dict:
+    """A FeatureCollection with ``{"t": title, "r": [values]}`` properties (title and shown values)."""
+    prepared = shapely.simplify(frame.geometry.to_numpy(), simplify_metres / METRES_PER_DEGREE,
+                                preserve_topology=True)
+    prepared = shapely.transform(prepared, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": number, "geometry": geometry.__geo_interface__,
+             "properties": {"t": title, "r": row}}
+            for number, (geometry, title, row) in enumerate(zip(prepared, titles, rows, strict=True))
+        ],
+    }
+
+
+def _rows(frame: pd.DataFrame, fields: list[tuple[str, str, Callable[[object], str | None]]]
+          ) -> list[list[str | None]]:
+    """Per row, the shown value of each ``(label key, column, show)`` field: None when the value is
+    missing or the column absent."""
+    columns = [[None if _missing(value) else show(value) for value in frame[column].tolist()]
+               if column in frame.columns else [None] * len(frame) for _, column, show in fields]
+    return [list(values) for values in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
+
+
+def _titles(frame: pd.DataFrame, id_column: str) -> list[str]:
+    """The popup heading: the name, or the id where there is no name."""
+    names = frame["name_zh"] if "name_zh" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    ids = frame[id_column] if id_column in frame.columns else pd.Series("", index=frame.index)
+    return [_plain(id_) if _missing(name) else _plain(name) for name, id_ in zip(names, ids, strict=True)]
+
+
+def _park_names(parks: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """park_id -> name, so that a community's popup names its park."""
+    if parks is None or not {"park_id", "name_zh"} <= set(parks.columns):
+        return {}
+    return {str(k): _plain(v) for k, v in zip(parks["park_id"], parks["name_zh"], strict=True) if not _missing(v)}
+
+
+def _drawable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows with a geometry to draw, so that counts in the legend match what is on the map."""
+    geometries = frame.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    return frame if keep.all() else frame.loc[keep]
+
+
+def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        return frame.to_crs(4326)
+    return frame
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _plain(value: object) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _year(value: object) -> str | None:
+    try:
+        return str(int(float(value)))
+    except (TypeError, ValueError):
+        return _plain(value) or None
+
+
+def _area(value: object) -> str | None:
+    try:
+        return f"{float(value):,.1f}"
+    except (TypeError, ValueError):
+        return None
+
+
+def _number_elements(root: Element) -> None:
+    """Name every element by its place in the page instead of by folium's random id, so that the same
+    view always gives the same bytes (a file can be compared with an earlier download)."""
+    counter = itertools.count()
+
+    def visit(element: Element) -> None:
+        element._id = f"{next(counter):04d}"
+        for child in element._children.values():
+            visit(child)
+
+    visit(root)
+
+
+# --- Page furniture -----------------------------------------------------------------------------
+
+def _banner(title: str, notice: str | None) -> str:
+    warn = " hm-warn" if notice else ""
+    notice_html = f'<span class="hm-notice">{html.escape(notice)}</span>' if notice else ""
+    return f'<div class="hm-banner{warn}"><span class="hm-title">{html.escape(title)}</span>{notice_html}</div>'
+
+
+def _legend_row(label: str, line: str, fill: str | None, *, count: int | None = None, shape: str = "box") -> str:
+    classes = {"box": "hm-swatch", "dot": "hm-swatch hm-dot", "line": "hm-swatch hm-line"}[shape]
+    background = f"background:{fill};" if fill else ""
+    counted = f'<span class="hm-count">{count:,}</span>' if count is not None else ""
+    return (f'<div class="hm-row"><span class="{classes}" style="border-color:{line};{background}"></span>'
+            f"<span>{html.escape(label)}</span>{counted}</div>")
+
+
+def _area_style(fill: list[int], line: list[int]) -> dict:
+    return {"color": hex_colour(line), "weight": 1.5, "opacity": round(line[3] / 255, 2), "fillColor": hex_colour(fill),
+            "fillOpacity": round(fill[3] / 255, 2)}
+
+
+def _js_json(value: object) -> str:
+    """JSON safe inside a <script> element."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

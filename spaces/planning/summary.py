@@ -1,0 +1,108 @@
+"""The district summary: the attainment table in the wide and nested shapes that exports share."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from spaces.reference.targets import load_targets
+
+from .attainment import compute_attainment
+
+SAMPLE_NOTICE_ZH = "示例数据：除区县边界和有出处的名称外均为模拟，不是官方数据"
+SAMPLE_NOTICE_EN = "SAMPLE DATA: simulated except district boundaries and sourced names; not official figures"
+
+
+@dataclass
+class Summary:
+    """Attainment for one year, with what it was computed from."""
+
+    year: int
+    long: pd.DataFrame  # one row per (adcode, key), see compute_attainment
+    data_source: str  # "sample", "imported" or "mixed (sample + imported)"
+    store: str
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def is_sample(self) -> bool:
+        return "sample" in self.data_source
+
+
+def data_source(layers: dict[str, pd.DataFrame]) -> str:
+    """``sample``, ``imported``, ``mixed (sample + imported)`` or ``empty``, from the rows' ``source``."""
+    sources = set()
+    for name, frame in layers.items():
+        if name == "allocations" or "source" not in frame.columns or not len(frame):
+            continue
+        sources |= set(frame["source"].dropna().unique())
+    if not sources:
+        return "empty"
+    if sources == {"sample"}:
+        return "sample"
+    if "sample" in sources:
+        return "mixed (sample + imported)"
+    return "imported"
+
+
+def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = "") -> Summary:
+    """Compute the summary of ``layers`` (a store's content) for ``year``."""
+    long = compute_attainment(layers, layers["allocations"], year=year)
+    return Summary(year=year, long=long, data_source=data_source(layers), store=store)
+
+
+def wide_table(summary: Summary) -> pd.DataFrame:
+    """``adcode, district, <key>_actual, <key>_target, <key>_attainment, <key>_status`` per row."""
+    long = summary.long
+    rows = []
+    for adcode, group in long.groupby("adcode", sort=False):
+        row = {"adcode": adcode, "district": group["district"].iloc[0]}
+        for record in group.itertuples():
+            row[f"{record.key}_actual"] = _round(record.actual, record.key)
+            row[f"{record.key}_target"] = _json_number(record.target)
+            row[f"{record.key}_attainment"] = None if pd.isna(record.attainment) else round(record.attainment, 4)
+            row[f"{record.key}_status"] = _status(record.status)
+        row["data_source"] = summary.data_source
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def nested_records(summary: Summary) -> list[dict]:
+    """``[{"adcode", "district", "metrics": {key: {"actual", "target", "attainment", "status"}}}]``."""
+    records = []
+    for adcode, group in summary.long.groupby("adcode", sort=False):
+        metrics = {
+            record.key: {
+                "actual": _json_number(_round(record.actual, record.key)),
+                "target": _json_number(record.target),
+                "attainment": _json_number(None if pd.isna(record.attainment) else round(record.attainment, 4)),
+                "status": _status(record.status),
+            }
+            for record in group.itertuples()
+        }
+        records.append({"adcode": adcode, "district": group["district"].iloc[0], "metrics": metrics,
+                        "year": summary.year, "data_source": summary.data_source})
+    return records
+
+
+def _round(value, key: str):
+    if value is None or pd.isna(value):
+        return None
+    unit = load_targets()[key].unit_en
+    if unit in ("mu", "%"):
+        return round(float(value), 2)
+    return int(value) if float(value).is_integer() else round(float(value), 4)
+
+
+def _status(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _json_number(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,184 @@
+"""The plan's 2026 targets (geodata/targets.toml) and their district allocations (分解目标)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from spaces.errors import ReferenceDataError
+from spaces.paths import GEODATA_DIR
+
+TARGETS_FILE = GEODATA_DIR / "targets.toml"
+ALLOCATIONS_FILE = GEODATA_DIR / "allocations.csv"
+WEIGHTS_FILE = GEODATA_DIR / "allocation_weights.csv"
+
+PLAN_START_YEAR = 2022
+PLAN_END_YEAR = 2026
+BASELINE_YEAR = 2021
+TARGET_KEYS = (
+    "strategic_parks",
+    "industrial_communities",
+    "wanmu_qianyi_platforms",
+    "etdz_national_rank",
+    "reclaimed_land_mu",
+    "tax_per_mu_growth_pct",
+    "value_added_per_mu_growth_pct",
+    "inefficient_enterprises_upgraded",
+    "scattered_polluting_enterprises_cleared",
+    "national_green_factories",
+    "green_parks",
+    "municipal_green_factories",
+)
+MEASURES = {"count_stock", "area_flow", "indicator_flow", "indicator_growth", "indicator_latest"}
+REQUIRED_FIELDS = (
+    "key", "group", "label_zh", "label_en", "unit_zh", "unit_en", "target",
+    "comparator", "baseline_year", "scope", "measure", "plan_text",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One 2026 target of the 产业空间重构 action."""
+
+    key: str
+    group: str
+    label_zh: str
+    label_en: str
+    unit_zh: str
+    unit_en: str
+    target: float
+    comparator: str
+    baseline_year: int
+    scope: str
+    measure: str
+    plan_text: str
+    layer: str | None = None
+    column: str | None = None
+    year_column: str | None = None
+    where: dict = field(default_factory=dict)
+    note_en: str | None = None
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.comparator == "<="
+
+
+@cache
+def load_targets() -> dict[str, Target]:
+    """Every target keyed by its key, in the order of the plan; raises on a malformed file."""
+    with TARGETS_FILE.open("rb") as fh:
+        entries = tomllib.load(fh).get("target", [])
+    targets: dict[str, Target] = {}
+    for number, entry in enumerate(entries, start=1):
+        missing = [f for f in REQUIRED_FIELDS if f not in entry]
+        if missing:
+            raise ReferenceDataError(f"{TARGETS_FILE}: target #{number}: missing {', '.join(missing)}")
+        target = Target(**entry)
+        problems = []
+        if target.measure not in MEASURES:
+            problems.append(f"unknown measure {target.measure!r}")
+        if target.comparator not in (">=", "<="):
+            problems.append(f"unknown comparator {target.comparator!r}")
+        if target.scope not in ("district", "city"):
+            problems.append(f"unknown scope {target.scope!r}")
+        if target.measure in ("count_stock", "area_flow") and not (target.layer and target.year_column):
+            problems.append("needs layer and year_column")
+        if target.measure.startswith("indicator_") and not target.column:
+            problems.append("needs column")
+        if target.baseline_year != BASELINE_YEAR:
+            problems.append(f"baseline_year must be {BASELINE_YEAR}")
+        if problems or target.key in targets:
+            raise ReferenceDataError(f"{TARGETS_FILE}: {target.key}: {'; '.join(problems) or 'duplicate key'}")
+        targets[target.key] = target
+    if tuple(targets) != TARGET_KEYS:
+        raise ReferenceDataError(f"{TARGETS_FILE}: keys must be exactly {TARGET_KEYS}, got {tuple(targets)}")
+    return targets
+
+
+def load_default_allocations() -> pd.DataFrame:
+    """The shipped, illustrative district allocations: ``district_adcode, target_key, target, basis``."""
+    frame = pd.read_csv(ALLOCATIONS_FILE, dtype={"district_adcode": str, "target_key": str, "basis": str})
+    unknown = set(frame["target_key"]) - set(TARGET_KEYS)
+    if unknown:
+        raise ReferenceDataError(f"{ALLOCATIONS_FILE}: unknown target keys {sorted(unknown)}")
+    return frame
+
+
+def allocate(total: float, weights: pd.Series, *, step: float = 1.0) -> pd.Series:
+    """Split ``total`` over ``weights`` in multiples of ``step`` so that the parts add up to ``total``.
+
+    Largest-remainder (Hamilton) rounding: each part gets its floor, and the leftover steps go to
+    the largest remainders (ties: the order of ``weights``).
+
+    Examples
+    --------
+    >>> allocate(20, pd.Series({"a": 3, "b": 2, "c": 1})).tolist()
+    [10.0, 7.0, 3.0]
+    """
+    shares = weights / weights.sum() * total / step
+    floors = np.floor(shares)
+    leftover = int(round(total / step - floors.sum()))
+    order = np.argsort(-(shares - floors).to_numpy(), kind="stable")
+    floors.iloc[order[:leftover]] += 1
+    return floors * step
+
+
+def district_allocations(weights: pd.Series) -> pd.DataFrame:
+    """Allocations of every district-scoped target by ``weights`` (indexed by adcode).
+
+    Count targets are split in whole units, land in multiples of 10 亩; growth targets are the
+    same percentage in every district, since a city-wide 40% rise needs about 40% everywhere.
+    """
+    rows = []
+    for target in load_targets().values():
+        if target.scope != "district":
+            continue
+        if target.measure == "indicator_growth":
+            parts = pd.Series(float(target.target), index=weights.index)
+            basis = "same growth rate as the city target"
+        else:
+            step = 10.0 if target.unit_en == "mu" else 1.0
+            parts = allocate(float(target.target), weights, step=step)
+            basis = "split by 2021 GDP tier weight (allocation_weights.csv)"
+        for adcode, value in parts.items():
+            rows.append({"district_adcode": adcode, "target_key": target.key, "target": value,
+                         "basis": f"illustrative: {basis}"})
+    return pd.DataFrame(rows)
+
+
+def format_value(value: float | None, target: Target) -> str:
+    """A figure as printed: thousands separators, one decimal for 亩 and %, ``—`` when unknown.
+
+    Examples
+    --------
+    >>> format_value(12345.678, load_targets()["reclaimed_land_mu"])
+    '12,345.7'
+    """
+    if value is None or pd.isna(value) or not math.isfinite(value):
+        return "—"
+    if target.unit_en in ("mu", "%"):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def format_amount(value: float | None, target: Target, language: str = "zh") -> str:
+    """:func:`format_value` with the target's unit: ``12,345.7 亩``, ``38.4%``, ``3 个``, ``第 9 名``; ``—`` when
+    unknown.
+
+    Examples
+    --------
+    >>> format_amount(3, load_targets()["strategic_parks"], "en")
+    '3 parks'
+    """
+    text = format_value(value, target)
+    if text == "—":
+        return text
+    if target.unit_en == "rank":
+        return f"第 {text} 名" if language == "zh" else f"No. {text}"
+    unit = target.unit_zh if language == "zh" else target.unit_en
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

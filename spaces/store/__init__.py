@@ -1,0 +1,1 @@
+"""The layer store: a GeoPackage written atomically, with history and undo."""

@@ -1,0 +1,1 @@
+"""What the pages draw: deck.gl layers, charts, basemaps, URL state, detail panels, the directory."""

@@ -1,0 +1,299 @@
+"""Map layers for pydeck: only the columns the tooltips need, colours in one place, text kept as text.
+
+pydeck has one tooltip template for every layer: ``TOOLTIP`` shows three fields, ``title``,
+``line1`` and ``line2``, that every object of every layer carries as plain text. Streamlit's chart
+HTML-escapes each value it puts into the template, so names such as ``<img onerror=…>`` stay text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+from spaces.geo.grid import aggregate_plots, aligned_cells, grid_records
+from spaces.geo.window import DetailWindow, detail_window
+from spaces.reference.i18n import t
+from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and tests take the palette from here)
+    COMMUNITY_FILL,
+    COMMUNITY_LINE,
+    FACTORY_COLOURS,
+    NO_DATA_COLOUR,
+    PARK_FILL,
+    PARK_LINE,
+    PLOT_COLOURS,
+    STATUS_COLOURS,
+    WINDOW_LINE,
+)
+from spaces.reference.vocab import load_vocabularies
+
+
+def legend_swatches(visible: set[str], *, language: str, status_labels: dict[str, str]) -> list[tuple[str, list[int]]]:
+    """``(label, RGBA)`` for each colour the map uses on the ``visible`` layers, in legend order."""
+    names = {k: getattr(load_vocabularies()[k], f"labels_{language}") for k in ("status", "level")}
+    swatches = []
+    if "districts" in visible:
+        swatches += [(status_labels[s], c) for s, c in STATUS_COLOURS.items()]
+        swatches += [(t("export_no_data", language), NO_DATA_COLOUR)]
+    if "parks" in visible:
+        swatches += [(t("layer_parks", language), PARK_LINE)]
+    if "communities" in visible:
+        swatches += [(t("layer_communities", language), COMMUNITY_LINE)]
+    if "plots" in visible:
+        swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
+    if "factories" in visible:
+        swatches += [(f"{t('layer_factories', language)}·{names['level'][s]}", c) for s, c in FACTORY_COLOURS.items()]
+    return swatches
+
+
+TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
+           "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
+NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
+COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
+# Above this many plots the map gets 1 km grid cells instead: CompactDeck sends ~235 bytes a plot, so
+# 20,000 plots stay well under the 10 MB goal (100k polygons would send ~24 MB); filters that narrow
+# the plots below it (one district, one status) or a click on a cell (spaces/focus.py) bring detail back.
+# The HTML export (spaces/html_map.py) uses the same number, so what is seen is what is downloaded.
+PLOT_DETAIL_LIMIT = 20_000
+
+
+class CompactDeck(pdk.Deck):
+    """A ``pydeck.Deck`` whose JSON (what ``st.pydeck_chart`` sends) has no indentation and keeps Chinese as
+    UTF-8: pydeck indents by 2 and escapes every CJK character as ``\\uXXXX``, which more than doubles a
+    city-scale map (7.96 MB of 1 km cells at 1M plots -> 3.3 MB). Same content, same keys, same order."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                          ensure_ascii=False)
+
+
+def _e(value) -> str:
+    """Plain text for a tooltip field; empty for missing values (the chart escapes it)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def markdown_text(value) -> str:
+    """``value`` safe to put in Streamlit markdown: HTML escaped and markdown punctuation backslashed."""
+    escaped = html.escape(str(value), quote=False)  # quotes need no escape in text; "&#x27;" would lose its "#"
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>" else ch for ch in escaped)
+
+
+def _labels(vocabulary: str, language: str) -> dict[str, str]:
+    vocab = load_vocabularies()[vocabulary]
+    return vocab.labels_zh if language == "zh" else vocab.labels_en
+
+
+def _area(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.1f} 亩"
+
+
+def _rounded(geometries: np.ndarray) -> np.ndarray:
+    return shapely.set_precision(geometries, 10 ** -COORDINATE_DECIMALS, mode="pointwise")
+
+
+def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,
+                        status_labels: dict[str, str]) -> dict:
+    """GeoJSON of the districts coloured by the status of target ``key``, with tooltip fields."""
+    rows = long.loc[long["key"] == key].set_index("adcode")
+    features = []
+    for record in districts.itertuples():
+        status = rows["status"].get(record.adcode)
+        attainment = rows["attainment"].get(record.adcode)
+        shown = "—" if attainment is None or pd.isna(attainment) else f"{attainment:.0%}"
+        label = status_labels.get(status, "—") if isinstance(status, str) else "—"
+        features.append({
+            "type": "Feature",
+            "geometry": record.geometry.__geo_interface__,
+            "properties": {
+                "kind": "district",
+                "id": record.adcode,
+                "fill": STATUS_COLOURS.get(status, NO_DATA_COLOUR),
+                "title": f"{_e(record.name_zh)} {_e(record.name_en)}",
+                "line1": f"{shown} · {label}",
+                "line2": "",
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
+    """GeoJSON of parks with their name, industries, level and area in the tooltip."""
+    levels = _labels("level", language)
+    features = []
+    for record, geometry in zip(parks.itertuples(), _rounded(parks.geometry.to_numpy()), strict=True):
+        flags = " · 万亩千亿" if bool(getattr(record, "wanmu_qianyi", False)) else ""
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
+                         "properties": {"kind": "park", "id": record.park_id,
+                                        "title": f"{_e(record.name_zh)}{flags}",
+                                        "line1": f"{_e(levels.get(record.level, ''))} · {_area(record.area_mu)}",
+                                        "line2": _e(str(record.industries or "").replace(";", "、"))}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def community_features(communities: gpd.GeoDataFrame) -> dict:
+    """GeoJSON of communities (polygons, or points drawn as circles)."""
+    features = []
+    for record, geometry in zip(communities.itertuples(), _rounded(communities.geometry.to_numpy()), strict=True):
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
+                         "properties": {"kind": "community", "id": record.community_id,
+                                        "title": _e(record.name_zh),
+                                        "line1": _e(str(record.industries or "").replace(";", "、")),
+                                        "line2": _area(record.area_mu)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
+    """One record per plot for a PolygonLayer: exterior ring, colour by status as of the year, tooltip."""
+    statuses = _labels("status", language)
+    status = plots["status_as_of"] if "status_as_of" in plots.columns else plots["status"]
+    shapes = _rounded(shapely.get_exterior_ring(shapely.get_geometry(plots.geometry.to_numpy(), 0)))
+    records = []
+    for plot_id, state, year, area, ring in zip(plots["plot_id"], status, plots["reclaimed_year"],
+                                                plots["area_mu"], shapes, strict=True):
+        year_text = "" if year is None or pd.isna(year) else f" ({int(year)})"
+        records.append({
+            "kind": "plot", "id": plot_id,
+            "polygon": shapely.get_coordinates(ring).tolist(),
+            "color": PLOT_COLOURS.get(state, PLOT_COLOURS["pending"]),
+            "title": _e(plot_id),
+            "line1": f"{_e(statuses.get(state, state))}{year_text}",
+            "line2": _area(area),
+        })
+    return records
+
+
+@dataclass(frozen=True)
+class PlotDrawing:
+    """What the plots layer draws: ``records`` for a PolygonLayer, and how.
+
+    ``aggregated`` says some plots are drawn as 1 km cells; ``window`` is the block drawn plot by
+    plot among cells (None when every plot or no plot is drawn in full).
+    """
+
+    records: list[dict]
+    aggregated: bool
+    window: DetailWindow | None = None
+
+    @property
+    def detailed_plots(self) -> int:
+        return sum(1 for r in self.records if r["kind"] == "plot")
+
+
+def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, float] | None = None,
+                 cells: pd.DataFrame | None = None, detail_limit: int | None = None) -> PlotDrawing:
+    """Every plot (``plot_records``) up to ``detail_limit`` plots; above it, 1 km grid cells
+    (``aggregate_plots``), except around ``focus`` (lon, lat as drawn), where a window of up to
+    ``detail_limit`` plots is drawn in full (:func:`spaces.geo.window.detail_window`).
+
+    ``cells`` are :func:`spaces.geo.grid.plot_cells` of these plots (or a superset), computed when missing.
+    """
+    detail_limit = PLOT_DETAIL_LIMIT if detail_limit is None else detail_limit
+    if len(plots) <= detail_limit:
+        return PlotDrawing(plot_records(plots, language=language), aggregated=False)
+    cells = aligned_cells(plots, cells)
+    statuses = _labels("status", language)
+    if focus is None:
+        grid = aggregate_plots(plots, cells=cells)
+        return PlotDrawing(grid_records(grid, status_labels=statuses, colours=PLOT_COLOURS, language=language),
+                           aggregated=True)
+    window = detail_window(plots, lon=focus[0], lat=focus[1], limit=detail_limit, cells=cells)
+    inside = window.holds(cells)
+    grid = aggregate_plots(plots.loc[~inside], cells=cells)
+    # Fainter cells around the window, so the plots drawn in full stand out.
+    faint = {status: [*colour[:3], 90] for status, colour in PLOT_COLOURS.items()}
+    records = grid_records(grid, status_labels=statuses, colours=faint, language=language)
+    return PlotDrawing(records + plot_records(plots.loc[inside], language=language), aggregated=True,
+                       window=window)
+
+
+def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]:
+    """One record per green factory for a ScatterplotLayer, coloured by level."""
+    levels = _labels("level", language)
+    xs = np.round(shapely.get_x(factories.geometry.to_numpy()), COORDINATE_DECIMALS)
+    ys = np.round(shapely.get_y(factories.geometry.to_numpy()), COORDINATE_DECIMALS)
+    return [
+        {"kind": "factory", "id": record.factory_id, "position": [x, y],
+         "color": FACTORY_COLOURS.get(record.level, FACTORY_COLOURS["municipal"]),
+         "title": _e(record.name_zh),
+         "line1": f"{_e(levels.get(record.level, ''))} · {_e(record.industry)}",
+         "line2": _e(record.certified_year)}
+        for record, x, y in zip(factories.itertuples(), xs, ys, strict=True)
+    ]
+
+
+def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropleth: dict | None,
+                 language: str, plots: PlotDrawing | None = None) -> list[pdk.Layer]:
+    """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer.
+
+    ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing).
+    """
+    built = []
+    if "districts" in visible and choropleth is not None:
+        built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
+                               filled=True, get_fill_color="properties.fill", get_line_color=[70, 70, 70, 255],
+                               line_width_min_pixels=1))
+    if "parks" in visible:
+        built.append(pdk.Layer("GeoJsonLayer", data=park_features(layers["parks"], language=language), id="parks",
+                               pickable=True, stroked=True, filled=True, get_fill_color=PARK_FILL,
+                               get_line_color=PARK_LINE, line_width_min_pixels=2))
+    if "communities" in visible:
+        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"]), id="communities",
+                               pickable=True, stroked=True, filled=True, get_fill_color=COMMUNITY_FILL,
+                               get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
+                               get_point_radius=250, point_radius_min_pixels=4))
+    if "plots" in visible:
+        plots = plots or plot_drawing(layers["plots"], language=language)
+        built.append(pdk.Layer("PolygonLayer", data=plots.records, id="plots", pickable=True, stroked=False,
+                               filled=True, get_polygon="polygon", get_fill_color="color"))
+        if plots.window is not None:
+            built.append(pdk.Layer("PathLayer", data=[{"path": plots.window.outline()}], id="detail_window",
+                                   pickable=False, get_path="path", get_color=WINDOW_LINE, width_min_pixels=3,
+                                   get_width=20))
+    if "factories" in visible:
+        built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),
+                               id="factories", pickable=True, get_position="position", get_fill_color="color",
+                               get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
+    return built
+
+
+def view_for(geometry) -> dict:
+    """A view centred on ``geometry`` at a zoom that shows all of it (for "fly to")."""
+    minx, miny, maxx, maxy = shapely.bounds(geometry)
+    span = max(maxx - minx, (maxy - miny) * 1.2, 0.005)
+    zoom = float(np.clip(np.log2(360 / span) - 1.2, 7, 16))
+    return {"longitude": (minx + maxx) / 2, "latitude": (miny + maxy) / 2, "zoom": round(zoom, 2)}
+
+
+def preview_layers(frame: gpd.GeoDataFrame) -> list[pdk.Layer]:
+    """The district outlines and an upload's features in a loud colour, to see at once where they fall."""
+    from spaces.reference.districts import load_districts
+
+    outlines = load_districts()
+    districts = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"title": f"{a} {n}", "line1": "", "line2": ""}}
+        for a, n, g in zip(outlines["adcode"], outlines["name_zh"], outlines.geometry, strict=True)]}
+    id_column = next((c for c in frame.columns if c.endswith("_id")), None)
+    features = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"title": _e(frame[id_column].iloc[i]) if id_column else str(i + 1),
+                        "line1": _e(frame["name_zh"].iloc[i]) if "name_zh" in frame.columns else "",
+                        "line2": _e(frame["district_adcode"].iloc[i]) if "district_adcode" in frame.columns else ""}}
+        for i, g in enumerate(_rounded(frame.geometry.to_numpy())) if g is not None]}
+    return [
+        pdk.Layer("GeoJsonLayer", data=districts, id="preview_districts", filled=True, stroked=True,
+                  get_fill_color=[240, 240, 240, 120], get_line_color=[60, 60, 60, 255], line_width_min_pixels=1,
+                  pickable=True),
+        pdk.Layer("GeoJsonLayer", data=features, id="preview_upload", filled=True, stroked=True, pickable=True,
+                  get_fill_color=[230, 0, 126, 160], get_line_color=[230, 0, 126, 255], line_width_min_pixels=2,
+                  get_point_radius=150, point_radius_min_pixels=4),
+    ]

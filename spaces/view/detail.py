@@ -1,0 +1,165 @@
+"""What the detail panel shows for a park, a community or a district: attributes, contents, attainment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from spaces.geo.spatial import lies_within
+from spaces.planning.filters import status_as_of
+from spaces.reference.districts import district_names
+from spaces.reference.targets import format_amount, load_targets
+from spaces.reference.vocab import load_vocabularies, split_industries
+
+
+@dataclass
+class Detail:
+    """A selected item: ``attributes`` label -> text; ``contents`` and ``attainment`` as small tables."""
+
+    kind: str
+    ident: str
+    title: str
+    attributes: dict[str, str]
+    contents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    attainment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    approximate: bool = False
+
+
+def _district_name(adcode: str | None, language: str) -> str:
+    names = district_names().set_index("adcode")
+    if adcode not in names.index:
+        return ""
+    return names.loc[adcode, "name_zh" if language == "zh" else "name_en"]
+
+
+def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language: str,
+              park_id: str | None = None) -> pd.DataFrame:
+    """Rows (layer, category, count, area_mu) of what lies inside ``geometry``."""
+    statuses = load_vocabularies()["status"]
+    levels = load_vocabularies()["level"]
+    status_label = statuses.labels_zh if language == "zh" else statuses.labels_en
+    level_label = levels.labels_zh if language == "zh" else levels.labels_en
+    rows = []
+
+    def inside(frame):
+        return frame.loc[lies_within(frame.geometry, [geometry])] if len(frame) else frame
+
+    communities = layers["communities"]
+    member = inside(communities)
+    if park_id is not None:
+        member = communities.loc[communities.index.isin(member.index) | (communities["park_id"] == park_id)]
+    rows.append({"layer": "communities", "category": "—", "count": len(member),
+                 "area_mu": member["area_mu"].sum(min_count=1)})
+    plots = inside(layers["plots"])
+    states = status_as_of(plots, year) if len(plots) else pd.Series(dtype=object)
+    for state in statuses.values:
+        chosen = plots.loc[states == state] if len(plots) else plots
+        rows.append({"layer": "plots", "category": status_label[state], "count": len(chosen),
+                     "area_mu": chosen["area_mu"].sum() if len(chosen) else 0.0})
+    factories = inside(layers["factories"])
+    for level in levels.values:
+        chosen = factories.loc[factories["level"] == level] if len(factories) else factories
+        rows.append({"layer": "factories", "category": level_label[level], "count": len(chosen),
+                     "area_mu": float("nan")})
+    return pd.DataFrame(rows)
+
+
+def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, language: str = "zh",
+                long: pd.DataFrame | None = None) -> Detail | None:
+    """The detail of park ``park_id``, or None when no such park exists (e.g. a stale link).
+
+    With ``long`` (compute_attainment's table), the attainment of the park's district comes along:
+    parks have no targets of their own, they count towards their district's.
+    """
+    parks = layers["parks"]
+    match = parks.loc[parks["park_id"] == park_id]
+    if match.empty:
+        return None
+    park = match.iloc[0]
+    levels = load_vocabularies()["level"]
+    label = levels.labels_zh if language == "zh" else levels.labels_en
+    yes, no = ("是", "否") if language == "zh" else ("yes", "no")
+    attributes = {
+        "id": park_id,
+        "district": _district_name(park["district_adcode"], language),
+        "level": label.get(park["level"], ""),
+        "industries": "、".join(split_industries(park["industries"])),
+        "area_mu": "" if pd.isna(park["area_mu"]) else f"{park['area_mu']:,.0f}",
+        "established_year": "" if pd.isna(park["established_year"]) else str(int(park["established_year"])),
+        "wanmu_qianyi": yes if bool(park["wanmu_qianyi"]) else no,
+        "green_park_level": label.get(park["green_park_level"], ""),
+        "source": str(park.get("source", "")),
+    }
+    attainment = pd.DataFrame()
+    if long is not None:
+        district = district_detail(layers, long, park["district_adcode"], year=year, language=language)
+        attainment = district.attainment if district is not None else attainment
+    return Detail(kind="park", ident=park_id, title=str(park["name_zh"]), attributes=attributes,
+                  contents=_contents(layers, park.geometry, year=year, language=language, park_id=park_id),
+                  attainment=attainment, approximate=bool(park.get("approximate", False)))
+
+
+def community_detail(layers: dict[str, pd.DataFrame], community_id: str, *, year: int,
+                     language: str = "zh") -> Detail | None:
+    communities = layers["communities"]
+    match = communities.loc[communities["community_id"] == community_id]
+    if match.empty:
+        return None
+    community = match.iloc[0]
+    parks = layers["parks"].set_index("park_id")["name_zh"]
+    attributes = {
+        "id": community_id,
+        "district": _district_name(community["district_adcode"], language),
+        "park": str(parks.get(community["park_id"], "")) if community["park_id"] else "",
+        "industries": "、".join(split_industries(community["industries"])),
+        "area_mu": "" if pd.isna(community["area_mu"]) else f"{community['area_mu']:,.0f}",
+        "source": str(community.get("source", "")),
+    }
+    geometry = community.geometry
+    contents = pd.DataFrame()
+    if geometry is not None and geometry.geom_type in ("Polygon", "MultiPolygon"):
+        contents = _contents(layers, geometry, year=year, language=language)
+        contents = contents.loc[contents["layer"] != "communities"]
+    return Detail(kind="community", ident=community_id, title=str(community["name_zh"]), attributes=attributes,
+                  contents=contents)
+
+
+def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode: str, *, year: int,
+                    language: str = "zh") -> Detail | None:
+    """The district's attainment of every target for ``year`` and what it holds."""
+    rows = long.loc[long["adcode"] == adcode]
+    if rows.empty:
+        return None
+    targets = load_targets()
+    label = "label_zh" if language == "zh" else "label_en"
+    # Figures as text with their units (亩, %, 个...): each row has its own unit.
+    attainment = pd.DataFrame({
+        "target": [getattr(targets[k], label) for k in rows["key"]],
+        "actual": [format_amount(v, targets[k], language) for k, v in zip(rows["key"], rows["actual"], strict=True)],
+        "target_value": [format_amount(v, targets[k], language)
+                         for k, v in zip(rows["key"], rows["target"], strict=True)],
+        "attainment": rows["attainment"].to_numpy(),
+        "status": rows["status"].to_numpy(),
+    })
+    counts = {name: int((layers[name]["district_adcode"] == adcode).sum())
+              for name in ("parks", "communities", "plots", "factories")}
+    attributes = {"id": adcode, **{name: str(count) for name, count in counts.items()}}
+    return Detail(kind="district", ident=adcode, title=_district_name(adcode, language), attributes=attributes,
+                  attainment=attainment)
+
+
+def selected_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, selected: str | None, *, year: int,
+                    language: str = "zh") -> Detail | None:
+    """The detail of a selection as kept in the URL (``park:P001``, ``community:C001``, ``district:330206``).
+
+    None when nothing is selected or the id is not (or no longer) in ``layers``.
+    """
+    kind, _, ident = (selected or "").partition(":")
+    if kind == "park":
+        return park_detail(layers, ident, year=year, language=language, long=long)
+    if kind == "community":
+        return community_detail(layers, ident, year=year, language=language)
+    if kind == "district":
+        return district_detail(layers, long, ident, year=year, language=language)
+    return None
