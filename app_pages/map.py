@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.panels import current_view, detail_panel, map_notes, plots_note
 from spaces import cached
+from spaces.errors import MissingBasemapKeyError
 from spaces.exports.html_map import html_map
 from spaces.exports.registry import describe_filters, export_filename
 from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
@@ -12,7 +13,6 @@ from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
 from spaces.view.basemaps import (
-    MissingBasemapKeyError,
     basemap_options,
     deck_basemap,
     needs_gcj02,

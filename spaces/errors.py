@@ -100,3 +100,44 @@ class ReferenceDataError(SpacesError):
 
 class StoreError(SpacesError):
     """The store cannot be opened or written."""
+
+
+class YearError(SpacesError, ValueError):
+    """A year outside the plan's 2022–2026 (a ValueError too, as it was before it had a name)."""
+
+
+class LeafletMissingError(SpacesError):
+    """The vendored Leaflet files are not there (the install step did not run)."""
+
+
+class ExportError(SpacesError):
+    """An export kind or format that the registry does not have."""
+
+
+class MissingFontError(SpacesError):
+    """No font with Chinese glyphs was found, so a printed export would show empty boxes."""
+
+
+class BasemapError(SpacesError):
+    """A basemap cannot be used as asked."""
+
+
+class UnknownBasemapError(BasemapError):
+    """The id is not in geodata/basemaps.toml (for example a stale id in a shared URL)."""
+
+    def __init__(self, basemap_id: str, known: list[str]):
+        self.basemap_id = basemap_id
+        super().__init__(f"unknown basemap {basemap_id!r}; choose one of {', '.join(known)}")
+
+
+class MissingBasemapKeyError(BasemapError):
+    """The basemap needs an access key (Tianditu's ``tk``) and none was given."""
+
+    def __init__(self, basemap_id: str, env_var: str, secret: str):
+        self.basemap_id = basemap_id
+        self.env_var = env_var
+        self.secret = secret
+        super().__init__(
+            f"basemap {basemap_id!r} needs an access key: set the environment variable {env_var} "
+            f"or the Streamlit secret {secret} (a 天地图 browser key from console.tianditu.gov.cn)"
+        )

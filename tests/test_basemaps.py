@@ -11,12 +11,10 @@ import pydeck as pdk
 import pytest
 import shapely
 
-from spaces.errors import ReferenceDataError
+from spaces.errors import MissingBasemapKeyError, ReferenceDataError, UnknownBasemapError
 from spaces.geo.crs import to_gcj02
 from spaces.view import basemaps
 from spaces.view.basemaps import (
-    MissingBasemapKeyError,
-    UnknownBasemapError,
     basemap_options,
     basemap_style,
     deck_basemap,

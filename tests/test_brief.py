@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from spaces.errors import MissingFontError
 from spaces.exports.brief import _wrap, brief_pages
-from spaces.exports.figures import MissingFontError, find_cjk_font
+from spaces.exports.figures import find_cjk_font
 from spaces.exports.registry import STATUS_FILLS, export
 from spaces.planning.filters import Filters
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, build_summary

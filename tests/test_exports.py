@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from spaces.errors import ExportError
 from spaces.exports.registry import (
     EXPORTERS,
     FORMATS,
     STATUS_FILLS,
     SUMMARY_EXPORTERS,
-    ExportError,
     available_exports,
     describe_filters,
     export,

@@ -13,8 +13,9 @@ import shapely
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from spaces.errors import LeafletMissingError
 from spaces.exports import html_map as html_map_module
-from spaces.exports.html_map import LEAFLET_DIR, LeafletMissingError, html_map
+from spaces.exports.html_map import LEAFLET_DIR, html_map
 from spaces.geo.grid import STATUSES, cell_centre, cell_of
 from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.planning.summary import Summary, build_summary

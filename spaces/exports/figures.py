@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from spaces.errors import SpacesError
+from spaces.errors import MissingFontError
 from spaces.reference import palette
 from spaces.reference.districts import CITY_ADCODE, load_city_outline, load_districts
 from spaces.reference.i18n import t
@@ -67,10 +67,6 @@ POLYGON_TYPE_ID = 3  # shapely.get_type_id of a Polygon
 _PRINT_LOCK = threading.Lock()
 # Outlines are simplified to about this fraction of the map's width (finer than print resolution).
 SIMPLIFY_SHARE = 1 / 3000
-
-
-class MissingFontError(SpacesError):
-    """No font with Chinese glyphs was found, so a printed export would show empty boxes."""
 
 
 def _has_cjk_glyphs(path: str) -> bool:

@@ -19,7 +19,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
-from spaces.errors import SpacesError
+from spaces.errors import LeafletMissingError
 from spaces.geo.grid import STATUSES, aggregate_plots, plot_cells
 from spaces.geo.window import DetailWindow, detail_window
 from spaces.paths import PROJECT_DIR
@@ -112,10 +112,6 @@ function hmText(text) {
   return span;
 }
 """
-
-
-class LeafletMissingError(SpacesError):
-    """The vendored Leaflet files are not there (the install step did not run)."""
 
 
 class _Raw(Element):

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from spaces.errors import SpacesError
+from spaces.errors import ExportError
 from spaces.planning.attainment import elapsed_share
 from spaces.planning.filters import Filters
 from spaces.planning.summary import (
@@ -45,10 +45,6 @@ STATUS_TEXT = {"met": "#006100", "on_track": "#9C5700", "behind": "#9C0006"}
 NO_DATA_FILL = "#EDEDED"
 # Columns the CSV adds to the summary's wide table, so a file passed on still says what it reflects.
 CSV_CONTEXT_COLUMNS = ("year", "filters", "sample_notice")
-
-
-class ExportError(SpacesError):
-    """An export kind or format that the registry does not have."""
 
 
 @dataclass(frozen=True)

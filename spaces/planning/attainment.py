@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from spaces.errors import YearError
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, district_names
 from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR, Target, load_targets
 
@@ -29,7 +30,7 @@ def elapsed_share(year: int) -> float:
 
 def check_year(year: int) -> None:
     if not PLAN_START_YEAR <= year <= PLAN_END_YEAR:
-        raise ValueError(f"year must be between {PLAN_START_YEAR} and {PLAN_END_YEAR}, got {year}")
+        raise YearError(f"year must be between {PLAN_START_YEAR} and {PLAN_END_YEAR}, got {year}")
 
 
 def _matches(frame: pd.DataFrame, where: dict) -> pd.Series:

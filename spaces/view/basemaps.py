@@ -17,7 +17,7 @@ from urllib.parse import quote, urlparse
 import geopandas as gpd
 import pandas as pd
 
-from spaces.errors import ReferenceDataError, SpacesError
+from spaces.errors import MissingBasemapKeyError, ReferenceDataError, UnknownBasemapError
 from spaces.geo import chinacoords
 from spaces.geo.crs import to_gcj02
 from spaces.paths import GEODATA_DIR
@@ -32,31 +32,6 @@ _PLACEHOLDERS = re.compile(r"\{([^{}]*)\}")
 _ALLOWED_PLACEHOLDERS = {"x", "y", "z", "s", "key"}
 _BASEMAP_FIELDS = {"id", "label_zh", "label_en", "crs", "attribution", "max_zoom", "key_env", "key_secret", "layer"}
 _LAYER_FIELDS = {"url", "subdomains"}
-
-
-class BasemapError(SpacesError):
-    """A basemap cannot be used as asked."""
-
-
-class UnknownBasemapError(BasemapError):
-    """The id is not in geodata/basemaps.toml (for example a stale id in a shared URL)."""
-
-    def __init__(self, basemap_id: str, known: list[str]):
-        self.basemap_id = basemap_id
-        super().__init__(f"unknown basemap {basemap_id!r}; choose one of {', '.join(known)}")
-
-
-class MissingBasemapKeyError(BasemapError):
-    """The basemap needs an access key (Tianditu's ``tk``) and none was given."""
-
-    def __init__(self, basemap_id: str, env_var: str, secret: str):
-        self.basemap_id = basemap_id
-        self.env_var = env_var
-        self.secret = secret
-        super().__init__(
-            f"basemap {basemap_id!r} needs an access key: set the environment variable {env_var} "
-            f"or the Streamlit secret {secret} (a 天地图 browser key from console.tianditu.gov.cn)"
-        )
 
 
 @dataclass(frozen=True)
