@@ -91,7 +91,15 @@ class ReadError(SpacesError):
 
 
 class CrsError(SpacesError):
-    """A CRS is missing, unknown, or does not fit the coordinates."""
+    """A CRS is missing, unknown, or does not fit the coordinates.
+
+    ``key`` and ``params`` name the message in the text catalogue, as :class:`ReadError`'s do.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, params: dict | None = None):
+        super().__init__(message)
+        self.key = key
+        self.params = dict(params or {})
 
 
 class ReferenceDataError(SpacesError):

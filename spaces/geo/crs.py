@@ -10,7 +10,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from spaces.errors import CrsError
+from spaces.errors import Choices, CrsError
 
 from . import chinacoords
 
@@ -59,7 +59,8 @@ def parse_crs(text: str) -> SourceCrs:
     try:
         crs = pyproj.CRS.from_user_input(text.strip())
     except PyprojCRSError as exc:
-        raise CrsError(f"unknown CRS {text!r}: use e.g. EPSG:4326, EPSG:4490, EPSG:4549, gcj02 or bd09") from exc
+        raise CrsError(f"unknown CRS {text!r}: use e.g. EPSG:4326, EPSG:4490, EPSG:4549, gcj02 or bd09",
+                       key="unknown_crs", params={"crs": text}) from exc
     return SourceCrs(label=crs.to_string(), crs=crs)
 
 
@@ -81,18 +82,23 @@ def to_storage_crs(frame: gpd.GeoDataFrame, source: SourceCrs, *, file: str) -> 
     """``frame`` reprojected from ``source`` to EPSG:4326; raises when the coordinates cannot be in ``source``.
 
     The geometries of ``frame`` are read as raw coordinates in ``source``, whatever CRS the frame says.
+    The :class:`CrsError` names its text in the catalogue (``problem_<key>``) with its params.
     """
     present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
     if len(present):
         minx, miny, maxx, maxy = present.total_bounds
         if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-            raise CrsError(f"{file}: coordinates are not finite numbers")
+            raise CrsError(f"{file}: coordinates are not finite numbers", key="coordinates_not_finite",
+                           params={"file": file})
         if source.is_geographic and (min(minx, miny) < -180 or max(maxx, maxy) > 180 or maxy > 90 or miny < -90):
             hint = suggest_crs((minx, miny, maxx, maxy))
-            raise CrsError(
-                f"{file}: coordinates up to ({maxx:.0f}, {maxy:.0f}) cannot be degrees in {source.label}; "
-                f"they look like metres{' — try --crs ' + ' or '.join(hint) if hint else ''}"
-            )
+            params = {"file": file, "x": f"{maxx:.0f}", "y": f"{maxy:.0f}", "crs": source.label}
+            message = (f"{file}: coordinates up to ({maxx:.0f}, {maxy:.0f}) cannot be degrees in {source.label}; "
+                       "they look like metres")
+            if hint:
+                raise CrsError(f"{message} — try --crs {' or '.join(hint)}", key="not_degrees_try",
+                               params={**params, "suggested": Choices(hint)})
+            raise CrsError(message, key="not_degrees", params=params)
     if source.offset is not None:
         convert = OFFSET_SYSTEMS[source.offset]
         geometries = chinacoords.transform_geometries(frame.geometry.to_numpy(), convert)
@@ -101,7 +107,8 @@ def to_storage_crs(frame: gpd.GeoDataFrame, source: SourceCrs, *, file: str) -> 
     try:
         return with_source.to_crs(STORAGE_CRS)
     except PyprojCRSError as exc:
-        raise CrsError(f"{file}: cannot transform from {source.label} to {STORAGE_CRS}: {exc}") from exc
+        raise CrsError(f"{file}: cannot transform from {source.label} to {STORAGE_CRS}: {exc}", key="cannot_transform",
+                       params={"file": file, "crs": source.label, "storage": STORAGE_CRS, "detail": str(exc)}) from exc
 
 
 def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -120,6 +127,7 @@ def area_mu(geometries: gpd.GeoSeries) -> np.ndarray:
     1603
     """
     if geometries.crs is None or not geometries.crs.equals(pyproj.CRS(STORAGE_CRS)):
+        # A caller's mistake, never a planner's file: no text in the catalogue.
         raise CrsError(f"area_mu needs EPSG:4326 geometries, got {geometries.crs}")
     projected = geometries.to_crs(EQUAL_AREA_CRS)
     areas = shapely.area(projected.to_numpy()) / SQUARE_METRES_PER_MU
