@@ -12,7 +12,8 @@ from spaces.geo.crs import suggest_crs
 from spaces.reference.i18n import t
 
 from .readers import read_bytes
-from .validation import Intake, validate_frame
+from .result import Intake
+from .validation import validate_frame
 
 CRS_CHOICES = ("file", "EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4550", "EPSG:4528", "EPSG:4529",
                "gcj02", "bd09")
