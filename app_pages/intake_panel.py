@@ -6,8 +6,8 @@ import streamlit as st
 from app_pages.panels import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
+from spaces.intake import CRS_CHOICES, presented_report, problem_text
 from spaces.intake.status import update_plot_status
-from spaces.intake.upload import CRS_CHOICES, presented_report, problem_text
 from spaces.reference.i18n import t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies

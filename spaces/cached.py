@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from spaces.geo import grid as aggregate
-from spaces.intake.upload import UploadCheck, check_upload
+from spaces.intake import UploadCheck, check_upload
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.summary import Summary, build_summary, data_source
 from spaces.store.geopackage import Store, open_store

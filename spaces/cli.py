@@ -7,7 +7,7 @@ import codecs
 import sys
 from pathlib import Path
 
-from spaces.intake.validation import validate_file
+from spaces.intake import validate_file
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR

@@ -25,7 +25,7 @@ import shapely
 import spaces.store.geopackage as store_module
 import spaces.store.sql as gpkg_sql
 from spaces.errors import StoreError, ValidationError
-from spaces.intake.validation import validate_file
+from spaces.intake import validate_file
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
 from spaces.sample import default_allocation_layer
 from spaces.store.geopackage import GeoPackageStore, open_store
@@ -430,7 +430,7 @@ def test_a_rejected_file_is_not_imported(sample_store, sample_layers, tmp_path):
 CONCURRENT_IMPORT = """
 import sys, time
 from pathlib import Path
-from spaces.intake.validation import validate_file
+from spaces.intake import validate_file
 from spaces.store.geopackage import open_store
 file, ready, go = sys.argv[1:4]
 intake = validate_file(file, "plots")
@@ -525,7 +525,7 @@ CRASHING_IMPORT = """
 import sys, time
 from pathlib import Path
 import spaces.store.geopackage as store_module
-from spaces.intake.validation import validate_file
+from spaces.intake import validate_file
 file, inside = sys.argv[1:3]
 write_table = store_module._write_table
 
