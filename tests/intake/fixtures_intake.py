@@ -1,4 +1,4 @@
-"""Small hand-built input files (GeoJSON, GeoPackage, Shapefile, CSV, XLSX) for the reader and intake tests."""
+"""Small hand-built input files (GeoJSON, GeoPackage, Shapefile, CSV, XLSX) and helpers for the reader and intake tests."""
 
 from __future__ import annotations
 
@@ -8,16 +8,23 @@ from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
+import pytest
 import shapely
 
+from spaces.errors import Problem, ValidationError
+from spaces.intake import validate_file
 from spaces.reference.districts import load_districts
 
 HAISHU = "330203"
 YINZHOU = "330212"
 CIXI = "330282"
 BEIJING = (116.397, 39.909)  # Tiananmen: unmistakably outside Ningbo
+GEOD = pyproj.Geod(ellps="WGS84")
+XSS = "<img src=x onerror=alert(1)>"
 # Box half-size in degrees: about 100 m by 110 m near 30°N, well inside any district.
 HALF = 0.0005
 
@@ -156,3 +163,44 @@ def straddling_box(major: str, minor: str, *, share: float = 0.75, half: float =
                 if share - 0.03 <= in_major <= share + 0.03:
                     return candidate
     raise LookupError(f"no box found across {major}/{minor}")
+
+
+# --- helpers of test_validation.py, test_columns.py and test_geometry.py ------------------------------
+
+
+def factories_frame(rows: list[dict] | None = None, crs="EPSG:4326") -> gpd.GeoDataFrame:
+    """Green factories (points): the point layer, for kind and containment checks."""
+    rows = factory_rows() if rows is None else rows
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
+
+
+def rejected(path, layer: str = "plots", **kwargs) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        validate_file(path, layer, **kwargs)
+    return caught.value
+
+
+def assert_names(problem: Problem, *, file: str, row=None, feature_id=None, column=None, value=None) -> None:
+    """The problem carries, and its message shows, the file, row, id, column and value it is about."""
+    text = str(problem)
+    assert problem.file == file and file in text
+    if row is not None:
+        assert problem.row == row and f"row {row}" in text
+    if feature_id is not None:
+        assert problem.feature_id == feature_id and f"id {feature_id!r}" in text
+    if column is not None:
+        assert problem.column == column and f"column {column!r}" in text
+    if value is not None:
+        assert value in (problem.value or "") and value in text
+
+
+def csv_plots(tmp_path, rows: list[dict], name: str = "plots.csv"):
+    """Plots as CSV with a WKT column, keeping every cell exactly as typed."""
+    return write_csv(with_wkt(plots_frame(rows)), tmp_path / name)
+
+
+def distances_m(a, b) -> np.ndarray:
+    """Geodesic distances in metres between matching vertices of two geometries (ring order normalised)."""
+    ca, cb = shapely.get_coordinates(shapely.normalize(a)), shapely.get_coordinates(shapely.normalize(b))
+    assert ca.shape == cb.shape
+    return GEOD.inv(ca[:, 0], ca[:, 1], cb[:, 0], cb[:, 1])[2]

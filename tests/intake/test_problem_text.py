@@ -15,14 +15,19 @@ import pytest
 import shapely
 
 from spaces.errors import Problem, ReadError, ValidationError
-from spaces.intake.readers import read_any
+from spaces.intake import (
+    check_upload,
+    presented_report,
+    problem_text,
+    read_any,
+    validate_frame,
+    validate_values,
+)
 from spaces.intake.status import validate_plot_status
-from spaces.intake.upload import check_upload, presented_report, problem_text
-from spaces.intake.validation import validate_frame, validate_values
 from spaces.reference.i18n import catalogue, t
 from spaces.reference.schema import load_schemas
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHECKED_PACKAGES = ("intake", "store")  # every module that can raise a catalogued problem
 
 FACTORY_HEADER = "factory_id,name_zh,level,certified_year,industry,lon,lat\n"
@@ -174,7 +179,7 @@ EXPECTED_KEYS = {
     "no_such_file", "cannot_read_file", "file_empty", "shapefile_not_zipped", "unknown_format", "file_no_rows",
     "several_layers", "not_vector", "zip_without_shapefile", "zip_invalid", "several_shapefiles", "no_cpg",
     "not_utf8", "text_encoding", "csv_unreadable", "excel_format", "excel_unreadable", "invalid_wkt", "coordinate_not_a_number",
-    # intake.py
+    # validation.py, columns.py, geometry.py
     "unknown_layer", "unknown_column", "no_rows", "needs_geometry", "geometry_ignored", "duplicate_column", "missing_columns",
     "column_renamed", "empty", "not_yes_no", "unknown_level", "unknown_status", "unknown_target_key",
     "not_a_number", "not_finite", "not_whole", "year_out_of_range", "negative", "too_large", "unknown_district",
@@ -183,7 +188,7 @@ EXPECTED_KEYS = {
     "wrong_geometry_polygon", "wrong_geometry_point", "wrong_geometry_polygon_point", "repaired",
     "empty_after_repair", "outside_ningbo", "outside_ningbo_all", "outside_ningbo_all_suggest",
     "district_mismatch", "area_mismatch",
-    # progress.py
+    # status.py
     "needs_reclaimed_year", "reclaimed_year_out_of_plan", "reclaimed_year_not_reclaimed",
 }
 
