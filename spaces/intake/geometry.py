@@ -13,7 +13,6 @@ from spaces.errors import Choices, CrsError, ValidationError
 from spaces.geo import crs as crs_module
 from spaces.geo.spatial import assign_districts
 from spaces.reference.districts import load_city_outline
-from spaces.reference.i18n import t
 from spaces.reference.schema import LayerSchema
 
 from .findings import Findings
@@ -35,39 +34,15 @@ def source_crs(file: str, file_crs: str | None, override: str | None, findings: 
             return crs_module.parse_crs(declared)
         except CrsError as exc:
             if override:
-                findings.add("error", str(exc), **_catalogued(str(exc), "unknown_crs", crs=declared))
+                findings.add("error", str(exc), key=exc.key, params=exc.params)
             else:
-                message = f"the file's own CRS cannot be used: {exc}; {CHOOSE_CRS}"
-                findings.add("error", message, **_catalogued(message, "file_crs_unknown", crs=declared))
+                # The catalogue has the whole sentence, with parse_crs's text in it.
+                findings.add("error", f"the file's own CRS cannot be used: {exc}; {CHOOSE_CRS}",
+                             key="file_crs_unknown" if exc.key == "unknown_crs" else None, params=exc.params)
             raise ValidationError(file, findings.items) from exc
     findings.add("warning", f"the file declares no CRS; assumed EPSG:4326 (WGS-84). If it is not, {CHOOSE_CRS}",
                  key="no_crs")
     return crs_module.parse_crs("EPSG:4326")
-
-
-def _catalogued(message: str, key: str, **params) -> dict:
-    """``key`` and ``params`` for a message built in :mod:`spaces.geo.crs`, if the catalogue's English says the same.
-
-    Those messages are written there; should one change, it is shown as it is rather than in a Chinese
-    text that no longer matches it.
-    """
-    if t(f"problem_{key}", "en").format(**params) != message:
-        return {}
-    return {"key": key, "params": params}
-
-
-def _conversion_text(exc: CrsError, source, bounds: tuple[float, ...], file: str) -> dict:
-    """The catalogue key of a :func:`spaces.geo.crs.to_storage_crs` error (it does not say which it raised)."""
-    x, y = (f"{bounds[2]:.0f}", f"{bounds[3]:.0f}") if len(bounds) == 4 else ("", "")
-    suggested = Choices(crs_module.suggest_crs(bounds) if np.all(np.isfinite(bounds)) else [])
-    candidates = [
-        ("coordinates_not_finite", {"file": file}),
-        ("not_degrees_try", {"file": file, "x": x, "y": y, "crs": source.label, "suggested": suggested}),
-        ("not_degrees", {"file": file, "x": x, "y": y, "crs": source.label}),
-        ("cannot_transform", {"file": file, "crs": source.label, "storage": crs_module.STORAGE_CRS,
-                              "detail": str(exc.__cause__)}),
-    ]
-    return next((found for key, params in candidates if (found := _catalogued(str(exc), key, **params))), {})
 
 
 def geometry_checks(out, geometries, schema: LayerSchema, source, findings: Findings) -> gpd.GeoDataFrame:
@@ -89,7 +64,7 @@ def geometry_checks(out, geometries, schema: LayerSchema, source, findings: Find
     try:
         frame = crs_module.to_storage_crs(frame, source, file=findings.file)
     except CrsError as exc:
-        findings.add("error", str(exc), column="geometry", **_conversion_text(exc, source, source_bounds, findings.file))
+        findings.add("error", str(exc), column="geometry", key=exc.key, params=exc.params)
         raise ValidationError(findings.file, findings.items) from exc
     lost = ~_finite(frame.geometry.to_numpy())
     if lost.any():

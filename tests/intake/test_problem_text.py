@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 import string
 import zipfile
@@ -13,8 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from pyproj.exceptions import CRSError as PyprojCRSError
 
-from spaces.errors import Problem, ReadError, ValidationError
+from spaces.errors import CrsError, Problem, ReadError, ValidationError
+from spaces.geo.crs import parse_crs, to_storage_crs
 from spaces.intake import (
     check_upload,
     presented_report,
@@ -28,7 +31,10 @@ from spaces.reference.i18n import catalogue, t
 from spaces.reference.schema import load_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED_PACKAGES = ("intake", "store")  # every module that can raise a catalogued problem
+# Every module that can raise a catalogued problem: the intake and store packages, and the CRS module
+# whose CrsError names its text (intake passes that key on).
+CHECKED_MODULES = (*(ROOT / "spaces" / "intake").rglob("*.py"), *(ROOT / "spaces" / "store").rglob("*.py"),
+                   ROOT / "spaces" / "geo" / "crs.py")
 
 FACTORY_HEADER = "factory_id,name_zh,level,certified_year,industry,lon,lat\n"
 GOOD_FACTORY = "F1,甲,国家级,2023,模具,121.55,29.87\n"
@@ -179,7 +185,7 @@ EXPECTED_KEYS = {
     "no_such_file", "cannot_read_file", "file_empty", "shapefile_not_zipped", "unknown_format", "file_no_rows",
     "several_layers", "not_vector", "zip_without_shapefile", "zip_invalid", "several_shapefiles", "no_cpg",
     "not_utf8", "text_encoding", "csv_unreadable", "excel_format", "excel_unreadable", "invalid_wkt", "coordinate_not_a_number",
-    # validation.py, columns.py, geometry.py
+    # validation.py, columns.py, geometry.py (with geo/crs.py's CrsError keys)
     "unknown_layer", "unknown_column", "no_rows", "needs_geometry", "geometry_ignored", "duplicate_column", "missing_columns",
     "column_renamed", "empty", "not_yes_no", "unknown_level", "unknown_status", "unknown_target_key",
     "not_a_number", "not_finite", "not_whole", "year_out_of_range", "negative", "too_large", "unknown_district",
@@ -213,12 +219,10 @@ def _literal(template: str) -> str:
 def _keys_in_code() -> set[str]:
     """Every key the checks can give, read from their source (dynamic keys spelled out from their inputs)."""
     keys = set()
-    for path in sorted(p for package in CHECKED_PACKAGES for p in (ROOT / "spaces" / package).rglob("*.py")):
+    for path in sorted(CHECKED_MODULES):
         text = path.read_text(encoding="utf-8")
         keys |= set(re.findall(r'\bkey="(\w+)"', text)) | set(re.findall(r'"key": "(\w+)"', text))
         keys |= set(re.findall(r'\b_(?:error|note)\(\s*"(\w+)"', text))
-        keys |= set(re.findall(r'_catalogued\(.*?, "(\w+)"', text))
-        keys |= set(re.findall(r'^\s*\("(\w+)", \{', text, flags=re.MULTILINE))  # _conversion_text's candidates
         keys |= {k + suffix for k in re.findall(r'_hint_text\("(\w+)"', text) for suffix in ("", "_suggest")}
         keys |= set(re.findall(r'key, params = "(\w+)"', text))
         keys |= set(re.findall(r'message, key = .*?, "(\w+)"$', text, flags=re.MULTILINE))
@@ -254,6 +258,35 @@ def test_the_placeholders_are_the_params_each_finding_passes(findings):
 def test_the_english_rendering_is_the_message_the_cli_prints(findings):
     for problem in (p for p in findings if p.key):
         assert problem_text(problem, "en") == problem.message
+
+
+def test_every_crs_error_names_its_text_in_the_catalogue(monkeypatch):
+    """Intake shows a CrsError by its key and params: in English they must give its message word for word."""
+    def point(x: float, y: float) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(geometry=[shapely.Point(x, y)])
+
+    def refuse(*_, **__):
+        raise PyprojCRSError("no transformation found")
+
+    def cannot_transform():
+        monkeypatch.setattr(gpd.GeoDataFrame, "to_crs", refuse)
+        to_storage_crs(point(645000, 3305000), parse_crs("EPSG:4549"), file="f.csv")
+
+    wgs84 = parse_crs("EPSG:4326")
+    calls = {
+        "unknown_crs": lambda: parse_crs("EPSG:nonsense"),
+        "coordinates_not_finite": lambda: to_storage_crs(point(math.inf, 29.87), wgs84, file="f.csv"),
+        "not_degrees_try": lambda: to_storage_crs(point(645000, 3305000), wgs84, file="f.csv"),
+        "not_degrees": lambda: to_storage_crs(point(5000000, 9000000), wgs84, file="f.csv"),
+        "cannot_transform": cannot_transform,
+    }
+    for key, call in calls.items():
+        with pytest.raises(CrsError) as caught:
+            call()
+        error = caught.value
+        assert error.key == key
+        assert problem_text(Problem("error", "f.csv", str(error), key=error.key, params=error.params), "en") == str(error)
+        assert _placeholders(t(f"problem_{key}", "zh")) == set(error.params), key
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED_KEYS | {"more_rows"}))
