@@ -316,7 +316,10 @@ def _coerce(values: pd.Series, column, findings: _Findings) -> pd.Series:
             findings.add("error", f"{column.name} must be yes/no (是/否, true/false, 1/0)", key="not_yes_no",
                          params={"column": column.name}, rows=unknown.to_numpy(), column=column.name, values=values)
         return truth
-    if kind in ("status", "level"):
+    if kind == "designation":
+        # Old files say only yes/no: 否 means not a platform; 是 is refused (cultivating or accepted?).
+        text = text.map(lambda v: None if v is None or v.lower() in FALSE_WORDS else v)
+    if kind in ("status", "level", "designation"):
         vocabulary = load_vocabularies()[kind]
         canonical = text.map(lambda v: None if v is None else vocabulary.normalise(v))
         unknown = text.notna() & canonical.isna()
