@@ -48,6 +48,9 @@ INDUSTRIES = [
 ]
 
 
+PROMOTION_SEED = 2022
+
+
 @dataclass(frozen=True)
 class ParkSeed:
     name_zh: str
@@ -57,7 +60,9 @@ class ParkSeed:
     near: tuple[float, float] | None  # rough WGS-84 location of a real zone, else None
     radius_km: float
     approximate: bool = False
-    wanmu_qianyi: bool = False
+    strategic_park: bool = True
+    wanmu_qianyi: str | None = None  # "cultivating" (培育) or "accepted" (命名)
+    wanmu_qianyi_year: int | None = None  # year accepted
     green_park_level: str | None = None
     green_park_year: int | None = None
     note: str = "simulated"
@@ -69,23 +74,26 @@ PARKS = (
     ParkSeed("宁波经济技术开发区", "330206", "national", ("汽车及零部件", "高端装备", "绿色石化", "集成电路", "新材料"),
              (121.86, 29.90), 5.0, approximate=True, note=REAL),
     ParkSeed("宁波大榭开发区", "330206", "national", ("绿色石化",), (121.95, 29.93), 2.5, approximate=True,
-             green_park_level="national", note=REAL + "; national green park (ningbo-facts.md §3c), year unknown"),
+             strategic_park=False, green_park_level="national",
+             note=REAL + "; national green park (ningbo-facts.md §3c), year unknown; not a strategic park (simulated)"),
     ParkSeed("北仑高端装备示例园", "330206", "municipal", ("高端装备", "模具"), None, 2.2),
     ParkSeed("宁波石化经济技术开发区", "330211", "national", ("绿色石化", "新材料"), (121.60, 30.03), 3.5,
              approximate=True, green_park_level="national", green_park_year=2017,
              note=REAL + "; first-batch national green park 2017 (ningbo-facts.md §1a)"),
-    ParkSeed("镇海新材料示例园", "330211", "provincial", ("新材料", "节能环保"), None, 2.0, wanmu_qianyi=True),
+    ParkSeed("镇海新材料示例园", "330211", "provincial", ("新材料", "节能环保"), None, 2.0, wanmu_qianyi="accepted",
+             wanmu_qianyi_year=2025),
     ParkSeed("宁波杭州湾经济技术开发区", "330282", "national", ("汽车及零部件", "通用航空", "新材料", "生物医药", "高端装备"),
              (121.25, 30.30), 4.5, approximate=True, note=REAL),
     ParkSeed("宁波前湾新区智能汽车产业平台", "330282", "provincial", ("汽车及零部件",), (121.33, 30.27), 3.0,
-             approximate=True, wanmu_qianyi=True,
-             note=REAL + "; Zhejiang's first accepted 万亩千亿 platform (2023, ningbo-facts.md §2)"),
+             approximate=True, wanmu_qianyi="accepted", wanmu_qianyi_year=2023,
+             note=REAL + "; Zhejiang's first accepted 万亩千亿 platform (2023-10-23, ningbo-facts.md §2)"),
     ParkSeed("慈溪滨海经济开发区", "330282", None, ("智能家电", "新材料"), (121.42, 30.22), 3.0, approximate=True,
-             green_park_level="national", note=REAL + "; national green park per a single (C) source"),
+             strategic_park=False, green_park_level="national",
+             note=REAL + "; national green park per a single (C) source; not a strategic park (simulated)"),
     ParkSeed("宁波国家高新技术产业开发区", "330212", "national", ("集成电路", "软件与信息服务", "新材料"),
              (121.62, 29.88), 2.5, approximate=True, note=REAL),
-    ParkSeed("鄞州经济开发区", "330212", "provincial", ("新材料", "高端装备", "汽车及零部件"), (121.66, 29.74), 2.8,
-             approximate=True, note=REAL),
+    ParkSeed("鄞州经济开发区", "330212", None, ("新材料", "高端装备", "汽车及零部件"), (121.66, 29.74), 2.8,
+             approximate=True, note=REAL + "; level not stated in the source"),
     ParkSeed("鄞州生物医药示例园", "330212", "municipal", ("生物医药",), None, 1.8),
     ParkSeed("宁海经济开发区", "330226", "provincial", ("模具", "文具", "智能家电", "汽车及零部件"), (121.44, 29.31), 3.0,
              approximate=True, note=REAL),
@@ -96,7 +104,7 @@ PARKS = (
     ParkSeed("余姚节能环保示例园", "330281", "municipal", ("节能环保", "新能源"), None, 2.0),
     ParkSeed("海曙时尚纺织示例园", "330203", "municipal", ("时尚纺织服装", "智能家电"), None, 2.0),
     ParkSeed("海曙智能制造示例园", "330203", "municipal", ("高端装备", "汽车及零部件"), None, 1.8),
-    ParkSeed("江北光电示例园", "330205", "municipal", ("光电", "新材料"), None, 2.0, wanmu_qianyi=True),
+    ParkSeed("江北光电示例园", "330205", "municipal", ("光电", "新材料"), None, 2.0, wanmu_qianyi="cultivating"),
     ParkSeed("奉化智能装备示例园", "330213", "municipal", ("高端装备", "汽车及零部件"), None, 2.0),
     ParkSeed("象山新能源示例园", "330225", "municipal", ("新能源", "模具"), None, 2.0),
 )
@@ -158,21 +166,24 @@ def _parks(rng, geo: _Geometry) -> tuple[pd.DataFrame, list]:
             x, y = geo.random_point_in(rng, district, inset=radius)
         shape = _inside(_blob(rng, x, y, radius), district)
         shapes.append(shape)
+        established = int(rng.choice([2022, 2022, 2023, 2023, 2024, 2025]))
         green_level = seed.green_park_level
         green_year = seed.green_park_year
         if green_level is None and seed.approximate is False and rng.random() < 0.35:
             green_level = rng.choice(["provincial", "municipal"])
-            green_year = int(rng.integers(2022, 2026))
+            green_year = int(rng.integers(established, 2026))  # a simulated park is green only once it exists
         rows.append({
             "park_id": f"P{number:03d}",
             "name_zh": seed.name_zh,
             "district_adcode": seed.adcode,
             "industries": ";".join(seed.industries),
             "level": seed.level,
+            "strategic_park": seed.strategic_park,
             "wanmu_qianyi": seed.wanmu_qianyi,
+            "wanmu_qianyi_year": seed.wanmu_qianyi_year,
             "green_park_level": green_level,
             "green_park_year": green_year,
-            "established_year": int(rng.choice([2022, 2022, 2023, 2023, 2024, 2025])),
+            "established_year": established,
             "approximate": seed.approximate,
             "note": seed.note,
         })
@@ -295,6 +306,8 @@ def _factories(rng, geo: _Geometry, parks: pd.DataFrame, park_shapes: list) -> t
     weights = np.array([DENSITY[a] * PROGRESS[a] for a in adcodes])
     rows, shapes = [], []
     number = 0
+    # Its own generator, so that the promotions leave every location and year as they were drawn before.
+    promotions = np.random.default_rng(PROMOTION_SEED)
     for level, count in per_level.items():
         districts = rng.choice(adcodes, size=count, p=weights / weights.sum())
         years = rng.integers(start[level], 2026, size=count)
@@ -309,15 +322,25 @@ def _factories(rng, geo: _Geometry, parks: pd.DataFrame, park_shapes: list) -> t
                 x, y = geo.random_point_in(rng, geo.shapes[adcode])
                 industry = str(rng.choice(INDUSTRIES))
             shapes.append(shapely.Point(x, y))
+            held = {f"{name}_year": None for name in per_level}
+            held[f"{level}_year"] = int(year)
+            # About half the national and provincial factories were municipal green factories first,
+            # one to three years earlier: they keep counting towards the municipal 1,000.
+            if level != "municipal" and promotions.random() < 0.5:
+                held["municipal_year"] = max(start["municipal"], int(year) - int(promotions.integers(1, 4)))
             rows.append({
                 "factory_id": f"F{number:04d}",
                 "name_zh": f"示例{industry}绿色工厂{number:04d}",
                 "level": level,
                 "certified_year": int(year),
+                **held,
                 "industry": industry,
                 "district_adcode": str(adcode),
             })
-    return pd.DataFrame(rows), shapes
+    frame = pd.DataFrame(rows)
+    for column in ("national_year", "provincial_year", "municipal_year"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    return frame, shapes
 
 
 def _indicators(rng) -> pd.DataFrame:

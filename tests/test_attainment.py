@@ -53,14 +53,18 @@ def test_every_target_for_every_district_and_the_city():
 
 
 def test_count_stock_counts_unknown_years_and_not_future_ones():
-    """A park counts when its year is <= Y or unknown; a 2025 park does not count in 2024."""
+    """A park counts when its year is <= Y or unknown (then as held before the plan); a 2025 park does not
+    count in 2024. No ``strategic_park`` column: every park is a strategic park, as before the column."""
     parks = {"park_id": ["a", "b", "c", "d"], "district_adcode": [HAISHU, HAISHU, HAISHU, BEILUN],
              "established_year": pd.array([2022, None, 2025, 2023], dtype="Int64"),
-             "wanmu_qianyi": [True, False, True, False], "green_park_level": [None, "national", None, "municipal"],
+             "wanmu_qianyi": ["accepted", None, "accepted", None],
+             "wanmu_qianyi_year": pd.array([2022, None, 2025, None], dtype="Int64"),
+             "green_park_level": [None, "national", None, "municipal"],
              "green_park_year": pd.array([None, 2023, None, 2025], dtype="Int64")}
     result = compute_attainment(_layers(parks=parks), _allocations("strategic_parks", {HAISHU: 4}), year=2024)
     haishu = _row(result, HAISHU, "strategic_parks")
     assert haishu["actual"] == 2
+    assert haishu["baseline"] == 1  # the park of unknown year
     assert haishu["attainment"] == pytest.approx(0.5)
     assert _row(result, "330200", "strategic_parks")["actual"] == 3
     assert _row(result, "330200", "wanmu_qianyi_platforms")["actual"] == 1
@@ -68,10 +72,12 @@ def test_count_stock_counts_unknown_years_and_not_future_ones():
     assert _row(result, "330200", "green_parks")["actual"] == 1
 
 
-def test_each_factory_counts_once_at_its_own_level():
+def test_each_factory_counts_at_the_levels_it_holds_from_their_years():
     factories = {"factory_id": list("abcd"), "district_adcode": [YINZHOU] * 4,
                  "level": ["national", "municipal", "provincial", "municipal"],
-                 "certified_year": pd.array([2019, 2024, 2020, None], dtype="Int64")}
+                 "national_year": pd.array([2019, None, None, None], dtype="Int64"),
+                 "provincial_year": pd.array([None, None, 2020, None], dtype="Int64"),
+                 "municipal_year": pd.array([None, 2024, None, None], dtype="Int64")}
     result = compute_attainment(_layers(factories=factories), _allocations("x", {}), year=2023)
     assert _row(result, YINZHOU, "national_green_factories")["actual"] == 1
     assert _row(result, YINZHOU, "municipal_green_factories")["actual"] == 1  # 2024 not yet, unknown year counts
@@ -160,18 +166,19 @@ def test_etdz_rank_lower_is_better_city_only():
     assert np.isnan(beilun["actual"]) and np.isnan(beilun["target"])
 
 
-def test_empty_store_gives_nulls_and_zeros_not_a_crash():
-    """Counts of nothing are 0; indicators with no data are null."""
+def test_empty_store_gives_nulls_not_a_crash():
+    """A layer with no rows at all says nothing (null, no status); indicators with no data are null."""
     result = compute_attainment(_layers(), _allocations("strategic_parks", {HAISHU: 2}), year=2026)
-    assert _row(result, HAISHU, "strategic_parks")["actual"] == 0
-    assert _row(result, HAISHU, "strategic_parks")["status"] == "behind"
+    assert np.isnan(_row(result, HAISHU, "strategic_parks")["actual"])
+    assert _row(result, HAISHU, "strategic_parks")["status"] is None
     assert np.isnan(_row(result, HAISHU, "tax_per_mu_growth_pct")["actual"])
     assert np.isnan(_row(result, BEILUN, "strategic_parks")["target"])  # no allocation -> no target
     assert _row(result, BEILUN, "strategic_parks")["status"] is None
 
 
 def test_a_zero_district_target_has_no_attainment_ratio():
-    result = compute_attainment(_layers(), _allocations("wanmu_qianyi_platforms", {HAISHU: 0}), year=2026)
+    parks = {"park_id": ["a"], "district_adcode": [BEILUN], "established_year": pd.array([2022], dtype="Int64")}
+    result = compute_attainment(_layers(parks=parks), _allocations("wanmu_qianyi_platforms", {HAISHU: 0}), year=2026)
     row = _row(result, HAISHU, "wanmu_qianyi_platforms")
     assert np.isnan(row["attainment"])
     assert row["status"] == "met"

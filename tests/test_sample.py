@@ -69,7 +69,7 @@ def test_real_names_only_where_documented_and_flagged_approximate(sample):
     assert parks.loc[~parks["approximate"], "name_zh"].str.contains("示例").all()
     assert sample["communities"]["name_zh"].str.contains("示例").all()
     assert sample["factories"]["name_zh"].str.contains("示例").all()
-    assert "宁波前湾新区智能汽车产业平台" in set(parks.loc[parks["wanmu_qianyi"], "name_zh"])
+    assert "宁波前湾新区智能汽车产业平台" in set(parks.loc[parks["wanmu_qianyi"] == "accepted", "name_zh"])
 
 
 def test_progress_differs_by_district(sample):

@@ -907,7 +907,7 @@ IN_PLACE_CHANGES = {
     "plot year emptied": lambda ls: ("plots", ls["plots"].dropna(subset="reclaimed_year")["plot_id"].iloc[20],
                                      {"status": "pending", "reclaimed_year": None}),
     "park flag and missing year": lambda ls: ("parks", _row(ls, "parks", 7)["park_id"], {
-        "wanmu_qianyi": not _row(ls, "parks", 7)["wanmu_qianyi"], "green_park_year": 2023, "area_mu": 1.5e-3}),
+        "strategic_park": not _row(ls, "parks", 7)["strategic_park"], "green_park_year": 2023, "area_mu": 1.5e-3}),
     "factory (a point)": lambda ls: ("factories", _row(ls, "factories", 500)["factory_id"],
                                      {"level": "municipal", "certified_year": 2019}),
     "community (points and polygons)": lambda ls: ("communities", _row(ls, "communities", 30)["community_id"],

@@ -187,7 +187,7 @@ def _as_yes_no(text: pd.Series, column: Column, findings: Findings, values: pd.S
 
 
 def _as_vocabulary(text: pd.Series, column: Column, findings: Findings, values: pd.Series) -> pd.Series:
-    """``status`` and ``level`` columns: any spelling of the vocabulary of that name, as its canonical value."""
+    """``status``, ``level`` and ``designation`` columns: any spelling of the vocabulary of that name, as its canonical value."""
     kind = column.type
     vocabulary = load_vocabularies()[kind]
     canonical = text.map(lambda v: None if v is None else vocabulary.normalise(v))
@@ -198,6 +198,13 @@ def _as_vocabulary(text: pd.Series, column: Column, findings: Findings, values: 
                      params={"accepted": vocabulary.accepted()}, rows=unknown.to_numpy(), column=column.name,
                      values=values)
     return canonical
+
+
+def _as_designation(text: pd.Series, column: Column, findings: Findings, values: pd.Series) -> pd.Series:
+    """万亩千亿 培育 / 命名. Old files say only yes/no: 否 reads as not a platform; 是 is refused, since it does
+    not say whether the platform is cultivating or accepted."""
+    text = text.map(lambda v: None if v is None or v.lower() in FALSE_WORDS else v)
+    return _as_vocabulary(text, column, findings, values)
 
 
 def _as_industries(text: pd.Series, column: Column, findings: Findings, values: pd.Series) -> pd.Series:
@@ -244,6 +251,7 @@ COERCERS: dict[str, Coercer] = {
     "bool": _as_yes_no,
     "status": _as_vocabulary,
     "level": _as_vocabulary,
+    "designation": _as_designation,
     "industries": _as_industries,
     "adcode": _as_adcode,
     "target_key": _as_target_key,

@@ -1,42 +1,45 @@
-"""The attainment engine: each target's actual value, target, attainment and status, per district and city."""
+"""The attainment engine: each target's actual value, baseline, progress, pace and status, per district and city."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from spaces.errors import YearError
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, district_names
+from spaces.reference.schema import load_schemas
 from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR, Target, load_targets
+
+from .calendar import check_year, elapsed_share, is_provisional
+from .pace import judge
+
+__all__ = ["ALL_ADCODES", "STATUSES", "actual_by_year", "check_year", "compute_attainment", "elapsed_share"]
 
 STATUSES = ("met", "on_track", "behind")
 ETDZ_ADCODE = "330206"  # 宁波经开区 covers all of 北仑区: its rank may be filed under either code
 ALL_ADCODES = (*DISTRICT_ADCODES, CITY_ADCODE)
 
 
-def elapsed_share(year: int) -> float:
-    """Share of the 2022–2026 plan period elapsed by the end of ``year`` (时间过半任务过半).
+@dataclass(frozen=True)
+class Measured:
+    """One target measured for every adcode: the value at Y, its 2021 baseline and the data year used."""
 
-    Examples
-    --------
-    >>> elapsed_share(2024)
-    0.6
-    """
-    check_year(year)
-    return (year - PLAN_START_YEAR + 1) / (PLAN_END_YEAR - PLAN_START_YEAR + 1)
+    actual: pd.Series
+    baseline: pd.Series
+    as_of: pd.Series  # the latest year the actual value rests on (NaN where there is no value)
 
 
-def check_year(year: int) -> None:
-    if not PLAN_START_YEAR <= year <= PLAN_END_YEAR:
-        raise YearError(f"year must be between {PLAN_START_YEAR} and {PLAN_END_YEAR}, got {year}")
-
-
-def _matches(frame: pd.DataFrame, where: dict) -> pd.Series:
+def _matches(frame: pd.DataFrame, where: dict, layer: str) -> pd.Series:
     mask = pd.Series(True, index=frame.index)
+    columns = load_schemas()[layer].columns
     for column, wanted in where.items():
         values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        empty_means = columns[column].empty_means if column in columns else None
+        if empty_means is not None:
+            values = values.astype(object).where(values.notna(), empty_means)
         if isinstance(wanted, list):
             mask &= values.isin(wanted)
         elif isinstance(wanted, bool):
@@ -53,18 +56,55 @@ def _per_district(values: pd.Series, adcodes: pd.Series) -> pd.Series:
     return pd.concat([per_district, pd.Series({CITY_ADCODE: float(values.sum())})])
 
 
-def _count_stock(target: Target, layers: dict[str, pd.DataFrame], year: int) -> pd.Series:
-    frame = layers[target.layer]
-    years = pd.to_numeric(frame[target.year_column], errors="coerce")
-    counted = _matches(frame, target.where) & (years.isna() | (years <= year))
-    return _per_district(counted.astype(float), frame["district_adcode"])
+def _nothing() -> pd.Series:
+    return pd.Series(np.nan, index=list(ALL_ADCODES), dtype=float)
 
 
-def _area_flow(target: Target, layers: dict[str, pd.DataFrame], year: int) -> pd.Series:
+def _everywhere(value: float) -> pd.Series:
+    return pd.Series(value, index=list(ALL_ADCODES), dtype=float)
+
+
+def _stock(frame: pd.DataFrame, held: pd.Series, years: pd.Series, year: int) -> Measured:
+    # A layer with no rows at all says nothing (null); one with rows but none in a district says 0.
+    if not len(frame):
+        return Measured(_nothing(), _nothing(), _nothing())
+    # An unknown year cannot be placed in the plan period: it counts as held before the plan.
+    actual = _per_district((held & (years.isna() | (years <= year))).astype(float), frame["district_adcode"])
+    baseline = _per_district((held & (years.isna() | (years <= BASELINE_YEAR))).astype(float),
+                             frame["district_adcode"])
+    return Measured(actual, baseline, _everywhere(year))
+
+
+def _years(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A year column as floats (NaN where unknown, or everywhere when the layer has no such column)."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def _count_stock(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
     frame = layers[target.layer]
-    years = pd.to_numeric(frame[target.year_column], errors="coerce")
-    counted = _matches(frame, target.where) & years.between(PLAN_START_YEAR, year)
-    return _per_district(frame["area_mu"].where(counted, 0.0).fillna(0.0), frame["district_adcode"])
+    return _stock(frame, _matches(frame, target.where, target.layer), _years(frame, target.year_column), year)
+
+
+def _level_stock(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
+    """Factories holding a level: a factory promoted from municipal to national still holds municipal."""
+    frame = layers[target.layer]
+    level = target.held_level
+    years = _years(frame, f"{level}_year")
+    current = frame["level"] if "level" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    held = years.notna() | (current == level).fillna(False)
+    return _stock(frame, held.astype(bool), years, year)
+
+
+def _area_flow(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
+    frame = layers[target.layer]
+    if not len(frame):
+        return Measured(_nothing(), _nothing(), _nothing())
+    years = _years(frame, target.year_column)
+    counted = _matches(frame, target.where, target.layer) & years.between(PLAN_START_YEAR, year)
+    actual = _per_district(frame["area_mu"].where(counted, 0.0).fillna(0.0), frame["district_adcode"])
+    return Measured(actual, _everywhere(0.0), _everywhere(year))
 
 
 def _indicator_matrix(layers: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
@@ -77,46 +117,68 @@ def _indicator_matrix(layers: dict[str, pd.DataFrame], column: str) -> pd.DataFr
     return matrix.reindex(columns=list(ALL_ADCODES))
 
 
-def _indicator_flow(target: Target, layers: dict[str, pd.DataFrame], year: int) -> pd.Series:
+def _complete_run(series: pd.Series, year: int) -> int | None:
+    """The last year Z of 2022..``year`` such that every year 2022..Z is reported (None when 2022 is not)."""
+    last = None
+    for candidate in range(PLAN_START_YEAR, year + 1):
+        if pd.isna(series.get(candidate, np.nan)):
+            break
+        last = candidate
+    return last
+
+
+def _indicator_flow(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
     matrix = _indicator_matrix(layers, target.column)
-    window = matrix.loc[(matrix.index >= PLAN_START_YEAR) & (matrix.index <= year)]
-    districts = window[list(DISTRICT_ADCODES)]
-    result = districts.sum(min_count=1)
+    districts = matrix[list(DISTRICT_ADCODES)]
     # A city row for a year overrides the sum of that year's district rows (a city-wide count
     # may include enterprises no district reported); years without one use the district sum.
-    per_year_city = window[CITY_ADCODE].where(window[CITY_ADCODE].notna(), districts.sum(axis=1, min_count=1))
-    result[CITY_ADCODE] = per_year_city.sum(min_count=1)
-    return result
+    by_year = districts.copy()
+    by_year[CITY_ADCODE] = matrix[CITY_ADCODE].where(matrix[CITY_ADCODE].notna(),
+                                                     districts.sum(axis=1, min_count=1))
+    actual, as_of = _nothing(), _nothing()
+    for adcode in ALL_ADCODES:
+        series = by_year[adcode]
+        # A missing year is never read as 0: the flow is judged at the last year of an unbroken run.
+        last = _complete_run(series, year)
+        if last is not None:
+            actual[adcode] = float(series.loc[PLAN_START_YEAR:last].sum())
+            as_of[adcode] = last
+    return Measured(actual, _everywhere(0.0), as_of)
 
 
-def _latest(series: pd.Series, year: int, *, after: int) -> float:
+def _latest(series: pd.Series, year: int, *, after: int) -> tuple[float, float]:
     known = series.dropna()
     known = known[(known.index > after) & (known.index <= year)]
-    return float(known.iloc[-1]) if len(known) else np.nan
+    return (float(known.iloc[-1]), float(known.index[-1])) if len(known) else (np.nan, np.nan)
 
 
-def _indicator_growth(target: Target, layers: dict[str, pd.DataFrame], year: int) -> pd.Series:
+def _indicator_growth(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
     # Ratios cannot be summed: the city value comes from city rows (330200) only.
     matrix = _indicator_matrix(layers, target.column)
-    result = {}
+    actual, as_of = _nothing(), _nothing()
     for adcode in ALL_ADCODES:
         series = matrix[adcode]
         base = series.get(BASELINE_YEAR, np.nan)
-        latest = _latest(series, year, after=BASELINE_YEAR)
-        result[adcode] = (latest / base - 1.0) * 100.0 if base and np.isfinite(base) and base > 0 else np.nan
-    return pd.Series(result, dtype=float)
+        latest, latest_year = _latest(series, year, after=BASELINE_YEAR)
+        if np.isfinite(base) and base > 0 and np.isfinite(latest):
+            actual[adcode] = (latest / base - 1.0) * 100.0
+            as_of[adcode] = latest_year
+    return Measured(actual, _everywhere(0.0), as_of)
 
 
-def _indicator_latest(target: Target, layers: dict[str, pd.DataFrame], year: int) -> pd.Series:
+def _indicator_latest(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
     matrix = _indicator_matrix(layers, target.column)
     city = matrix[CITY_ADCODE].combine_first(matrix[ETDZ_ADCODE])
-    result = pd.Series(np.nan, index=list(ALL_ADCODES), dtype=float)
-    result[CITY_ADCODE] = _latest(city, year, after=0)
-    return result
+    actual, baseline, as_of = _nothing(), _nothing(), _nothing()
+    # A rank stands until the next assessment: the 2021 rank is the value of 2022 until one is filed.
+    actual[CITY_ADCODE], as_of[CITY_ADCODE] = _latest(city, year, after=0)
+    baseline[CITY_ADCODE] = city.get(BASELINE_YEAR, np.nan)
+    return Measured(actual, baseline, as_of)
 
 
-MEASURES: dict[str, Callable[[Target, dict[str, pd.DataFrame], int], pd.Series]] = {
+MEASURES: dict[str, Callable[[Target, dict[str, pd.DataFrame], int], Measured]] = {
     "count_stock": _count_stock,
+    "level_stock": _level_stock,
     "area_flow": _area_flow,
     "indicator_flow": _indicator_flow,
     "indicator_growth": _indicator_growth,
@@ -124,19 +186,18 @@ MEASURES: dict[str, Callable[[Target, dict[str, pd.DataFrame], int], pd.Series]]
 }
 
 
-def _status(actual: pd.Series, target: pd.Series, attainment: pd.Series, share: float,
-            lower_is_better: bool) -> pd.Series:
-    status = pd.Series(None, index=actual.index, dtype=object)
-    known = actual.notna() & target.notna()
-    met = actual >= target if not lower_is_better else actual <= target
-    status[known & (attainment >= share)] = "on_track"
-    status[known & met] = "met"
-    status[known & status.isna()] = "behind"
-    return status
+def _goals(target: Target, allocation: pd.Series) -> pd.Series:
+    goal = _nothing()
+    goal[CITY_ADCODE] = float(target.target)
+    if target.scope == "district":
+        for adcode in DISTRICT_ADCODES:
+            goal[adcode] = allocation.get((adcode, target.key), np.nan)
+    return goal
 
 
-def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFrame, *, year: int) -> pd.DataFrame:
-    """Actual, target, attainment and status of every target for every district and the city.
+def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFrame, *, year: int,
+                       today: date | None = None) -> pd.DataFrame:
+    """Actual, baseline, progress, pace, status and projection of every target, per district and the city.
 
     Parameters
     ----------
@@ -146,34 +207,36 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
         District targets: ``district_adcode, target_key, target``. City targets come from the plan.
     year
         The year the figures are for, 2022–2026.
+    today
+        The date the figures are read on: a year still running is paced by the part of it gone by, and a
+        year whose statistics are not final is marked provisional. None: every year is taken as over.
 
     Returns
     -------
     DataFrame
-        One row per (adcode, key): ``adcode, district, district_en, key, actual, target, attainment,
-        status``; districts in adcode order, then the city (330200). ``actual`` is NaN where the data
-        say nothing; ``attainment`` is actual / target (target / actual when lower is better) and NaN
-        when either is missing or the target is 0.
+        One row per (adcode, key), districts in adcode order then the city (330200): ``adcode, district,
+        district_en, key, actual, target, attainment, status`` (as before: ``attainment`` is actual / target,
+        target / actual for a rank, NaN when either is missing or the target is 0), then ``baseline``
+        (2021), ``progress`` (share of the way from baseline to target), ``expected`` (share of the plan
+        elapsed at ``as_of``), ``as_of`` (the data year used), ``stale`` (``as_of`` before ``year``),
+        ``projected_2026`` and ``projected_progress`` (where the pace so far lands in 2026),
+        ``provisional`` (``year``'s statistics are not final). ``actual`` is NaN where the data say nothing.
     """
-    share = elapsed_share(year)
+    check_year(year)
     names = district_names().set_index("adcode")
     allocation = allocations.set_index(["district_adcode", "target_key"])["target"].astype(float)
+    provisional = today is not None and is_provisional(year, today=today)
     frames = []
     for target in load_targets().values():
-        actual = MEASURES[target.measure](target, layers, year).reindex(list(ALL_ADCODES))
-        goal = pd.Series(np.nan, index=list(ALL_ADCODES), dtype=float)
-        goal[CITY_ADCODE] = float(target.target)
-        if target.scope == "district":
-            for adcode in DISTRICT_ADCODES:
-                goal[adcode] = allocation.get((adcode, target.key), np.nan)
-        else:
+        measured = MEASURES[target.measure](target, layers, year)
+        goal = _goals(target, allocation)
+        actual, baseline, as_of = (s.reindex(list(ALL_ADCODES)) for s in
+                                   (measured.actual, measured.baseline, measured.as_of))
+        if target.scope == "city":
             actual[list(DISTRICT_ADCODES)] = np.nan
+        judged = judge(target, actual=actual, baseline=baseline, goal=goal, as_of=as_of, year=year, today=today)
         safe_goal = goal.where(goal != 0)
-        if target.lower_is_better:
-            attainment = safe_goal / actual.where(actual > 0)
-        else:
-            attainment = actual / safe_goal
-        status = _status(actual, goal, attainment, share, target.lower_is_better)
+        attainment = safe_goal / actual.where(actual > 0) if target.lower_is_better else actual / safe_goal
         frames.append(pd.DataFrame({
             "adcode": list(ALL_ADCODES),
             "district": names.loc[list(ALL_ADCODES), "name_zh"].to_numpy(),
@@ -182,26 +245,19 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
             "actual": actual.to_numpy(),
             "target": goal.to_numpy(),
             "attainment": attainment.to_numpy(),
-            "status": status.to_numpy(),
+            "status": judged["status"].to_numpy(),
+            "baseline": baseline.where(actual.notna()).to_numpy(),
+            "progress": judged["progress"].to_numpy(),
+            "expected": judged["expected"].to_numpy(),
+            "as_of": as_of.to_numpy(),
+            "stale": (as_of < year).to_numpy(),
+            "projected_2026": judged["projected_2026"].to_numpy(),
+            "projected_progress": judged["projected_progress"].to_numpy(),
+            "provisional": provisional,
         }))
     result = pd.concat(frames, ignore_index=True)
     result["status"] = result["status"].astype(object).where(result["status"].notna(), None)
     return result
-
-
-def ranking(long: pd.DataFrame) -> pd.DataFrame:
-    """Districts ranked by targets met, then on track, then mean attainment (each capped at 100%).
-
-    Returns ``adcode, district, met, on_track, behind, mean_attainment, rank``; the city row is left out.
-    """
-    districts = long.loc[long["adcode"] != CITY_ADCODE]
-    counts = districts.pivot_table(index=["adcode", "district"], columns="status", values="key",
-                                   aggfunc="count", fill_value=0).reindex(columns=list(STATUSES), fill_value=0)
-    mean = districts.assign(capped=districts["attainment"].clip(upper=1.0)).groupby(["adcode", "district"])["capped"].mean()
-    table = counts.join(mean.rename("mean_attainment")).reset_index()
-    table = table.sort_values(["met", "on_track", "mean_attainment"], ascending=False, kind="stable")
-    table["rank"] = range(1, len(table) + 1)
-    return table.reset_index(drop=True)
 
 
 def actual_by_year(layers: dict[str, pd.DataFrame], *, adcode: str, years: range) -> pd.DataFrame:
@@ -213,6 +269,6 @@ def actual_by_year(layers: dict[str, pd.DataFrame], *, adcode: str, years: range
     rows = []
     for target in load_targets().values():
         for year in years:
-            value = MEASURES[target.measure](target, layers, year).get(adcode, np.nan)
+            value = MEASURES[target.measure](target, layers, year).actual.get(adcode, np.nan)
             rows.append({"year": year, "key": target.key, "actual": value})
     return pd.DataFrame(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ class Summary:
     data_source: str  # "sample", "imported" or "mixed (sample + imported)"
     store: str
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
 
     @property
     def is_sample(self) -> bool:
@@ -47,10 +48,13 @@ def data_source(layers: dict[str, pd.DataFrame]) -> str:
     return "imported"
 
 
-def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = "") -> Summary:
-    """Compute the summary of ``layers`` (a store's content) for ``year``."""
-    long = compute_attainment(layers, layers["allocations"], year=year)
-    return Summary(year=year, long=long, data_source=data_source(layers), store=store)
+def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = "",
+                  today: date | None = None) -> Summary:
+    """Compute the summary of ``layers`` (a store's content) for ``year``, read on ``today``
+    (see :func:`~spaces.planning.attainment.compute_attainment`; None takes every year as over)."""
+    long = compute_attainment(layers, layers["allocations"], year=year, today=today)
+    provisional = bool(long["provisional"].any()) if len(long) else False
+    return Summary(year=year, long=long, data_source=data_source(layers), store=store, provisional=provisional)
 
 
 def wide_table(summary: Summary) -> pd.DataFrame:
@@ -64,6 +68,9 @@ def wide_table(summary: Summary) -> pd.DataFrame:
             row[f"{record.key}_target"] = _json_number(record.target)
             row[f"{record.key}_attainment"] = None if pd.isna(record.attainment) else round(record.attainment, 4)
             row[f"{record.key}_status"] = _status(record.status)
+            for name, value in _pace(record).items():
+                row[f"{record.key}_{name}"] = value
+        row["provisional"] = summary.provisional
         row["data_source"] = summary.data_source
         rows.append(row)
     return pd.DataFrame(rows)
@@ -79,16 +86,35 @@ def nested_records(summary: Summary) -> list[dict]:
                 "target": _json_number(record.target),
                 "attainment": _json_number(None if pd.isna(record.attainment) else round(record.attainment, 4)),
                 "status": _status(record.status),
+                **{name: _json_number(value) for name, value in _pace(record).items()},
+                "stale": bool(record.stale),
             }
             for record in group.itertuples()
         }
         records.append({"adcode": adcode, "district": group["district"].iloc[0], "metrics": metrics,
-                        "year": summary.year, "data_source": summary.data_source})
+                        "year": summary.year, "provisional": summary.provisional,
+                        "data_source": summary.data_source})
     return records
 
 
+PACE_COLUMNS = ("baseline", "progress", "expected", "as_of", "projected_2026")
+
+
+def _pace(record) -> dict:
+    """The pace fields of one metric: baseline and projection in the target's unit, shares to 4 decimals."""
+    def share(value):
+        return None if pd.isna(value) or not math.isfinite(value) else round(float(value), 4)
+    return {
+        "baseline": _round(record.baseline, record.key),
+        "progress": share(record.progress),
+        "expected": share(record.expected),
+        "as_of": None if pd.isna(record.as_of) else int(record.as_of),
+        "projected_2026": _round(record.projected_2026, record.key),
+    }
+
+
 def _round(value, key: str):
-    if value is None or pd.isna(value):
+    if value is None or pd.isna(value) or not math.isfinite(value):
         return None
     unit = load_targets()[key].unit_en
     if unit in ("mu", "%"):

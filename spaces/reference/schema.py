@@ -10,7 +10,8 @@ from spaces.errors import ReferenceDataError
 from spaces.paths import GEODATA_DIR
 
 LAYERS_FILE = GEODATA_DIR / "layers.toml"
-COLUMN_TYPES = {"text", "int", "year", "float", "bool", "adcode", "status", "level", "industries", "target_key"}
+COLUMN_TYPES = {"text", "int", "year", "float", "bool", "adcode", "status", "level", "designation", "industries",
+                "target_key"}
 GEOMETRY_KINDS = {"polygon", "point", "none"}
 SHAPEFILE_FIELD_WIDTH = 10
 # Columns the store adds to every row; an imported file may not set them.
@@ -24,6 +25,7 @@ class Column:
     required: bool
     nullable: bool
     aliases: tuple[str, ...]
+    empty_means: object = None  # what an empty cell (or a store written before the column existed) stands for
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def load_schemas() -> dict[str, LayerSchema]:
                 required=bool(column_spec.get("required", False)) or is_id,
                 nullable=bool(column_spec.get("nullable", not is_id)),
                 aliases=tuple(column_spec.get("aliases", [])),
+                empty_means=column_spec.get("empty_means"),
             )
         missing_ids = [c for c in spec["id"] if c not in columns]
         bad_geometry = set(spec["geometry"]) - GEOMETRY_KINDS

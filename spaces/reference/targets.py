@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 import numpy as np
@@ -34,7 +35,12 @@ TARGET_KEYS = (
     "green_parks",
     "municipal_green_factories",
 )
-MEASURES = {"count_stock", "area_flow", "indicator_flow", "indicator_growth", "indicator_latest"}
+MEASURES = {"count_stock", "level_stock", "area_flow", "indicator_flow", "indicator_growth", "indicator_latest"}
+# How progress is paced, by measure: stocks and flows linearly from their 2021 baseline, growth compound,
+# a rank from its 2021 rank towards the target.
+KINDS = {"count_stock": "stock", "level_stock": "stock", "area_flow": "flow", "indicator_flow": "flow",
+         "indicator_growth": "growth", "indicator_latest": "rank"}
+LEVELS = ("national", "provincial", "municipal")
 REQUIRED_FIELDS = (
     "key", "group", "label_zh", "label_en", "unit_zh", "unit_en", "target",
     "comparator", "baseline_year", "scope", "measure", "plan_text",
@@ -61,11 +67,65 @@ class Target:
     column: str | None = None
     year_column: str | None = None
     where: dict = field(default_factory=dict)
+    held_level: str | None = None
+    about: bool = False
+    striving: bool = False
+    note_zh: str | None = None
     note_en: str | None = None
 
     @property
     def lower_is_better(self) -> bool:
         return self.comparator == "<="
+
+    @property
+    def kind(self) -> str:
+        """``stock``, ``flow``, ``growth`` or ``rank``: how progress towards the target is paced."""
+        return KINDS[self.measure]
+
+    def label(self, language: str) -> str:
+        """The target's name as printed: 约/about for "about" targets, 力争/striving for 力争 targets.
+
+        Examples
+        --------
+        >>> load_targets()["wanmu_qianyi_platforms"].label("zh")
+        '“万亩千亿”新产业平台（力争）'
+        """
+        name = self.label_zh if language == "zh" else self.label_en
+        if self.striving:
+            name += "（力争）" if language == "zh" else " (striving)"
+        return name
+
+    def goal_text(self, value: float | None, language: str) -> str:
+        """A goal as printed: ``约20`` / ``about 20`` for "about" targets, else the formatted value."""
+        text = format_value(value, self)
+        if self.about and text != "—":
+            return f"约{text}" if language == "zh" else f"about {text}"
+        return text
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a year's statistics count as final, and how wide the band of an "about" (左右) target is."""
+
+    final_month: int = 4
+    final_day: int = 1
+    about_band: float = 0.10
+
+
+@cache
+def load_schedule() -> Schedule:
+    """The ``[schedule]`` table of geodata/targets.toml, validated."""
+    with TARGETS_FILE.open("rb") as fh:
+        table = tomllib.load(fh).get("schedule", {})
+    try:
+        month, day = (int(part) for part in str(table.get("final_from", "04-01")).split("-"))
+        schedule = Schedule(final_month=month, final_day=day, about_band=float(table.get("about_band", 0.10)))
+        date(2001, schedule.final_month, schedule.final_day)
+    except ValueError as exc:
+        raise ReferenceDataError(f"{TARGETS_FILE}: [schedule]: {exc}") from exc
+    if not 0 <= schedule.about_band < 1:
+        raise ReferenceDataError(f"{TARGETS_FILE}: [schedule]: about_band must be in [0, 1)")
+    return schedule
 
 
 @cache
@@ -88,6 +148,8 @@ def load_targets() -> dict[str, Target]:
             problems.append(f"unknown scope {target.scope!r}")
         if target.measure in ("count_stock", "area_flow") and not (target.layer and target.year_column):
             problems.append("needs layer and year_column")
+        if target.measure == "level_stock" and not (target.layer and target.held_level in LEVELS):
+            problems.append(f"needs layer and held_level (one of {', '.join(LEVELS)})")
         if target.measure.startswith("indicator_") and not target.column:
             problems.append("needs column")
         if target.baseline_year != BASELINE_YEAR:

@@ -38,17 +38,20 @@ class Vocabulary:
         )
 
 
+VOCABULARIES = ("status", "level", "designation")
+
+
 def _fold(raw: object) -> str:
     return str(raw).strip().lower().replace("_", " ")
 
 
 @cache
 def load_vocabularies() -> dict[str, Vocabulary]:
-    """The ``status`` and ``level`` vocabularies."""
+    """The ``status``, ``level`` and ``designation`` (万亩千亿 培育/命名) vocabularies."""
     with VOCAB_FILE.open("rb") as fh:
         data = tomllib.load(fh)
     vocabularies = {}
-    for name in ("status", "level"):
+    for name in VOCABULARIES:
         entries = data.get(name)
         if not entries:
             raise ReferenceDataError(f"{VOCAB_FILE}: missing [{name}.*] tables")

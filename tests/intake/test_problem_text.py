@@ -29,6 +29,7 @@ from spaces.intake import (
 from spaces.intake.status import validate_plot_status
 from spaces.reference.i18n import catalogue, t
 from spaces.reference.schema import load_schemas
+from spaces.reference.vocab import VOCABULARIES
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every module that can raise a catalogued problem: the intake and store packages, and the CRS module
@@ -122,8 +123,9 @@ def bad_uploads(tmp_path: Path) -> list[tuple[str, bytes, str, str | None]]:
         ("factories.csv", csv(f"district_adcode,{FACTORY_HEADER.strip()}", "330212,F1,甲,国家级,2023,模具,121.55,29.87"),
          "factories", None),
         ("factories.csv", many_bad_levels.encode(), "factories", None),
-        ("parks.csv", csv("park_id,name_zh,district_adcode,industries,level,wanmu_qianyi,green_park_level,"
-                          "established_year,wkt", f'P1,甲,330203,模具,省级,也许,,2010,"{SQUARE}"'), "parks", None),
+        ("parks.csv", csv("park_id,name_zh,district_adcode,industries,level,strategic_park,wanmu_qianyi,"
+                          "green_park_level,established_year,wkt", f'P1,甲,330203,模具,省级,也许,也许,,2010,"{SQUARE}"'),
+         "parks", None),
         ("plots.csv", csv("plot_id,status,reclaimed_year,area_mu,wkt", f'L1,荒废,2023,-5,"{SQUARE}"',
                           f'L2,已盘活,2023,1,"{SQUARE_2}"', f'L3,已盘活,2023,,"{BOWTIE}"',
                           f'L4,已盘活,2023,,"{SLIVER}"', 'L5,已盘活,2023,,', 'L6,已盘活,2023,,"POINT (121.5 29.86)"'),
@@ -187,7 +189,7 @@ EXPECTED_KEYS = {
     "not_utf8", "text_encoding", "csv_unreadable", "excel_format", "excel_unreadable", "invalid_wkt", "coordinate_not_a_number",
     # validation.py, columns.py, geometry.py (with geo/crs.py's CrsError keys)
     "unknown_layer", "unknown_column", "no_rows", "needs_geometry", "geometry_ignored", "duplicate_column", "missing_columns",
-    "column_renamed", "empty", "not_yes_no", "unknown_level", "unknown_status", "unknown_target_key",
+    "column_renamed", "empty", "not_yes_no", "unknown_designation", "unknown_level", "unknown_status", "unknown_target_key",
     "not_a_number", "not_finite", "not_whole", "year_out_of_range", "negative", "too_large", "unknown_district",
     "historical_district", "duplicate_id", "whole_city", "unknown_crs", "file_crs_unknown", "no_crs",
     "not_degrees", "not_degrees_try", "no_geometry", "non_numeric_coordinates", "unconvertible_suggest",
@@ -227,7 +229,7 @@ def _keys_in_code() -> set[str]:
         keys |= set(re.findall(r'key, params = "(\w+)"', text))
         keys |= set(re.findall(r'message, key = .*?, "(\w+)"$', text, flags=re.MULTILINE))
         keys |= set(re.findall(r'^\s*key = "(\w+)"', text, flags=re.MULTILINE))
-    keys |= {f"unknown_{kind}" for kind in ("level", "status")}
+    keys |= {f"unknown_{kind}" for kind in VOCABULARIES}
     keys |= {"wrong_geometry_" + "_".join(s.geometry) for s in load_schemas().values() if s.is_spatial}
     return keys | {"more_rows"}
 
