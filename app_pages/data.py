@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.intake_panel import intake_panel
 from app_pages.panels import SOURCES, current_view, download_buttons
-from spaces.exports.registry import DATA_SOURCE_KEYS, data_source_text
+from spaces.exports import DATA_SOURCE_KEYS, data_source_text
 from spaces.planning.provenance import layer_provenance
 from spaces.reference.i18n import t
 from spaces.store.history import LOG_COLUMNS, readable_time

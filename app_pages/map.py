@@ -6,8 +6,8 @@ import streamlit as st
 from app_pages.panels import current_view, detail_panel, map_notes, plots_note
 from spaces import cached
 from spaces.errors import MissingBasemapKeyError
+from spaces.exports import describe_filters, export_filename
 from spaces.exports.html_map import html_map
-from spaces.exports.registry import describe_filters, export_filename
 from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
 from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
@@ -131,7 +131,7 @@ with map_column:
     notice = f"{t('sample_banner', language) if summary.is_sample else ''} {describe_filters(filters, language)}".strip()
     shown_layers, target = tuple(st.session_state["layers"]), st.session_state["target"]  # read now, not on the click
     st.download_button(t("download_html", language), key="download_html", on_click="ignore", mime="text/html",
-                       file_name=export_filename("map", "html", filters, sample=summary.is_sample),
+                       file_name=export_filename("map", filters, suffix="html", sample=summary.is_sample),
                        icon=":material/download:", data=lambda: html_map(
                            shown, districts=load_districts(), title=t("html_map_title", language), notice=notice,
                            language=language, focus=focus, visible=shown_layers, summary=summary, target=target))

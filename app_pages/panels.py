@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from spaces import cached
-from spaces.exports.registry import MEDIA_TYPES, colon, export, export_filename
+from spaces.exports import export, exporter
 from spaces.planning.filters import Filters
-from spaces.reference.i18n import t
+from spaces.reference.i18n import colon, t
 from spaces.reference.targets import load_targets
 from spaces.store.geopackage import Store
 from spaces.view.deck import PlotDrawing, legend_swatches, markdown_text
@@ -89,8 +89,8 @@ def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: st
                           language=view.language).data
 
         column.download_button(fmt.upper(), data=make, key=f"{key}_{fmt}", on_click="ignore",
-                               file_name=export_filename(kind, fmt, view.filters, sample=sample),
-                               mime=MEDIA_TYPES[fmt], icon=":material/download:", width="stretch")
+                               file_name=exporter(kind, fmt).filename(view.filters, sample=sample),
+                               mime=exporter(kind, fmt).media_type, icon=":material/download:", width="stretch")
 
 
 def map_legend(language: str, status_labels: dict[str, str], *, visible: tuple[str, ...] | list[str] | None = None,

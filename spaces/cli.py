@@ -126,9 +126,7 @@ def _import(args) -> int:
 def _summary(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
-    from spaces.exports.registry import (
-        SUMMARY_EXPORTERS,  # only `summary` needs the registry (see SUMMARY_FORMATS)
-    )
+    from spaces.exports import SUMMARY_EXPORTERS  # only `summary` needs the exports (see SUMMARY_FORMATS)
 
     store = open_store(args.store)
     summary = build_summary(store.read_all(), year=args.year, store=store.location)
@@ -146,9 +144,7 @@ def _summary(args) -> int:
 
 
 def _export(args) -> int:
-    from spaces.exports.registry import (
-        export,  # the registry imports openpyxl (and matplotlib for briefs) lazily
-    )
+    from spaces.exports import export  # here, not at the top: see SUMMARY_FORMATS
     from spaces.planning.filters import Filters
 
     store = open_store(args.store)

@@ -22,7 +22,7 @@ import pytest
 import shapely
 
 from spaces.cli import SUMMARY_FORMATS, main
-from spaces.exports.registry import CSV_CONTEXT_COLUMNS, SUMMARY_EXPORTERS
+from spaces.exports import CSV_CONTEXT_COLUMNS, SUMMARY_EXPORTERS
 from spaces.geo.chinacoords import transform_geometries, wgs84_to_gcj02
 from spaces.geo.crs import EQUAL_AREA_CRS
 from spaces.planning.summary import SAMPLE_NOTICE_EN

@@ -7,6 +7,8 @@ import html
 import io
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from string import Template
 
 import numpy as np
 import pandas as pd
@@ -17,11 +19,11 @@ from matplotlib.patches import Rectangle
 from spaces.planning.attainment import elapsed_share
 from spaces.planning.summary import Summary
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import t
-from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, format_value, load_targets
+from spaces.reference.i18n import colon, t, with_unit
+from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
+from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, format_value, load_targets, target_groups
 
 from .figures import MapArea, Trend, draw_map, draw_trend, print_style
-from .registry import GROUPS, NO_DATA_FILL, STATUS_FILLS, STATUS_TEXT, colon, with_unit
 
 A4_INCHES = (8.27, 11.69)
 WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column of a PDF page (6% margins)
@@ -29,6 +31,8 @@ NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)")
 # Parks named under a page's map; more are counted, not listed.
 MAX_PARKS_NAMED = 12
 MAP_DPI, TREND_DPI = 120, 120
+# The HTML brief's style sheet; its status colours ($met_fill, ...) are filled in from the palette.
+STYLE_FILE = Path(__file__).parent / "static" / "brief.css"
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,11 @@ def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: d
     adcodes = [CITY_ADCODE, *[a for a in dict.fromkeys(summary.long["adcode"]) if a != CITY_ADCODE]]
     long = summary.long.set_index(["adcode", "key"])
     parks = map_layers["parks"]
+    groups = target_groups()
     pages = []
     for adcode in adcodes:
         rows = []
-        for target in sorted(targets.values(), key=lambda item: GROUPS.index(item.group)):
+        for target in sorted(targets.values(), key=lambda item: groups.index(item.group)):
             if adcode != CITY_ADCODE and target.scope == "city":
                 continue
             record = long.loc[(adcode, target.key)]
@@ -201,7 +206,7 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
                t("status", language)]
     edges = [0.0, 0.46, 0.60, 0.74, 0.86, 1.0]
     lines = [("header", None)]
-    for group in GROUPS:
+    for group in target_groups():
         group_rows = [row for row in page.rows if row.group == group]
         if group_rows:
             lines.append(("group", group))
@@ -236,7 +241,7 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
         ax.add_patch(Rectangle((edges[4] + 0.005, top - height * 0.9), edges[5] - edges[4] - 0.005, height * 0.8,
                                facecolor=fill, edgecolor="none"))
         ax.text((edges[4] + edges[5]) / 2, middle, status_label(row.status, language), ha="center", va="center",
-                fontsize=7.5, color=STATUS_TEXT.get(row.status, "#595959"))
+                fontsize=7.5, color=STATUS_TEXT.get(row.status, NO_DATA_TEXT))
         ax.plot([0, 1], [top - height, top - height], color="#E0E0E0", linewidth=0.4)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -310,40 +315,14 @@ def _trend_png(page: BriefPage, language: str) -> str:
     return _png(fig, TREND_DPI)
 
 
-HTML_STYLE = """
-@page { size: A4; margin: 10mm 12mm; }
-* { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-       color: #222; margin: 0; font-size: 10pt; background: #f5f5f5; }
-.page { background: #fff; width: 186mm; margin: 8mm auto; padding: 8mm; break-after: page;
-        page-break-after: always; }
-.page:last-child { break-after: auto; page-break-after: auto; }
-h1 { font-size: 15pt; margin: 0 0 1mm; }
-.sub, .filters, .note, footer { color: #555; font-size: 8pt; margin: 1mm 0; }
-.notice { background: #FFC7CE; color: #9C0006; padding: 1.5mm 2.5mm; font-size: 8.5pt; margin: 2mm 0; }
-figure { margin: 1mm 0; }
-figure img { width: 100%; height: auto; display: block; }
-figcaption { font-size: 8pt; color: #404040; }
-table { width: 100%; border-collapse: collapse; font-size: 8pt; margin-top: 1mm; }
-th, td { padding: 0.5mm 1.5mm; border-bottom: 1px solid #e0e0e0; }
-th { background: #d9d9d9; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-th:last-child { text-align: center; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.group td { background: #f2f2f2; font-weight: bold; color: #404040; }
-td.status { text-align: center; }
-td.met { background: #C6EFCE; color: #006100; }
-td.on_track { background: #FFEB9C; color: #9C5700; }
-td.behind { background: #FFC7CE; color: #9C0006; }
-td.no_data { background: #EDEDED; color: #595959; }
-footer { display: flex; justify-content: space-between; border-top: 1px solid #ddd; padding-top: 1mm; }
-@media print {
-  body { background: #fff; }
-  .page { margin: 0; padding: 0; width: auto; break-inside: avoid; }
-  figure.map img { max-height: 88mm; width: auto; max-width: 100%; margin: 0 auto; }
-  figure.trend img { max-height: 42mm; width: auto; max-width: 100%; margin: 0 auto; }
-}
-"""
+
+
+def html_style() -> str:
+    """The HTML brief's CSS: ``static/brief.css`` with the palette's status colours."""
+    colours = {"no_data_fill": NO_DATA_FILL, "no_data_text": NO_DATA_TEXT}
+    for status in STATUS_FILLS:
+        colours |= {f"{status}_fill": STATUS_FILLS[status], f"{status}_text": STATUS_TEXT[status]}
+    return Template(STYLE_FILE.read_text(encoding="utf-8")).substitute(colours)
 
 
 def _html_table(page: BriefPage, language: str) -> str:
@@ -352,7 +331,7 @@ def _html_table(page: BriefPage, language: str) -> str:
     headers = "".join(f"<th>{escape(t(key, language))}</th>"
                       for key in ("target", "actual", "goal", "attainment", "status"))
     body = []
-    for group in GROUPS:
+    for group in target_groups():
         group_rows = [row for row in page.rows if row.group == group]
         if not group_rows:
             continue
@@ -403,7 +382,8 @@ def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: di
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<style>{HTML_STYLE}</style>
+<style>
+{html_style()}</style>
 </head>
 <body>{"".join(sections)}
 </body>

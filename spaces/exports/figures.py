@@ -2,54 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import font_manager, patheffects
-from matplotlib.ft2font import FT2Font
+from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from spaces.errors import MissingFontError
 from spaces.reference import palette
 from spaces.reference.districts import CITY_ADCODE, load_city_outline, load_districts
-from spaces.reference.i18n import t
+from spaces.reference.i18n import colon, t
 from spaces.reference.palette import hex_colour
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 
-from .registry import colon
+from .fonts import cjk_family, find_cjk_font
 
-# Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-*), Fedora, macOS and Windows locations, tried in order
-# after $SPACES_CJK_FONT and fontconfig's own answer for Simplified Chinese.
-CJK_FONT_PATHS = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "/System/Library/Fonts/STHeiti Light.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-)
-# A font is taken as CJK when it has every one of these glyphs (district words and the 亩 unit).
-CJK_PROBE = "宁波区县亩绿"
-
-# The app's colours (spaces/palette.py); shapes tell factory levels apart in black-and-white prints too.
+# The app's colours (spaces/reference/palette.py); shapes tell factory levels apart in black-and-white prints too.
 PLOT_COLOURS = {status: hex_colour(rgba) for status, rgba in palette.PLOT_COLOURS.items()}
 FACTORY_MARKERS = {"national": ("*", hex_colour(palette.FACTORY_COLOURS["national"]), 70),
                    "provincial": ("^", hex_colour(palette.FACTORY_COLOURS["provincial"]), 26),
@@ -67,60 +43,6 @@ POLYGON_TYPE_ID = 3  # shapely.get_type_id of a Polygon
 _PRINT_LOCK = threading.Lock()
 # Outlines are simplified to about this fraction of the map's width (finer than print resolution).
 SIMPLIFY_SHARE = 1 / 3000
-
-
-def _has_cjk_glyphs(path: str) -> bool:
-    try:
-        charmap = FT2Font(path).get_charmap()
-    except (OSError, RuntimeError, ValueError):
-        return False
-    return all(ord(char) in charmap for char in CJK_PROBE)
-
-
-def _fontconfig_choice() -> str | None:
-    if not shutil.which("fc-match"):
-        return None
-    result = subprocess.run(["fc-match", "-f", "%{file}", "sans-serif:lang=zh-cn"], capture_output=True,
-                            text=True, timeout=10, check=False)
-    return result.stdout.strip() or None
-
-
-def find_cjk_font(candidates: tuple[str, ...] = CJK_FONT_PATHS, *, use_fontconfig: bool = True) -> str:
-    """Path of a font file that can draw Chinese: ``$SPACES_CJK_FONT``, fontconfig's pick, or a known path.
-
-    Raises
-    ------
-    MissingFontError
-        When none has Chinese glyphs (say how to install one).
-    """
-    tried = [os.environ.get("SPACES_CJK_FONT") or None]
-    if use_fontconfig:
-        tried.append(_fontconfig_choice())
-    tried.extend(candidates)
-    for path in filter(None, tried):
-        if Path(path).is_file() and _has_cjk_glyphs(path):
-            return path
-    raise MissingFontError(
-        "no font with Chinese glyphs found for the PDF/HTML brief (tried $SPACES_CJK_FONT, fontconfig and "
-        f"{', '.join(candidates) or 'no fixed paths'}); install one, e.g. `apt-get install fonts-noto-cjk`, "
-        "or set SPACES_CJK_FONT=/path/to/font.ttc")
-
-
-@cache
-def cjk_family(path: str) -> str:
-    """The matplotlib family name of ``path``, registered once; the Simplified Chinese face of a collection."""
-    font_manager.fontManager.addfont(path)
-    bold = path.replace("-Regular", "-Bold")
-    if bold != path and Path(bold).is_file():
-        font_manager.fontManager.addfont(bold)
-    names = [entry.name for entry in font_manager.fontManager.ttflist if entry.fname == path]
-    for preferred in (" SC", "CN", "Hans", "GB"):
-        for name in names:
-            if name.endswith(preferred) or preferred.strip() in name.split():
-                return name
-    if not names:
-        raise MissingFontError(f"{path}: matplotlib cannot load this font")
-    return names[0]
 
 
 @contextmanager

@@ -7,14 +7,14 @@ import html
 import itertools
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from functools import cache
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
@@ -42,76 +42,35 @@ from spaces.reference.vocab import industry_labels_en, load_vocabularies, split_
 from spaces.view.deck import PLOT_DETAIL_LIMIT
 from spaces.view.urlstate import LAYER_CHOICES
 
+from .map_features import (
+    area_text,
+    drawable,
+    feature_collection,
+    in_wgs84,
+    is_missing,
+    park_name_lookup,
+    pick,
+    plain_text,
+    popup_rows,
+    popup_titles,
+    year_text,
+)
+
 LEAFLET_DIR = PROJECT_DIR / "static" / "vendor" / "leaflet"
 VENDOR_COMMAND = "python scripts/vendor_leaflet.py"
 MAP_LAYERS = ("parks", "communities", "plots", "factories")
 # Above this many plots the browser would choke on polygons: plots are summed to 1 km grid cells, as
 # on the app's map (the same limit), except inside a detail window around a focus (at most this many again).
 MAX_PLOT_POLYGONS = PLOT_DETAIL_LIMIT
-SIMPLIFY_METRES = 2.0
-METRES_PER_DEGREE = 111_320.0  # of latitude; a degree of longitude at Ningbo (30°N) is ~13% shorter
-COORDINATE_DECIMALS = 6  # ~0.1 m
 DISTRICT_SIMPLIFY_METRES = 10.0  # outlines only; invisible at city zoom, keeps the coast small
 DISTRICT_LINE = "#3d3d3d"
 LAND_COLOUR, SEA_COLOUR = "#fbfaf6", "#dce8f0"
 # Leaflet's own panes: overlays 400, markers 600, tooltips 650, popups 700. One pane per layer keeps
 # the stacking fixed (points over plots over areas over districts over land) however layers are toggled.
 PANES = {"land": 340, "districts": 350, "parks": 410, "communities": 420, "plots": 430, "factories": 440}
-
-_PAGE_CSS = """
-html, body { height: 100%; margin: 0; }
-body { display: flex; flex-direction: column;
-       font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
-.folium-map { flex: 1 1 auto; min-height: 0; height: auto !important; }
-.leaflet-control-layers { font-size: 13px; }
-.hm-banner { flex: 0 0 auto; padding: 6px 12px; font-size: 14px; line-height: 1.45;
-             background: #ffffff; border-bottom: 1px solid #c8c8c8; color: #1f1f1f; }
-.hm-banner .hm-title { font-weight: 600; margin-right: .8em; }
-.hm-banner.hm-warn { background: #fff4ce; border-bottom: 2px solid #e0a800; color: #4d3800; }
-.hm-legend { position: absolute; right: 10px; bottom: 26px; z-index: 1000; max-height: 55vh; overflow: auto;
-             background: rgba(255, 255, 255, .94); border-radius: 4px; box-shadow: 0 1px 5px rgba(0, 0, 0, .4);
-             padding: 8px 10px; font-size: 12px; line-height: 1.6; color: #222; }
-.hm-legend h4 { margin: 0 0 4px; font-size: 13px; }
-.hm-legend .hm-group { margin-top: 4px; font-weight: 600; }
-.hm-legend .hm-block { margin-bottom: 6px; }
-.hm-legend .hm-row { display: flex; align-items: center; gap: 6px; }
-.hm-legend .hm-swatch { display: inline-block; width: 14px; height: 10px; border: 1.5px solid; box-sizing: border-box; }
-.hm-legend .hm-dot { border-radius: 50%; width: 10px; height: 10px; margin: 0 2px; }
-.hm-legend .hm-line { height: 0; border-width: 2px 0 0 0; }
-.hm-legend .hm-count { color: #666; margin-left: auto; padding-left: 10px; }
-.hm-popup b { font-size: 13px; }
-.hm-popup table { border-collapse: collapse; margin-top: 4px; font-size: 12px; }
-.hm-popup th { text-align: left; font-weight: normal; color: #666; padding: 1px 10px 1px 0; white-space: nowrap; }
-.hm-popup td { padding: 1px 0; }
-"""
-
-# Popups and tooltips are built as DOM nodes with textContent: data never reaches innerHTML.
-_PAGE_JS = """
-function hmPopup(labels, p) {
-  var box = document.createElement("div");
-  box.className = "hm-popup";
-  var head = document.createElement("b");
-  head.textContent = p.t;
-  box.appendChild(head);
-  var table = document.createElement("table");
-  labels.forEach(function (label, i) {
-    var value = p.r[i];
-    if (value === null || value === undefined || value === "") { return; }
-    var row = table.insertRow();
-    var th = document.createElement("th");
-    th.textContent = label;
-    row.appendChild(th);
-    row.insertCell().textContent = value;
-  });
-  box.appendChild(table);
-  return box;
-}
-function hmText(text) {
-  var span = document.createElement("span");
-  span.textContent = text;
-  return span;
-}
-"""
+# The page's own CSS and JS (popups and tooltips are built as DOM nodes with textContent: data never
+# reaches innerHTML), read at each render.
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 class _Raw(Element):
@@ -144,46 +103,49 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
              target: str | None = None) -> bytes:
     """One self-contained HTML page (UTF-8) showing ``layers`` on a Leaflet map that needs no network.
 
-    Leaflet's JS and CSS (from ``static/vendor/leaflet/``, fetched by ``make``) are inlined, its
-    images as data URIs; folium's CDN defaults (jQuery, Bootstrap, Font Awesome, awesome-markers)
-    are left out, and there is no tile basemap: instead ``districts`` are always drawn underneath, as
-    paper-white land with outlines on a pale blue sea, not clickable. The scale bar is metric only
-    and the attribution carries no prefix (Leaflet's own link and flag).
+    Leaflet's JS and CSS (``static/vendor/leaflet/``, fetched by ``make``) are inlined, its images as
+    data URIs; folium's CDN defaults (jQuery, Bootstrap, Font Awesome, awesome-markers) are left out and
+    there is no tile basemap: ``districts`` are always drawn underneath, as paper-white land with
+    outlines on a pale blue sea, not clickable. The scale bar is metric only and the attribution has no
+    prefix (Leaflet's own link and flag). Every colour is the app's (:mod:`spaces.reference.palette`);
+    every text from the data is inserted as text, never as HTML. To keep the file small, polygons are
+    simplified by ~2 m and coordinates rounded to 6 decimals (~0.1 m); sizes and times are in
+    BENCHMARKS.md. The same view always gives the same bytes.
 
-    The layers named in ``visible`` (:data:`spaces.view.urlstate.LAYER_CHOICES`, the app's layer choice;
-    all by default) are drawn, as on the app's map, each as a layer that a layer control toggles,
-    with a popup of the fields that matter and a legend with counts; layers left out are not in
-    the file. The districts layer fills each district by its status for target ``target`` in
-    ``summary`` (``summary.long``: the same rows and the same colours as
-    :func:`spaces.view.deck.district_choropleth` on the app's map: met, on track, behind, grey for no
-    data); its legend names the target and ``summary.year``, its popups the district, the status
-    and the attainment. Without ``summary`` or ``target`` it is only outlines with names. Parks,
-    communities, plots (coloured by status, ``status_as_of`` when present) and factories (coloured
-    by level) are drawn when ``layers`` holds them (other keys are ignored). Every colour is the
-    app's, from :mod:`spaces.view.deck`. ``title`` and ``notice`` (e.g. the sample warning, the year and the
-    filters) are shown in a banner above the map. Every text from the data is inserted as text,
-    never as HTML.
+    Parameters
+    ----------
+    layers
+        Parks, communities, plots (coloured by status, ``status_as_of`` when present) and factories
+        (coloured by level), each drawn when present; other keys are ignored.
+    districts
+        The district outlines: the land underneath every layer, and the districts layer.
+    title, notice
+        Shown in a banner above the map (``notice``: e.g. the sample warning, the year and the filters).
+    language
+        ``zh`` or ``en``: layer names, popups and the legend.
+    focus
+        WGS-84 (longitude, latitude), e.g. the cell the planner clicked. Plots follow the app's map: up
+        to ``MAX_PLOT_POLYGONS`` (20,000) every plot is a polygon with its popup; above it they are summed
+        to 1 km grid cells (:func:`spaces.geo.grid.aggregate_plots`) coloured by the status with most 亩,
+        whose popups give the plots and 亩 per status. With ``focus`` the plots of the detail window
+        around it (:func:`spaces.geo.window.detail_window`, at most ``MAX_PLOT_POLYGONS`` plots) are drawn
+        in full inside a dark outline, cells only for the plots outside, and the page opens on the
+        window instead of the whole city. Each plot is drawn once, in full or in a cell. Ignored at or
+        below the limit, where every plot is drawn anyway, and when plots are not shown.
+    visible
+        The layers drawn (:data:`spaces.view.urlstate.LAYER_CHOICES`, the app's layer choice; all by
+        default), as on the app's map: each a layer that a layer control toggles, with a popup of the
+        fields that matter and a legend with counts. Layers left out are not in the file.
+    summary, target
+        The districts layer fills each district by its status for ``target`` in ``summary.long`` (the
+        rows and colours of :func:`spaces.view.deck.district_choropleth` on the app's map: met, on track,
+        behind, grey for no data); its legend names the target and ``summary.year``, its popups the
+        district, the status and the attainment. Without either it is only outlines with names.
 
-    Plots follow the app's map. Up to ``MAX_PLOT_POLYGONS`` (20,000) every plot is a polygon with
-    its popup. Above it the plots are summed to 1 km grid cells (:func:`spaces.geo.grid.aggregate_plots`),
-    coloured by the status with most 亩, whose popups give the plots and 亩 per status; with
-    ``focus`` (WGS-84 longitude, latitude, e.g. the cell the planner clicked) the plots of the
-    detail window around it (:func:`spaces.geo.window.detail_window`, at most ``MAX_PLOT_POLYGONS``
-    plots) are drawn in full inside a dark outline, cells only for the plots outside, and the page
-    opens on the window instead of the whole city. Each plot is drawn once, in full or in a cell.
-    ``focus`` is ignored at or below the limit, where every plot is drawn anyway, and when plots
-    are not shown.
-
-    To keep the file small, polygons are simplified by ~2 m and coordinates rounded to 6 decimals
-    (~0.1 m). Measured with ``build_sample(plots=N)`` filtered to 2025, every layer shown, districts
-    coloured by a target (1,126 factories each time; 2 cores): the default 6,000 plots give 2.8 MB
-    in 0.5 s; 100,000 plots, 10,566 cells: 5.0 MB in 0.8 s; 1,000,000 plots, 10,828 cells: 5.3 MB
-    in 2.1 s; with a focus on the busiest place (15,084 plots in the window) 9.7 MB in 2.9 s were
-    measured before the districts were drawn twice (land and districts layer: ~0.2 MB more). The
-    choropleth itself adds nothing measurable. Each plot in a window adds ~300 bytes, so a full
-    window of 20,000 adds ~6 MB. (Drawn as points before, 100,000 plots gave 21 MB in 3.4 s and
-    1,000,000 gave 204 MB in 37 s.)
-    The same view always gives the same bytes.
+    Returns
+    -------
+    bytes
+        The page as UTF-8.
 
     Raises
     ------
@@ -198,9 +160,9 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     True
     """
     leaflet_js, leaflet_css = _leaflet_assets()
-    frames = {name: _drawable(_wgs84(layers[name])) for name in MAP_LAYERS
+    frames = {name: drawable(in_wgs84(layers[name])) for name in MAP_LAYERS
               if name in visible and name in layers and layers[name] is not None}
-    districts = _drawable(_wgs84(districts))
+    districts = drawable(in_wgs84(districts))
     labels = _Labels(language, districts)
 
     west, south, east, north = districts.total_bounds
@@ -212,11 +174,12 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     fmap.add_child(_MapControls(), name="hm_controls")
     figure = fmap.get_root()
     figure.title = html.escape(title)
+    page_css, page_js = ((STATIC_DIR / name).read_text(encoding="utf-8") for name in ("map.css", "map.js"))
     # The empty icon link stops the browser from asking a server for /favicon.ico.
     figure.header.add_child(_Raw(f'<link rel="icon" href="data:,">\n<style>{leaflet_css}</style>\n'
-                                 f"<style>{_PAGE_CSS}.leaflet-container {{ background: {SEA_COLOUR}; }}</style>\n"
+                                 f"<style>\n{page_css}.leaflet-container {{ background: {SEA_COLOUR}; }}</style>\n"
                                  f"<script>{leaflet_js}</script>\n"
-                                 f"<script>{_PAGE_JS}</script>\n"),
+                                 f"<script>\n{page_js}</script>\n"),
                             name="hm_inline_assets")
     figure.html.add_child(_Raw(_banner(title, notice)), name="hm_banner")
     for pane, z_index in PANES.items():
@@ -224,8 +187,9 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
 
     legend: list[str] = []
     window = None
-    district_features = _features(districts, [labels.district_of(adcode) for adcode in districts["adcode"]],
-                                  [[] for _ in range(len(districts))], simplify_metres=DISTRICT_SIMPLIFY_METRES)
+    district_features = feature_collection(districts, [labels.district_of(adcode) for adcode in districts["adcode"]],
+                                           [[] for _ in range(len(districts))],
+                                           simplify_metres=DISTRICT_SIMPLIFY_METRES)
     _land_layer(fmap, district_features)
     if "districts" in visible:
         statuses = None if summary is None or target is None else _DistrictStatuses(districts, summary, target)
@@ -233,7 +197,7 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     if "parks" in frames:
         _park_layer(fmap, frames["parks"], labels, legend)
     if "communities" in frames:
-        _community_layer(fmap, frames["communities"], _park_names(frames.get("parks")), labels, legend)
+        _community_layer(fmap, frames["communities"], park_name_lookup(frames.get("parks")), labels, legend)
     if "plots" in frames:
         window = _plot_layer(fmap, frames["plots"], labels, legend, focus=focus)
     if "factories" in frames:
@@ -298,13 +262,13 @@ class _Labels:
         return t(key, self.language)
 
     def status_of(self, value: object) -> str:
-        return self.status.get(value, _plain(value))
+        return self.status.get(value, plain_text(value))
 
     def level_of(self, value: object) -> str:
-        return self.level.get(value, _plain(value))
+        return self.level.get(value, plain_text(value))
 
     def district_of(self, adcode: object) -> str:
-        return self.districts.get(str(adcode), _plain(adcode))
+        return self.districts.get(str(adcode), plain_text(adcode))
 
     def industries(self, raw: object) -> str | None:
         parts = [self.industries_en.get(part, part) for part in split_industries(raw)]
@@ -360,7 +324,7 @@ def _district_layer(fmap, features: dict, statuses: _DistrictStatuses | None, la
 
     target = getattr(statuses.target, f"label_{labels.language}")
     rows = [[target, labels(f"status_{status}") if status in STATUS_COLOURS else "—",
-             "—" if _missing(attainment) else f"{attainment:.0%}"]
+             "—" if is_missing(attainment) else f"{attainment:.0%}"]
             for status, attainment in zip(statuses.status, statuses.attainment, strict=True)]
     popup = _js_json([labels("target"), labels("status"), labels("attainment")])
     on_each_feature = ("function (feature, layer) {"
@@ -387,15 +351,15 @@ def _district_layer(fmap, features: dict, statuses: _DistrictStatuses | None, la
 
 
 def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
-    fields = [("attr_id", "park_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+    fields = [("attr_id", "park_id", plain_text), ("attr_district", "district_adcode", labels.district_of),
               ("attr_level", "level", labels.level_of), ("attr_industries", "industries", labels.industries),
-              ("attr_area_mu", "area_mu", _area), ("attr_wanmu_qianyi", "wanmu_qianyi", labels.yes_no),
+              ("attr_area_mu", "area_mu", area_text), ("attr_wanmu_qianyi", "wanmu_qianyi", labels.yes_no),
               ("attr_green_park_level", "green_park_level", labels.level_of),
-              ("attr_established_year", "established_year", _year)]
+              ("attr_established_year", "established_year", year_text)]
     name = labels("layer_parks")
     group = folium.FeatureGroup(name=f"{name} ({len(parks):,})").add_to(fmap)
     if len(parks):
-        _geojson(_features(parks, _titles(parks, "park_id"), _rows(parks, fields)),
+        _geojson(feature_collection(parks, popup_titles(parks, "park_id"), popup_rows(parks, fields)),
                  _area_style(PARK_FILL, PARK_LINE), pane="parks", popup=[labels(key) for key, *_ in fields]
                  ).add_to(group)
     legend.append(_legend_row(name, hex_colour(PARK_LINE), hex_colour(PARK_FILL), count=len(parks)))
@@ -403,16 +367,17 @@ def _park_layer(fmap, parks: gpd.GeoDataFrame, labels: _Labels, legend: list[str
 
 def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, str], labels: _Labels,
                      legend: list[str]) -> None:
-    fields = [("attr_id", "community_id", _plain), ("attr_district", "district_adcode", labels.district_of),
+    fields = [("attr_id", "community_id", plain_text), ("attr_district", "district_adcode", labels.district_of),
               ("attr_industries", "industries", labels.industries),
-              ("attr_park", "park_id", lambda park_id: park_names.get(str(park_id), _plain(park_id))),
-              ("attr_area_mu", "area_mu", _area), ("attr_established_year", "established_year", _year)]
+              ("attr_park", "park_id", lambda park_id: park_names.get(str(park_id), plain_text(park_id))),
+              ("attr_area_mu", "area_mu", area_text), ("attr_established_year", "established_year", year_text)]
     name = labels("layer_communities")
     group = folium.FeatureGroup(name=f"{name} ({len(communities):,})").add_to(fmap)
     if len(communities):
         # Some communities are known only as a point: a small circle in the same colours.
-        _geojson(_features(communities, _titles(communities, "community_id"), _rows(communities, fields)),
-                 _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities",
+        shown = feature_collection(communities, popup_titles(communities, "community_id"),
+                                   popup_rows(communities, fields))
+        _geojson(shown, _area_style(COMMUNITY_FILL, COMMUNITY_LINE), pane="communities",
                  popup=[labels(key) for key, *_ in fields],
                  marker=folium.CircleMarker(radius=6)).add_to(group)
     legend.append(_legend_row(name, hex_colour(COMMUNITY_LINE), hex_colour(COMMUNITY_FILL), count=len(communities)))
@@ -482,8 +447,8 @@ def _cell_polygons(group, grid: pd.DataFrame, labels: _Labels) -> None:
         features = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": number, "geometry": {"type": "Polygon", "coordinates": [[*corners, corners[0]]]},
              "properties": {"t": title, "r": row}}
-            for number, (corners, title, row) in enumerate(zip(grid["polygon"][mask], _pick(titles, mask),
-                                                               _pick(rows, mask), strict=True))]}
+            for number, (corners, title, row) in enumerate(zip(grid["polygon"][mask], pick(titles, mask),
+                                                               pick(rows, mask), strict=True))]}
         # A thin white edge keeps neighbouring cells of one colour apart.
         style = {"color": "#ffffff", "weight": 0.6, "opacity": 0.8, "fillColor": hex_colour(colour),
                  "fillOpacity": round(colour[3] / 255 * 0.7, 2)}
@@ -501,24 +466,25 @@ def _plot_polygons(group, plots: gpd.GeoDataFrame, status: pd.Series, labels: _L
     reclaimed = status.eq("reclaimed").fillna(False).to_numpy(dtype=bool)
     year = plots["reclaimed_year"] if "reclaimed_year" in plots.columns else pd.Series(None, index=plots.index)
     shown = plots.assign(_status=status, _reclaimed_year=year.where(reclaimed))  # a year only once reclaimed
-    fields = [("status", "_status", labels.status_of), ("attr_reclaimed_year", "_reclaimed_year", _year),
-              ("attr_area_mu", "area_mu", _area), ("attr_district", "district_adcode", labels.district_of)]
-    rows, titles = _rows(shown, fields), _titles(plots, "plot_id")
+    fields = [("status", "_status", labels.status_of), ("attr_reclaimed_year", "_reclaimed_year", year_text),
+              ("attr_area_mu", "area_mu", area_text), ("attr_district", "district_adcode", labels.district_of)]
+    rows, titles = popup_rows(shown, fields), popup_titles(plots, "plot_id")
     geometries = plots.geometry.to_numpy()
     for _label, colour, mask in _categories(status, labels.status, PLOT_COLOURS):
         if not mask.any():
             continue
         style = {"color": hex_colour(colour), "weight": 1, "opacity": 0.9, "fillColor": hex_colour(colour),
                  "fillOpacity": round(colour[3] / 255 * 0.75, 2)}
-        features = _features(gpd.GeoDataFrame(geometry=geometries[mask]), _pick(titles, mask), _pick(rows, mask))
+        features = feature_collection(gpd.GeoDataFrame(geometry=geometries[mask]), pick(titles, mask),
+                                      pick(rows, mask))
         _geojson(features, style, pane="plots", popup=[labels(key) for key, *_ in fields]).add_to(group)
 
 
 def _factory_layer(fmap, factories: gpd.GeoDataFrame, labels: _Labels, legend: list[str]) -> None:
-    fields = [("attr_id", "factory_id", _plain), ("attr_level", "level", labels.level_of),
-              ("attr_industry", "industry", labels.industries), ("attr_certified_year", "certified_year", _year),
+    fields = [("attr_id", "factory_id", plain_text), ("attr_level", "level", labels.level_of),
+              ("attr_industry", "industry", labels.industries), ("attr_certified_year", "certified_year", year_text),
               ("attr_district", "district_adcode", labels.district_of)]
-    rows, titles = _rows(factories, fields), _titles(factories, "factory_id")
+    rows, titles = popup_rows(factories, fields), popup_titles(factories, "factory_id")
     level = factories["level"] if "level" in factories.columns else pd.Series(None, index=factories.index)
     name = labels("layer_factories")
     group = folium.FeatureGroup(name=f"{name} ({len(factories):,})").add_to(fmap)
@@ -528,8 +494,9 @@ def _factory_layer(fmap, factories: gpd.GeoDataFrame, labels: _Labels, legend: l
         if not mask.any():
             continue
         style = {"color": "#ffffff", "weight": 0.8, "fillColor": hex_colour(colour), "fillOpacity": 0.95}
-        _geojson(_features(factories.loc[mask], _pick(titles, mask), _pick(rows, mask)), style, pane="factories",
-                 popup=[labels(key) for key, *_ in fields], marker=folium.CircleMarker(radius=4)).add_to(group)
+        shown = feature_collection(factories.loc[mask], pick(titles, mask), pick(rows, mask))
+        _geojson(shown, style, pane="factories", popup=[labels(key) for key, *_ in fields],
+                 marker=folium.CircleMarker(radius=4)).add_to(group)
 
 
 def _categories(values: pd.Series, vocabulary: dict[str, str], colours: dict[str, list[int]]):
@@ -540,10 +507,6 @@ def _categories(values: pd.Series, vocabulary: dict[str, str], colours: dict[str
     other = (~values.isin(list(vocabulary))).to_numpy(dtype=bool)
     if other.any():
         yield "—", NO_DATA_COLOUR, other
-
-
-def _pick(items: list, mask: np.ndarray) -> list:
-    return [items[index] for index in np.flatnonzero(mask)]
 
 
 def _geojson(features: dict, style: dict, *, pane: str, popup: list[str] | None = None, marker=None,
@@ -557,86 +520,6 @@ def _geojson(features: dict, style: dict, *, pane: str, popup: list[str] | None 
     style = {"fill": True, **style, "pane": pane}
     return folium.GeoJson(features, style_function=lambda _feature: dict(style), marker=marker,
                           on_each_feature=JsCode(on_each_feature), pane=pane, **options)
-
-
-# --- Data to GeoJSON ----------------------------------------------------------------------------
-
-def _features(frame: gpd.GeoDataFrame, titles: list[str], rows: list[list[str | None]], *,
-              simplify_metres: float = SIMPLIFY_METRES) -> dict:
-    """A FeatureCollection with ``{"t": title, "r": [values]}`` properties (title and shown values)."""
-    prepared = shapely.simplify(frame.geometry.to_numpy(), simplify_metres / METRES_PER_DEGREE,
-                                preserve_topology=True)
-    prepared = shapely.transform(prepared, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "id": number, "geometry": geometry.__geo_interface__,
-             "properties": {"t": title, "r": row}}
-            for number, (geometry, title, row) in enumerate(zip(prepared, titles, rows, strict=True))
-        ],
-    }
-
-
-def _rows(frame: pd.DataFrame, fields: list[tuple[str, str, Callable[[object], str | None]]]
-          ) -> list[list[str | None]]:
-    """Per row, the shown value of each ``(label key, column, show)`` field: None when the value is
-    missing or the column absent."""
-    columns = [[None if _missing(value) else show(value) for value in frame[column].tolist()]
-               if column in frame.columns else [None] * len(frame) for _, column, show in fields]
-    return [list(values) for values in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
-
-
-def _titles(frame: pd.DataFrame, id_column: str) -> list[str]:
-    """The popup heading: the name, or the id where there is no name."""
-    names = frame["name_zh"] if "name_zh" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-    ids = frame[id_column] if id_column in frame.columns else pd.Series("", index=frame.index)
-    return [_plain(id_) if _missing(name) else _plain(name) for name, id_ in zip(names, ids, strict=True)]
-
-
-def _park_names(parks: gpd.GeoDataFrame | None) -> dict[str, str]:
-    """park_id -> name, so that a community's popup names its park."""
-    if parks is None or not {"park_id", "name_zh"} <= set(parks.columns):
-        return {}
-    return {str(k): _plain(v) for k, v in zip(parks["park_id"], parks["name_zh"], strict=True) if not _missing(v)}
-
-
-def _drawable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows with a geometry to draw, so that counts in the legend match what is on the map."""
-    geometries = frame.geometry.to_numpy()
-    keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
-    return frame if keep.all() else frame.loc[keep]
-
-
-def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        return frame.to_crs(4326)
-    return frame
-
-
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _plain(value: object) -> str:
-    return "" if _missing(value) else str(value)
-
-
-def _year(value: object) -> str | None:
-    try:
-        return str(int(float(value)))
-    except (TypeError, ValueError):
-        return _plain(value) or None
-
-
-def _area(value: object) -> str | None:
-    try:
-        return f"{float(value):,.1f}"
-    except (TypeError, ValueError):
-        return None
 
 
 def _number_elements(root: Element) -> None:

@@ -29,3 +29,25 @@ def t(key: str, language: str = "zh") -> str:
     if entry is None:
         raise KeyError(f"{TEXT_FILE}: no text for {key!r}")
     return entry[language if language in LANGUAGES else "zh"]
+
+
+def colon(language: str) -> str:
+    """The label separator: full-width after Chinese, ": " after English.
+
+    Examples
+    --------
+    >>> f"{t('year', 'en')}{colon('en')}2025"
+    'Year: 2025'
+    """
+    return "：" if language == "zh" else ": "
+
+
+def with_unit(text: str, unit: str, language: str) -> str:
+    """``实际（亩）`` in Chinese, ``Actual (mu)`` in English.
+
+    Examples
+    --------
+    >>> with_unit("实际", "亩", "zh"), with_unit("Actual", "mu", "en")
+    ('实际（亩）', 'Actual (mu)')
+    """
+    return f"{text}（{unit}）" if language == "zh" else f"{text} ({unit})"

@@ -162,6 +162,19 @@ def load_targets() -> dict[str, Target]:
     return targets
 
 
+def target_groups() -> tuple[str, ...]:
+    """The targets' groups in the plan's order (their labels: ``export_group_<group>`` in ui_text.toml).
+
+    A function, not a constant: importing this module must not read targets.toml.
+
+    Examples
+    --------
+    >>> target_groups()
+    ('platforms', 'land', 'enterprises', 'green')
+    """
+    return tuple(dict.fromkeys(target.group for target in load_targets().values()))
+
+
 def load_default_allocations() -> pd.DataFrame:
     """The shipped, illustrative district allocations: ``district_adcode, target_key, target, basis``."""
     frame = pd.read_csv(ALLOCATIONS_FILE, dtype={"district_adcode": str, "target_key": str, "basis": str})

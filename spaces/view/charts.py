@@ -9,9 +9,8 @@ import pandas as pd
 
 from spaces.reference.districts import CITY_ADCODE
 from spaces.reference.i18n import t
+from spaces.reference.palette import STATUS_BACKGROUND, STATUS_HEX
 from spaces.reference.targets import Target, format_amount
-
-STATUS_HEX = {"met": "#1a9850", "on_track": "#fec44f", "behind": "#d73027"}
 
 
 def attainment_bars(long: pd.DataFrame, *, key: str, elapsed: float, status_labels: dict[str, str],
@@ -70,9 +69,6 @@ def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: st
                      alt.Tooltip("actual:Q", title=f"{t('actual', language)} ({unit})", format=",.0f" if whole else ",.1f")],
         ).properties(height=210))
     return charts
-
-
-STATUS_BACKGROUND = {"met": "#c7e9c0", "on_track": "#fff3b0", "behind": "#fcbba1"}
 
 
 def status_table(long: pd.DataFrame, *, labels: dict[str, str], district_column: str,

@@ -14,14 +14,15 @@ import pytest
 from PIL import Image
 
 from spaces.errors import MissingFontError
+from spaces.exports import export
 from spaces.exports.brief import _wrap, brief_pages
-from spaces.exports.figures import find_cjk_font
-from spaces.exports.registry import STATUS_FILLS, export
+from spaces.exports.fonts import find_cjk_font
 from spaces.planning.filters import Filters
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, build_summary
 from spaces.reference.districts import district_names
+from spaces.reference.palette import STATUS_FILLS
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "brief"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "brief"
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_PARK = f"{HOSTILE}示例园$x$"
 YEAR = 2025

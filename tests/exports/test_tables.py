@@ -1,4 +1,4 @@
-"""The export registry, and the district summary as CSV, JSON and XLSX read back to the same numbers."""
+"""The district summary as CSV, JSON and XLSX, read back to the same numbers."""
 
 import csv
 import io
@@ -9,17 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spaces.errors import ExportError
-from spaces.exports.registry import (
-    EXPORTERS,
-    FORMATS,
-    STATUS_FILLS,
-    SUMMARY_EXPORTERS,
-    available_exports,
-    describe_filters,
-    export,
-    summary_csv,
-)
+from spaces.exports import SUMMARY_EXPORTERS, export, summary_csv
 from spaces.planning.filters import Filters
 from spaces.planning.summary import (
     SAMPLE_NOTICE_EN,
@@ -29,6 +19,7 @@ from spaces.planning.summary import (
     wide_table,
 )
 from spaces.reference.i18n import t
+from spaces.reference.palette import STATUS_FILLS
 from spaces.reference.targets import load_targets
 
 YEAR = 2025
@@ -59,51 +50,11 @@ def _export(kind, fmt, layers, language="zh", **filters):
     return export(kind, fmt, layers, filters=Filters(year=YEAR, **filters), store="test.gpkg", language=language)
 
 
-# -- the registry --------------------------------------------------------------------------------------
-def test_the_registry_lists_every_kind_and_format():
-    assert available_exports() == [
-        ("summary", "csv"), ("summary", "xlsx"), ("summary", "json"),
-        ("features", "geojson"), ("features", "gpkg"), ("features", "shp-zip"),
-        ("brief", "pdf"), ("brief", "html"),
-    ]
-    for kind, fmt in available_exports():
-        assert callable(EXPORTERS[kind][fmt])
-        assert fmt in FORMATS
-
-
 def test_the_cli_summary_formats_still_take_a_summary_alone(summary):
     assert set(SUMMARY_EXPORTERS) == {"csv", "json", "xlsx"}
     for fmt, exporter in SUMMARY_EXPORTERS.items():
         payload = exporter(summary)
         assert isinstance(payload, bytes) and payload, fmt
-
-
-@pytest.mark.parametrize("kind, fmt", [("summary", "pdf"), ("maps", "csv"), ("features", "shp")])
-def test_an_unknown_kind_or_format_is_refused_with_the_choices(layers, kind, fmt):
-    with pytest.raises(ExportError, match="summary/csv.*brief/html"):
-        _export(kind, fmt, layers)
-
-
-def test_filename_and_media_type_say_kind_year_districts_and_sample(layers, imported_layers):
-    result = _export("summary", "xlsx", layers, districts=("330206",))
-    assert result.filename == "spaces-summary-2025-330206-sample.xlsx"
-    assert result.media_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert _export("summary", "csv", imported_layers).filename == "spaces-summary-2025.csv"
-
-
-def test_exports_do_not_change_the_layers(layers):
-    before = {name: frame.copy() for name, frame in layers.items()}
-    _export("summary", "xlsx", layers, districts=("330206",), industries=("绿色石化",))
-    for name, frame in layers.items():
-        pd.testing.assert_frame_equal(frame, before[name])
-
-
-def test_filters_are_described_in_the_planners_words():
-    assert describe_filters(Filters(year=2024)) == "年份 2024；无其他筛选（全部数据）"
-    text = describe_filters(Filters(year=2024, districts=("330206", "330211"), levels=("national",),
-                                    statuses=("reclaimed",), inside_parks=True), "en")
-    assert text == ("Year 2024; District: Beilun, Zhenhai; Levels: National; Plot status: Reclaimed; "
-                    "inside the selected parks only")
 
 
 # -- CSV ---------------------------------------------------------------------------------------------
@@ -244,14 +195,3 @@ def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
     assert notes["示例数据"] == "否" and notes["数据来源"] == "导入数据"
     assert SAMPLE_NOTICE_ZH not in [cell.value for cell in book["平台载体"]["A"]]
-
-
-def test_exports_name_the_store_file_but_not_the_folder_it_sits_in():
-    """Exports leave the office; the store's folder (often a home directory) stays behind."""
-    from spaces.exports.registry import export_metadata
-    from spaces.planning.filters import Filters
-
-    metadata = export_metadata(source="sample", filters=Filters(year=2025), store="/home/zhang/规划/spaces.gpkg",
-                               exported_at="2026-11-28T00:00:00+00:00", scope="export_scope_summary")
-    assert metadata["store"] == "spaces.gpkg"
-    assert "zhang" not in json.dumps(metadata, ensure_ascii=False)

@@ -520,7 +520,7 @@ def test_the_map_pages_download_is_the_view_on_screen(store_path, monkeypatch):
         return register(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", recorded)
-    at = AppTest.from_file("../app_pages/map.py", default_timeout=60)
+    at = AppTest.from_file("../../app_pages/map.py", default_timeout=60)
     state = {**DEFAULTS, "year": 2024, "layers": ["districts", "parks"], "target": "strategic_parks"}
     for key, value in state.items():
         at.session_state[key] = value

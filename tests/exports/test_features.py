@@ -11,8 +11,8 @@ import pyogrio
 import pytest
 import shapely
 
+from spaces.exports import export
 from spaces.exports.features import METADATA_TABLE, feature_layers, shapefile_field_names
-from spaces.exports.registry import export
 from spaces.planning.filters import MAP_LAYERS, Filters
 from spaces.planning.summary import SAMPLE_NOTICE_ZH
 from spaces.store.geopackage import open_store

@@ -1,0 +1,140 @@
+"""What every export reads and says about itself: the request, the filters in words, the data source, the metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from spaces.planning.attainment import elapsed_share
+from spaces.planning.filters import Filters
+from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary, build_summary, data_source
+from spaces.reference.districts import CITY_ADCODE, district_names
+from spaces.reference.i18n import colon, t
+from spaces.reference.vocab import load_vocabularies
+
+from . import features
+
+DATA_SOURCE_KEYS = {"sample": "sample", "imported": "imported", "mixed (sample + imported)": "mixed", "empty": "empty"}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def describe_filters(filters: Filters, language: str = "zh") -> str:
+    """The filters as a planner reads them: the year, then only the filters that narrow the data.
+
+    Examples
+    --------
+    >>> describe_filters(Filters(year=2025, districts=("330206",)))
+    '年份 2025；区县：北仑区'
+    """
+    separator, listing = ("；", "、") if language == "zh" else ("; ", ", ")
+    names = district_names().set_index("adcode")["name_zh" if language == "zh" else "name_en"]
+    vocab = load_vocabularies()
+
+    def labels(vocabulary: str, values: tuple[str, ...]) -> str:
+        table = vocab[vocabulary].labels_zh if language == "zh" else vocab[vocabulary].labels_en
+        return listing.join(table.get(value, value) for value in values)
+
+    parts = [f"{t('year', language)} {filters.year}"]
+    active = (
+        ("district", listing.join(str(names.get(code, code)) for code in filters.districts)),
+        ("industries", listing.join(filters.industries)),
+        ("levels", labels("level", filters.levels)),
+        ("statuses", labels("status", filters.statuses)),
+        ("export_filter_parks", listing.join(filters.park_ids)),
+    )
+    parts += [f"{t(key, language)}{colon(language)}{value}" for key, value in active if value]
+    if filters.inside_parks:
+        parts.append(t("export_filter_inside_parks", language))
+    if len(parts) == 1:
+        parts.append(t("export_no_other_filters", language))
+    return separator.join(parts)
+
+
+def data_source_text(source: str, language: str = "zh") -> str:
+    """:func:`spaces.planning.summary.data_source`'s code as a planner reads it (示例数据, 导入数据...)."""
+    key = DATA_SOURCE_KEYS.get(source)
+    return t(f"data_source_{key}", language) if key else source
+
+
+def export_metadata(*, source: str, filters: Filters, store: str, exported_at: str, scope: str,
+                    language: str = "zh", counts: dict[str, int] | None = None) -> dict:
+    """What every export carries: data source, sample notice, year, filters, scope, store and time (JSON-able).
+
+    The store is named by its file name only: an export leaves the office, the folder it came from
+    (often a user's home) does not need to.
+    """
+    sample = "sample" in source
+    metadata = {
+        "data_source": source,  # the code (sample, imported, mixed (sample + imported), empty); the label follows
+        "data_source_text": data_source_text(source, language),
+        "sample": sample,
+        "notice": (SAMPLE_NOTICE_ZH if language == "zh" else SAMPLE_NOTICE_EN) if sample else None,
+        "notice_zh": SAMPLE_NOTICE_ZH if sample else None,
+        "notice_en": SAMPLE_NOTICE_EN if sample else None,
+        "year": filters.year,
+        "elapsed_share": elapsed_share(filters.year),
+        "filters": filters.describe(),
+        "filters_text": describe_filters(filters, language),
+        "filter_scope": t(scope, language),
+        "store": Path(store).name if store else "",
+        "exported_at": exported_at,
+        "crs": "EPSG:4326",
+        "language": language,
+    }
+    if counts is not None:
+        metadata["feature_counts"] = counts
+    metadata["about"] = [line for line in (
+        metadata["notice"],
+        f"{t('year', language)}{colon(language)}{filters.year}",
+        f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
+        metadata["filter_scope"],
+        f"{t('export_data_source', language)}{colon(language)}{metadata['data_source_text']}",
+        f"{t('export_time', language)}{colon(language)}{exported_at}",
+    ) if line]
+    return metadata
+
+
+def restrict_to_districts(summary: Summary, districts: tuple[str, ...]) -> Summary:
+    """The summary's rows for ``districts`` and the city (which is always kept); all rows when empty."""
+    if not districts:
+        return summary
+    keep = summary.long["adcode"].isin([*districts, CITY_ADCODE])
+    return replace(summary, long=summary.long.loc[keep.to_numpy()].reset_index(drop=True))
+
+
+@dataclass
+class ExportRequest:
+    """The store's layers, the planner's filters and language: what every registered exporter reads."""
+
+    layers: dict[str, pd.DataFrame]
+    filters: Filters
+    store: str
+    language: str = "zh"
+    created_at: str = field(default_factory=_now)
+
+    @cached_property
+    def summary(self) -> Summary:
+        """Attainment for the filters' year from all the data, keeping the chosen districts and the city."""
+        full = build_summary(self.layers, year=self.filters.year, store=self.store)
+        return restrict_to_districts(replace(full, created_at=self.created_at), self.filters.districts)
+
+    @cached_property
+    def feature_layers(self) -> dict[str, gpd.GeoDataFrame]:
+        return features.feature_layers(self.layers, self.filters)
+
+    def metadata(self, scope: str) -> dict:
+        if scope == "export_scope_features":
+            frames = self.feature_layers
+            return export_metadata(source=data_source(frames), filters=self.filters, store=self.store,
+                                   exported_at=self.created_at, scope=scope, language=self.language,
+                                   counts={name: len(frame) for name, frame in frames.items()})
+        return export_metadata(source=self.summary.data_source, filters=self.filters, store=self.store,
+                               exported_at=self.created_at, scope=scope, language=self.language)
