@@ -8,17 +8,13 @@ from spaces import cached
 from spaces.errors import MissingBasemapKeyError
 from spaces.exports.html_map import html_map
 from spaces.exports.registry import describe_filters, export_filename
+from spaces.geo.shift import shift_frame, shift_view
 from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
+from spaces.reference.basemap_catalogue import needs_gcj02
 from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
-from spaces.view.basemaps import (
-    basemap_options,
-    deck_basemap,
-    needs_gcj02,
-    shift_frame,
-    shift_view,
-)
+from spaces.view.basemaps import basemap_options, deck_basemap
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
