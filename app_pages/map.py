@@ -3,7 +3,9 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel, map_notes, plots_note
+from app_pages.parts.detail_panel import detail_panel
+from app_pages.parts.map_notes import map_notes, plots_note
+from app_pages.parts.view import current_view
 from spaces import cached
 from spaces.errors import MissingBasemapKeyError
 from spaces.exports.html_map import html_map
