@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from app_pages.intake_panel import intake_panel
-from app_pages.panels import SOURCES, current_view, download_buttons
+from app_pages.parts.detail_panel import SOURCES
+from app_pages.parts.downloads import download_buttons
+from app_pages.parts.intake_panel import intake_panel
+from app_pages.parts.view import current_view
 from spaces.exports import DATA_SOURCE_KEYS, data_source_text
 from spaces.planning.provenance import layer_provenance
 from spaces.reference.i18n import t

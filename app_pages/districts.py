@@ -5,7 +5,8 @@ from dataclasses import replace
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, download_buttons
+from app_pages.parts.downloads import download_buttons
+from app_pages.parts.view import current_view
 from spaces import cached
 from spaces.planning.attainment import actual_by_year, elapsed_share, ranking
 from spaces.reference.districts import district_names, load_districts

@@ -3,22 +3,20 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel, map_notes, plots_note
+from app_pages.parts.detail_panel import detail_panel
+from app_pages.parts.map_notes import map_notes, plots_note
+from app_pages.parts.view import current_view
 from spaces import cached
 from spaces.errors import MissingBasemapKeyError
 from spaces.exports import describe_filters, export_filename
 from spaces.exports.html_map import html_map
+from spaces.geo.shift import shift_frame, shift_view
 from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
+from spaces.reference.basemap_catalogue import needs_gcj02
 from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
-from spaces.view.basemaps import (
-    basemap_options,
-    deck_basemap,
-    needs_gcj02,
-    shift_frame,
-    shift_view,
-)
+from spaces.view.basemaps import basemap_options, deck_basemap
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,

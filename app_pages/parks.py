@@ -3,7 +3,8 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import current_view, detail_panel
+from app_pages.parts.detail_panel import detail_panel
+from app_pages.parts.view import current_view
 from spaces.reference.i18n import t
 from spaces.view.deck import TOOLTIP, CompactDeck, build_layers, view_for
 from spaces.view.detail import community_detail, park_detail

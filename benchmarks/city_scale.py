@@ -65,7 +65,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.reference.districts import load_districts
     from spaces.sample import build_sample
     from spaces.store.geopackage import open_store
-    from spaces.view.deck import PLOT_DETAIL_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
+    from spaces.view.deck import PLOT_POLYGON_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
 
     out: dict = {"size": size, "runs": runs, "notes": []}
     with tempfile.TemporaryDirectory() as folder:
@@ -100,7 +100,7 @@ def measure(size: int, runs: int) -> dict:
         shown = apply_filters(layers, Filters(year=YEAR))
         out["plots_layer"], built, _ = _timed(
             lambda: build_layers(shown, visible=["plots"], choropleth=None, language="zh"), runs)
-        out["aggregated"] = len(shown["plots"]) > PLOT_DETAIL_LIMIT
+        out["aggregated"] = len(shown["plots"]) > PLOT_POLYGON_LIMIT
         out["layer_objects"] = len(built[0].data)
         out["layer_bytes"] = len(json.dumps(built[0].data, ensure_ascii=False).encode())
         out["deck_bytes_pydeck"] = len(pdk.Deck(layers=built).to_json().encode())
@@ -139,7 +139,7 @@ def measure(size: int, runs: int) -> dict:
         def zoom_in():
             return plot_drawing(shown["plots"], language="zh", cells=cells, focus=(centre.x, centre.y))
         out["zoom_in"], zoomed, _ = _timed(zoom_in, runs)
-        out["zoom_in_plots"] = zoomed.detailed_plots
+        out["zoom_in_plots"] = zoomed.plot_polygons
         out["zoom_in_km"] = zoomed.window.size_km if zoomed.window else None
         out["zoom_in_bytes"] = len(CompactDeck(layers=build_layers(shown, visible=["plots"], choropleth=None,
                                                                 language="zh", plots=zoomed)).to_json().encode())

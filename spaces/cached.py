@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from spaces.geo import grid as aggregate
+from spaces.geo import grid
+from spaces.geo.shift import shift_overlays, shift_point
 from spaces.intake import UploadCheck, check_upload
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.summary import Summary, build_summary, data_source
 from spaces.store.geopackage import Store, open_store
-from spaces.view import deck as map_layers
-from spaces.view.basemaps import shift_overlays, shift_point
+from spaces.view import deck
 from spaces.view.deck import PlotDrawing
 
 from .sample import build_sample
@@ -73,18 +73,18 @@ def shifted(location: str, version: str, filters: Filters, basemap_id: str) -> d
 @st.cache_resource(show_spinner=False, max_entries=2)
 def plot_cells(location: str, version: str, basemap_id: str) -> pd.DataFrame:
     """The 1 km grid cell of every plot as drawn over ``basemap_id``: computed once, not per filter."""
-    return aggregate.plot_cells(layers(location, version)["plots"], basemap_id=basemap_id)
+    return grid.plot_cells(layers(location, version)["plots"], basemap_id=basemap_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def plot_drawing(location: str, version: str, filters: Filters, basemap_id: str, language: str,
                  focus: tuple[float, float] | None) -> PlotDrawing:
-    """The plots layer for the map (read-only): every plot, or 1 km cells with full detail around ``focus``
+    """The plots layer for the map (read-only): every plot, or 1 km cells with every plot drawn in full around ``focus``
     (WGS-84 lon, lat; shifted here like the plots when the basemap needs GCJ-02)."""
     if focus is not None:
         focus = shift_point(*focus, basemap_id)
-    return map_layers.plot_drawing(shifted(location, version, filters, basemap_id)["plots"], language=language,
-                                      focus=focus, cells=plot_cells(location, version, basemap_id))
+    return deck.plot_drawing(shifted(location, version, filters, basemap_id)["plots"], language=language,
+                             focus=focus, cells=plot_cells(location, version, basemap_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -268,10 +268,10 @@ def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch)
 
 @pytest.fixture
 def few_plots_in_detail(monkeypatch):
-    """The map's detail limit lowered to 50, so the 300-plot sample is drawn as cells."""
+    """The map's polygon limit lowered to 50, so the 300-plot sample is drawn as cells."""
     import streamlit as st
 
-    monkeypatch.setattr("spaces.view.deck.PLOT_DETAIL_LIMIT", 50)
+    monkeypatch.setattr("spaces.view.deck.PLOT_POLYGON_LIMIT", 50)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
@@ -288,14 +288,14 @@ def test_many_plots_are_cells_until_a_focus_brings_detail_and_back(page, few_plo
     deck = _deck(at)
     kinds = [p["kind"] for p in _layer(deck, "plots")["data"]]
     assert 0 < kinds.count("plot") <= 50 and "plot_cell" in kinds
-    assert "detail_window" in [layer["id"] for layer in deck["layers"]]
+    assert "zoom_window" in [layer["id"] for layer in deck["layers"]]
     assert any("黑框内" in c.value for c in at.caption)
     view = deck["initialViewState"]
     assert abs(view["longitude"] - 121.85) < 0.01 and abs(view["latitude"] - 29.9) < 0.01 and view["zoom"] > 11
     at.button(key="whole_city").click().run()
     assert at.session_state["focus"] is None
     deck = _deck(at)
-    assert "detail_window" not in [layer["id"] for layer in deck["layers"]]
+    assert "zoom_window" not in [layer["id"] for layer in deck["layers"]]
     assert deck["initialViewState"]["zoom"] == 8
 
 
@@ -303,20 +303,20 @@ def test_search_brings_the_plots_around_a_park_in_detail(page, few_plots_in_deta
     at = page("map").run()
     at.selectbox(key="search").set_value("park:P001").run()
     assert at.session_state["focus"] is not None
-    assert "detail_window" in [layer["id"] for layer in _deck(at)["layers"]]
+    assert "zoom_window" in [layer["id"] for layer in _deck(at)["layers"]]
 
 
 def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_in_detail):
     """The window, its plots and the view move with the overlays to GCJ-02, so they still meet on AMap."""
     import shapely
 
-    from spaces.view.basemaps import shift_point
+    from spaces.geo.shift import shift_point
 
     focus = (121.85, 29.9)
     plain = _deck(page("map", focus="121.8500,29.9000").run())
     amap = _deck(page("map", focus="121.8500,29.9000", basemap="amap").run())
-    outline_plain = shapely.Polygon(_layer(plain, "detail_window")["data"][0]["path"])
-    outline_amap = shapely.Polygon(_layer(amap, "detail_window")["data"][0]["path"])
+    outline_plain = shapely.Polygon(_layer(plain, "zoom_window")["data"][0]["path"])
+    outline_amap = shapely.Polygon(_layer(amap, "zoom_window")["data"][0]["path"])
     assert outline_plain.contains(shapely.Point(focus))
     assert outline_amap.contains(shapely.Point(shift_point(*focus, "amap")))
     view = amap["initialViewState"]

@@ -21,7 +21,7 @@ from folium.utilities import JsCode
 
 from spaces.errors import LeafletMissingError
 from spaces.geo.grid import STATUSES, aggregate_plots, plot_cells
-from spaces.geo.window import DetailWindow, detail_window
+from spaces.geo.window import ZoomWindow, zoom_window
 from spaces.paths import PROJECT_DIR
 from spaces.planning.summary import Summary
 from spaces.reference.i18n import t
@@ -39,7 +39,7 @@ from spaces.reference.palette import (
 )
 from spaces.reference.targets import load_targets
 from spaces.reference.vocab import industry_labels_en, load_vocabularies, split_industries
-from spaces.view.deck import PLOT_DETAIL_LIMIT
+from spaces.view.deck import PLOT_POLYGON_LIMIT
 from spaces.view.urlstate import LAYER_CHOICES
 
 from .map_features import (
@@ -61,7 +61,7 @@ VENDOR_COMMAND = "python scripts/vendor_leaflet.py"
 MAP_LAYERS = ("parks", "communities", "plots", "factories")
 # Above this many plots the browser would choke on polygons: plots are summed to 1 km grid cells, as
 # on the app's map (the same limit), except inside a detail window around a focus (at most this many again).
-MAX_PLOT_POLYGONS = PLOT_DETAIL_LIMIT
+MAX_PLOT_POLYGONS = PLOT_POLYGON_LIMIT
 DISTRICT_SIMPLIFY_METRES = 10.0  # outlines only; invisible at city zoom, keeps the coast small
 DISTRICT_LINE = "#3d3d3d"
 LAND_COLOUR, SEA_COLOUR = "#fbfaf6", "#dce8f0"
@@ -128,7 +128,7 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
         to ``MAX_PLOT_POLYGONS`` (20,000) every plot is a polygon with its popup; above it they are summed
         to 1 km grid cells (:func:`spaces.geo.grid.aggregate_plots`) coloured by the status with most 亩,
         whose popups give the plots and 亩 per status. With ``focus`` the plots of the detail window
-        around it (:func:`spaces.geo.window.detail_window`, at most ``MAX_PLOT_POLYGONS`` plots) are drawn
+        around it (:func:`spaces.geo.window.zoom_window`, at most ``MAX_PLOT_POLYGONS`` plots) are drawn
         in full inside a dark outline, cells only for the plots outside, and the page opens on the
         window instead of the whole city. Each plot is drawn once, in full or in a cell. Ignored at or
         below the limit, where every plot is drawn anyway, and when plots are not shown.
@@ -384,7 +384,7 @@ def _community_layer(fmap, communities: gpd.GeoDataFrame, park_names: dict[str, 
 
 
 def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str], *,
-                focus: tuple[float, float] | None) -> DetailWindow | None:
+                focus: tuple[float, float] | None) -> ZoomWindow | None:
     """Every plot as a polygon up to ``MAX_PLOT_POLYGONS``; above it 1 km grid cells, except the plots of
     the detail window around ``focus``, drawn in full inside a dark outline. Returns that window."""
     column = next((name for name in ("status_as_of", "status") if name in plots.columns), None)
@@ -401,7 +401,7 @@ def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str
     area = (pd.to_numeric(plots["area_mu"], errors="coerce").to_numpy(dtype=float) if "area_mu" in plots.columns
             else np.full(len(plots), np.nan))
     basis = pd.DataFrame({"status_as_of": status.to_numpy(dtype=object), "area_mu": area})
-    window = None if focus is None else detail_window(basis, lon=focus[0], lat=focus[1],
+    window = None if focus is None else zoom_window(basis, lon=focus[0], lat=focus[1],
                                                       limit=MAX_PLOT_POLYGONS, cells=cells)
     inside = window.holds(cells) if window is not None else np.zeros(len(plots), dtype=bool)
     # A cell sums only the known statuses; the odd plot with another (imports refuse them) is drawn alone.

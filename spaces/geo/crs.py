@@ -111,12 +111,6 @@ def to_storage_crs(frame: gpd.GeoDataFrame, source: SourceCrs, *, file: str) -> 
                        params={"file": file, "crs": source.label, "storage": STORAGE_CRS, "detail": str(exc)}) from exc
 
 
-def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of an EPSG:4326 frame shifted to GCJ-02, for drawing over AMap tiles (never for storage)."""
-    geometries = chinacoords.transform_geometries(frame.geometry.to_numpy(), chinacoords.wgs84_to_gcj02)
-    return frame.set_geometry(gpd.GeoSeries(geometries, index=frame.index, crs=frame.crs))
-
-
 def area_mu(geometries: gpd.GeoSeries) -> np.ndarray:
     """Ellipsoidal area of EPSG:4326 geometries in 亩 (1 亩 = 2000/3 m²); NaN for missing, 0 for points.
 

@@ -8,10 +8,9 @@ import pyproj
 import shapely
 
 from spaces.reference.i18n import t
-from spaces.view.basemaps import needs_gcj02
 
-from .chinacoords import wgs84_to_gcj02
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS
+from .shift import shift_coordinates
 
 STATUSES = ("pending", "in_progress", "reclaimed")
 CELL_METRES = 1000.0
@@ -39,9 +38,7 @@ def plot_cells(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES, basemap
     # Centroids of plots a few hundred metres wide, taken in degrees, land in the same 1 km cell
     # as their equal-area centroids; transforming points is far cheaper than whole polygons.
     centroids = shapely.centroid(plots.geometry.to_numpy())
-    lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
-    if needs_gcj02(basemap_id):
-        lon, lat = wgs84_to_gcj02(lon, lat)
+    lon, lat = shift_coordinates(shapely.get_x(centroids), shapely.get_y(centroids), basemap_id)
     cell_x, cell_y = cell_of(lon, lat, cell_metres=cell_metres)
     return pd.DataFrame({"cell_x": cell_x, "cell_y": cell_y}, index=plots.index, dtype=np.int64)
 

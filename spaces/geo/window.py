@@ -1,4 +1,4 @@
-"""Full plot detail around a chosen place, 1 km cells elsewhere: how a city of plots zooms in."""
+"""The zoom window: every plot drawn in full around a chosen place, 1 km cells elsewhere (a city of plots zoomed in)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spaces.view.basemaps import unshift_point
-
 from .grid import CELL_METRES, aligned_cells, block_outline, cell_centre, cell_of
+from .shift import unshift_point
 
-# The widest detail window, in cells each side of the centre cell: 7 × 7 km, what a screen shows at
+# The widest zoom window, in cells each side of the centre cell: 7 × 7 km, what a screen shows at
 # about zoom 12. It shrinks until it holds no more plots than the map can draw in full.
 WIDEST_REACH = 3
 
 
 @dataclass(frozen=True)
-class DetailWindow:
+class ZoomWindow:
     """A square block of grid cells, ``x0 <= cell_x < x1`` and ``y0 <= cell_y < y1``, drawn plot by plot."""
 
     x0: int
@@ -47,8 +46,8 @@ class DetailWindow:
         return {"longitude": round(lon, 5), "latitude": round(lat, 5), "zoom": round(float(zoom), 2)}
 
 
-def detail_window(plots: pd.DataFrame, *, lon: float, lat: float, limit: int,
-                  cells: pd.DataFrame | None = None, reach: int = WIDEST_REACH) -> DetailWindow:
+def zoom_window(plots: pd.DataFrame, *, lon: float, lat: float, limit: int,
+                  cells: pd.DataFrame | None = None, reach: int = WIDEST_REACH) -> ZoomWindow:
     """The widest square of cells around the point (``lon``, ``lat``) holding at most ``limit`` plots.
 
     It starts ``reach`` cells either side of the point's cell and narrows one cell a side at a
@@ -60,7 +59,7 @@ def detail_window(plots: pd.DataFrame, *, lon: float, lat: float, limit: int,
     --------
     >>> from spaces.sample import build_sample
     >>> plots = build_sample(plots=20_000)["plots"]
-    >>> window = detail_window(plots, lon=121.55, lat=29.87, limit=500)
+    >>> window = zoom_window(plots, lon=121.55, lat=29.87, limit=500)
     >>> window.plots <= 500 and window.x1 - window.x0 == window.y1 - window.y0
     True
     """
@@ -74,7 +73,7 @@ def detail_window(plots: pd.DataFrame, *, lon: float, lat: float, limit: int,
     per_reach = np.cumsum(np.bincount(near, minlength=reach + 1))
     fitting = np.flatnonzero(per_reach <= limit)
     chosen = int(fitting.max()) if len(fitting) else 0
-    return DetailWindow(centre_x - chosen, centre_y - chosen, centre_x + chosen + 1, centre_y + chosen + 1,
+    return ZoomWindow(centre_x - chosen, centre_y - chosen, centre_x + chosen + 1, centre_y + chosen + 1,
                         plots=int(per_reach[chosen]))
 
 
@@ -114,8 +113,9 @@ def focus_of_cell(cell_id: str, basemap_id: str) -> str:
     return format_focus(*unshift_point(*cell_centre(cell_x, cell_y), basemap_id))
 
 
-def window_view(window: DetailWindow, basemap_id: str) -> dict:
+def window_view(window: ZoomWindow, basemap_id: str) -> dict:
     """The WGS-84 view (as the app keeps it) framing ``window``, a window of the plots as drawn over ``basemap_id``."""
     view = window.view()
     lon, lat = unshift_point(view["longitude"], view["latitude"], basemap_id)
     return {**view, "longitude": round(lon, 5), "latitude": round(lat, 5)}
+

@@ -11,7 +11,7 @@ import pandas as pd
 
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, district_names
 from spaces.reference.schema import load_schemas
-from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR, Target, load_targets
+from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, Target, load_targets
 
 from .calendar import check_year, elapsed_share, is_provisional
 from .pace import judge

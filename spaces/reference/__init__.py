@@ -1,1 +1,1 @@
-"""Loaders of the reference data in geodata/, validated on load: schemas, vocabularies, districts, targets, texts, colours."""
+"""Loaders of the reference data in geodata/, validated on load: schemas, vocabularies, districts, targets, basemaps, texts, colours."""

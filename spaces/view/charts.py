@@ -111,7 +111,7 @@ def city_only_lines(long: pd.DataFrame, *, targets: dict[str, Target], status_la
     >>> long = pd.DataFrame({"adcode": ["330200"], "key": ["etdz_national_rank"], "actual": [12.0],
     ...                      "target": [10.0], "status": ["behind"]})
     >>> city_only_lines(long, targets=load_targets(), status_labels={"behind": "滞后"}, language="zh")
-    ['宁波市 · 宁波经开区全国排名（仅全市指标）：12 名，目标 ≤ 10 名，滞后']
+    ['宁波市 · 宁波经开区全国排名（仅全市指标）：第 12 名，目标 ≤ 第 10 名，滞后']
     """
     city = long.loc[long["adcode"] == CITY_ADCODE].set_index("key")
     lines = []

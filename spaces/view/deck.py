@@ -19,7 +19,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from spaces.geo.grid import aggregate_plots, aligned_cells, grid_records
-from spaces.geo.window import DetailWindow, detail_window
+from spaces.geo.window import ZoomWindow, zoom_window
 from spaces.reference.i18n import t
 from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and tests take the palette from here)
     COMMUNITY_FILL,
@@ -59,9 +59,9 @@ NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
 # Above this many plots the map gets 1 km grid cells instead: CompactDeck sends ~235 bytes a plot, so
 # 20,000 plots stay well under the 10 MB goal (100k polygons would send ~24 MB); filters that narrow
-# the plots below it (one district, one status) or a click on a cell (spaces/focus.py) bring detail back.
-# The HTML export (spaces/html_map.py) uses the same number, so what is seen is what is downloaded.
-PLOT_DETAIL_LIMIT = 20_000
+# the plots below it (one district, one status) or a click on a cell (spaces/geo/window.py) bring the plots back.
+# The HTML export (spaces/exports/html_map.py) uses the same number, so what is seen is what is downloaded.
+PLOT_POLYGON_LIMIT = 20_000
 
 
 class CompactDeck(pdk.Deck):
@@ -181,23 +181,25 @@ class PlotDrawing:
 
     records: list[dict]
     aggregated: bool
-    window: DetailWindow | None = None
+    window: ZoomWindow | None = None
 
     @property
-    def detailed_plots(self) -> int:
+    def plot_polygons(self) -> int:
+        """How many plots are drawn in full, as polygons."""
         return sum(1 for r in self.records if r["kind"] == "plot")
 
 
+
 def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, float] | None = None,
-                 cells: pd.DataFrame | None = None, detail_limit: int | None = None) -> PlotDrawing:
-    """Every plot (``plot_records``) up to ``detail_limit`` plots; above it, 1 km grid cells
-    (``aggregate_plots``), except around ``focus`` (lon, lat as drawn), where a window of up to
-    ``detail_limit`` plots is drawn in full (:func:`spaces.geo.window.detail_window`).
+                 cells: pd.DataFrame | None = None, polygon_limit: int | None = None) -> PlotDrawing:
+    """Every plot (``plot_records``) up to ``polygon_limit`` plots; above it, 1 km grid cells
+    (``aggregate_plots``), except around ``focus`` (lon, lat as drawn), where a zoom window of up to
+    ``polygon_limit`` plots is drawn in full (:func:`spaces.geo.window.zoom_window`).
 
     ``cells`` are :func:`spaces.geo.grid.plot_cells` of these plots (or a superset), computed when missing.
     """
-    detail_limit = PLOT_DETAIL_LIMIT if detail_limit is None else detail_limit
-    if len(plots) <= detail_limit:
+    polygon_limit = PLOT_POLYGON_LIMIT if polygon_limit is None else polygon_limit
+    if len(plots) <= polygon_limit:
         return PlotDrawing(plot_records(plots, language=language), aggregated=False)
     cells = aligned_cells(plots, cells)
     statuses = _labels("status", language)
@@ -205,7 +207,7 @@ def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, 
         grid = aggregate_plots(plots, cells=cells)
         return PlotDrawing(grid_records(grid, status_labels=statuses, colours=PLOT_COLOURS, language=language),
                            aggregated=True)
-    window = detail_window(plots, lon=focus[0], lat=focus[1], limit=detail_limit, cells=cells)
+    window = zoom_window(plots, lon=focus[0], lat=focus[1], limit=polygon_limit, cells=cells)
     inside = window.holds(cells)
     grid = aggregate_plots(plots.loc[~inside], cells=cells)
     # Fainter cells around the window, so the plots drawn in full stand out.
@@ -255,7 +257,7 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
         built.append(pdk.Layer("PolygonLayer", data=plots.records, id="plots", pickable=True, stroked=False,
                                filled=True, get_polygon="polygon", get_fill_color="color"))
         if plots.window is not None:
-            built.append(pdk.Layer("PathLayer", data=[{"path": plots.window.outline()}], id="detail_window",
+            built.append(pdk.Layer("PathLayer", data=[{"path": plots.window.outline()}], id="zoom_window",
                                    pickable=False, get_path="path", get_color=WINDOW_LINE, width_min_pixels=3,
                                    get_width=20))
     if "factories" in visible:
@@ -297,3 +299,4 @@ def preview_layers(frame: gpd.GeoDataFrame) -> list[pdk.Layer]:
                   get_fill_color=[230, 0, 126, 160], get_line_color=[230, 0, 126, 255], line_width_min_pixels=2,
                   get_point_radius=150, point_radius_min_pixels=4),
     ]
+

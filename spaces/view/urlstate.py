@@ -6,11 +6,10 @@ from collections.abc import Mapping
 
 from spaces.geo.window import format_focus, parse_focus
 from spaces.planning.filters import Filters
+from spaces.reference.basemap_catalogue import load_basemaps
 from spaces.reference.districts import DISTRICT_ADCODES
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR, TARGET_KEYS
 from spaces.reference.vocab import load_vocabularies
-
-from .basemaps import load_basemaps
 
 LAYER_CHOICES = ("districts", "parks", "communities", "plots", "factories")
 DEFAULT_YEAR = PLAN_END_YEAR - 1  # the latest year with complete figures

@@ -13,7 +13,7 @@ import pytest
 
 from spaces.exports.html_map import MAX_PLOT_POLYGONS, html_map
 from spaces.geo.grid import aggregate_plots, plot_cells
-from spaces.geo.window import detail_window
+from spaces.geo.window import zoom_window
 from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.planning.summary import build_summary
 from spaces.reference.districts import load_districts
@@ -87,7 +87,7 @@ def city_map(tmp_path_factory):
     layers = apply_filters(build_sample(plots=100_000), Filters(year=2025))
     plots = layers["plots"]
     cells = plot_cells(plots)
-    window = detail_window(plots, lon=BEILUN[0], lat=BEILUN[1], limit=MAX_PLOT_POLYGONS, cells=cells)
+    window = zoom_window(plots, lon=BEILUN[0], lat=BEILUN[1], limit=MAX_PLOT_POLYGONS, cells=cells)
     inside = window.holds(cells)
     expected = {"cells": len(aggregate_plots(plots.loc[~inside], cells=cells)), "window": int(inside.sum())}
     folder = tmp_path_factory.mktemp("html_map_city")

@@ -3,7 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
-from app_pages.panels import View
+from app_pages.parts.view import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
 from spaces.intake import CRS_CHOICES, presented_report, problem_text

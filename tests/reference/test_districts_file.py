@@ -15,7 +15,7 @@ from shapely.geometry import Point, shape
 
 from spaces.geo.chinacoords import gcj02_to_wgs84, transform_geometries
 
-DISTRICTS_FILE = Path(__file__).resolve().parent.parent / "geodata" / "districts.geojson"
+DISTRICTS_FILE = Path(__file__).resolve().parents[2] / "geodata" / "districts.geojson"
 
 EXPECTED = [
     ("330203", "海曙区", "Haishu", "district"),

@@ -79,25 +79,25 @@ def test_every_cell_carries_plain_text_tooltip_fields(plots):
 
 
 def test_threshold_switches_between_detail_and_cells(plots):
-    detail = plot_drawing(plots, language="en", detail_limit=len(plots)).records
-    cells = plot_drawing(plots, language="en", detail_limit=len(plots) - 1).records
+    detail = plot_drawing(plots, language="en", polygon_limit=len(plots)).records
+    cells = plot_drawing(plots, language="en", polygon_limit=len(plots) - 1).records
     assert [r["kind"] for r in detail] == ["plot"] * 6
     assert [r["kind"] for r in cells] == ["plot_cell"] * 2
     assert cells[0]["title"].endswith("plots")
 
 
 def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
-    """Above PLOT_DETAIL_LIMIT the map gets cells; one district's plots come back in full detail."""
+    """Above PLOT_POLYGON_LIMIT the map gets cells; one district's plots come back in full."""
     from spaces.planning.filters import Filters, apply_filters
     from spaces.sample import build_sample
-    from spaces.view.deck import PLOT_DETAIL_LIMIT
+    from spaces.view.deck import PLOT_POLYGON_LIMIT
 
-    layers = build_sample(plots=PLOT_DETAIL_LIMIT + 5_000)
+    layers = build_sample(plots=PLOT_POLYGON_LIMIT + 5_000)
     city = build_layers(apply_filters(layers, Filters()), visible=["plots"], choropleth=None, language="zh")
     assert {r["kind"] for r in city[0].data} == {"plot_cell"}
-    assert sum(int(r["title"].split()[0].replace(",", "")) for r in city[0].data) == PLOT_DETAIL_LIMIT + 5_000
+    assert sum(int(r["title"].split()[0].replace(",", "")) for r in city[0].data) == PLOT_POLYGON_LIMIT + 5_000
     adcodes = layers["plots"]["district_adcode"]
-    small = next(a for a in adcodes.unique() if (adcodes == a).sum() <= PLOT_DETAIL_LIMIT)
+    small = next(a for a in adcodes.unique() if (adcodes == a).sum() <= PLOT_POLYGON_LIMIT)
     one = build_layers(apply_filters(layers, Filters(districts=(small,))), visible=["plots"], choropleth=None,
                        language="zh")
     assert {r["kind"] for r in one[0].data} == {"plot"}
@@ -106,26 +106,26 @@ def test_build_layers_aggregates_a_city_of_plots_and_details_a_district():
 
 def test_a_focus_draws_every_plot_in_its_window_and_cells_elsewhere():
     """No plot is lost or drawn twice: cells count exactly the plots outside the window."""
-    from spaces.geo.window import detail_window
+    from spaces.geo.window import zoom_window
     from spaces.sample import build_sample
     from spaces.view.deck import plot_drawing
 
     plots = build_sample(plots=3_000)["plots"]
     centre = plots.geometry.iloc[0].centroid
-    drawing = plot_drawing(plots, language="zh", focus=(centre.x, centre.y), detail_limit=400)
+    drawing = plot_drawing(plots, language="zh", focus=(centre.x, centre.y), polygon_limit=400)
     window = drawing.window
-    assert window == detail_window(plots, lon=centre.x, lat=centre.y, limit=400)
+    assert window == zoom_window(plots, lon=centre.x, lat=centre.y, limit=400)
     assert 0 < window.plots <= 400
     details = [r for r in drawing.records if r["kind"] == "plot"]
     cells = [r for r in drawing.records if r["kind"] == "plot_cell"]
-    assert drawing.aggregated and len(details) == window.plots == drawing.detailed_plots
+    assert drawing.aggregated and len(details) == window.plots == drawing.plot_polygons
     assert plots["plot_id"].iloc[0] in {r["id"] for r in details}
     assert len(details) + sum(int(r["title"].split()[0].replace(",", "")) for r in cells) == len(plots)
     inside = {(window.x0 <= x < window.x1) and (window.y0 <= y < window.y1)
               for x, y in (map(int, r["id"].split(",")) for r in cells)}
     assert inside == {False}
     layers = build_layers({"plots": plots}, visible=["plots"], choropleth=None, language="zh", plots=drawing)
-    assert [layer.id for layer in layers] == ["plots", "detail_window"]
+    assert [layer.id for layer in layers] == ["plots", "zoom_window"]
     assert layers[1].data == [{"path": window.outline()}]
 
 
@@ -133,12 +133,12 @@ def test_without_a_focus_or_under_the_limit_there_is_no_window(plots):
     from spaces.view.deck import plot_drawing
 
     assert plot_drawing(plots, language="zh", focus=(121.5, 29.7)).window is None  # 6 plots: all drawn
-    assert plot_drawing(plots, language="zh", detail_limit=2).window is None
-    assert plot_drawing(plots, language="zh", focus=(121.5, 29.7), detail_limit=2).window is not None
+    assert plot_drawing(plots, language="zh", polygon_limit=2).window is None
+    assert plot_drawing(plots, language="zh", focus=(121.5, 29.7), polygon_limit=2).window is not None
 
 
 def test_cells_over_a_gcj02_basemap_are_those_of_the_shifted_plots(plots):
-    from spaces.geo.crs import to_gcj02
+    from spaces.geo.shift import to_gcj02
 
     assert plot_cells(plots, basemap_id="amap").equals(plot_cells(to_gcj02(plots)))
     assert not plot_cells(plots, basemap_id="amap").equals(plot_cells(plots))  # 500 m moves a cell

@@ -1,4 +1,4 @@
-"""Detail windows: the widest block of cells around a point that the map can draw plot by plot."""
+"""Zoom windows: the widest block of cells around a point that the map can draw plot by plot."""
 
 import geopandas as gpd
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from spaces.geo.grid import CELL_METRES, cell_centre, cell_of, plot_cells
-from spaces.geo.window import DetailWindow, detail_window, format_focus, parse_focus
+from spaces.geo.window import ZoomWindow, format_focus, parse_focus, zoom_window
 
 CENTRE = (121.55, 29.87)
 
@@ -33,28 +33,28 @@ def ring_plots() -> gpd.GeoDataFrame:
 @pytest.mark.parametrize(("limit", "reach", "plots"), [
     (1_000, 3, 123), (123, 3, 123), (122, 2, 23), (23, 2, 23), (22, 1, 13), (13, 1, 13), (12, 0, 3), (2, 0, 3)])
 def test_the_window_is_the_widest_square_within_the_limit(ring_plots, limit, reach, plots):
-    window = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=limit)
+    window = zoom_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=limit)
     centre_x, centre_y = (int(v) for v in cell_of(*CENTRE))
-    assert window == DetailWindow(centre_x - reach, centre_y - reach, centre_x + reach + 1, centre_y + reach + 1,
+    assert window == ZoomWindow(centre_x - reach, centre_y - reach, centre_x + reach + 1, centre_y + reach + 1,
                                   plots=plots)
     assert window.holds(plot_cells(ring_plots)).sum() == plots
     assert window.size_km == (2 * reach + 1) * CELL_METRES / 1000
 
 
 def test_a_window_never_reaches_beyond_its_widest(ring_plots):
-    window = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=10_000, reach=1)
+    window = zoom_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=10_000, reach=1)
     assert window.size_km == 3 and window.plots == 13
 
 
 def test_precomputed_cells_of_a_superset_give_the_same_window(ring_plots):
     """The app passes the cells of every plot, computed once, with a filtered frame."""
     some = ring_plots.iloc[::2]
-    assert detail_window(some, lon=CENTRE[0], lat=CENTRE[1], limit=20, cells=plot_cells(ring_plots)) == \
-        detail_window(some, lon=CENTRE[0], lat=CENTRE[1], limit=20)
+    assert zoom_window(some, lon=CENTRE[0], lat=CENTRE[1], limit=20, cells=plot_cells(ring_plots)) == \
+        zoom_window(some, lon=CENTRE[0], lat=CENTRE[1], limit=20)
 
 
 def test_outline_and_view_frame_the_window(ring_plots):
-    window = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=1_000)
+    window = zoom_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=1_000)
     ring = np.array(window.outline())
     assert (ring[0] == ring[-1]).all()
     outline = shapely.Polygon(ring)
@@ -67,13 +67,13 @@ def test_outline_and_view_frame_the_window(ring_plots):
     view = window.view()
     assert abs(view["longitude"] - CENTRE[0]) < 0.01 and abs(view["latitude"] - CENTRE[1]) < 0.01
     assert 12 <= view["zoom"] <= 12.6
-    narrow = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=5)
+    narrow = zoom_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=5)
     assert narrow.view()["zoom"] == pytest.approx(view["zoom"] + np.log2(7), abs=0.01)
 
 
 def test_no_plots_give_the_widest_window():
     empty = gpd.GeoDataFrame({"plot_id": []}, geometry=[], crs=4326)
-    window = detail_window(empty, lon=CENTRE[0], lat=CENTRE[1], limit=10)
+    window = zoom_window(empty, lon=CENTRE[0], lat=CENTRE[1], limit=10)
     assert window.plots == 0 and window.size_km == 7
 
 
@@ -90,14 +90,14 @@ def test_focus_text_round_trips():
 @pytest.mark.parametrize("basemap", ["none", "amap"])
 def test_a_clicked_cell_becomes_a_wgs84_focus_whose_window_frames_it(ring_plots, basemap):
     """Over AMap the cell ids are those of the shifted plots; the focus kept in the URL is WGS-84 all the same."""
+    from spaces.geo.shift import shift_point
     from spaces.geo.window import focus_of_cell, window_view
-    from spaces.view.basemaps import shift_point
 
     drawn_x, drawn_y = (int(v) for v in cell_of(*shift_point(*CENTRE, basemap)))
     focus = parse_focus(focus_of_cell(f"{drawn_x},{drawn_y}", basemap))
     # the centre of the cell holding CENTRE (as drawn), back in WGS-84: within the 1 km cell of CENTRE
     assert abs(focus[0] - CENTRE[0]) < 0.011 and abs(focus[1] - CENTRE[1]) < 0.01
-    window = detail_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=1_000)
+    window = zoom_window(ring_plots, lon=CENTRE[0], lat=CENTRE[1], limit=1_000)
     view = window_view(window, basemap)
     assert abs(view["longitude"] - CENTRE[0]) < 0.011 and abs(view["latitude"] - CENTRE[1]) < 0.01
     if basemap == "amap":  # the view is unshifted: the app shifts views when it draws them

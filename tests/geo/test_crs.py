@@ -8,7 +8,8 @@ from pyproj import Geod
 
 from spaces.errors import CrsError
 from spaces.geo import chinacoords
-from spaces.geo.crs import SQUARE_METRES_PER_MU, area_mu, parse_crs, suggest_crs, to_gcj02, to_storage_crs
+from spaces.geo.crs import SQUARE_METRES_PER_MU, area_mu, parse_crs, suggest_crs, to_storage_crs
+from spaces.geo.shift import to_gcj02
 
 GEOD = Geod(ellps="WGS84")
 

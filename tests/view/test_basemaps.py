@@ -1,30 +1,18 @@
-"""geodata/basemaps.toml and the pydeck arguments, keys and GCJ-02 shift of spaces/basemaps.py."""
+"""The pydeck arguments, GL styles, widget choices and access keys of spaces/view/basemaps.py."""
 
 from __future__ import annotations
 
 import base64
 import json
 
-import geopandas as gpd
-import pandas as pd
 import pydeck as pdk
 import pytest
-import shapely
 
-from spaces.errors import MissingBasemapKeyError, ReferenceDataError, UnknownBasemapError
-from spaces.geo.crs import to_gcj02
+from spaces.errors import MissingBasemapKeyError, UnknownBasemapError
+from spaces.reference import basemap_catalogue
+from spaces.reference.basemap_catalogue import load_basemaps, needs_gcj02
 from spaces.view import basemaps
-from spaces.view.basemaps import (
-    basemap_options,
-    basemap_style,
-    deck_basemap,
-    load_basemaps,
-    needs_gcj02,
-    shift_frame,
-    shift_overlays,
-    shift_view,
-    tile_hosts,
-)
+from spaces.view.basemaps import basemap_options, basemap_style, deck_basemap, tile_hosts
 
 TILE_BASEMAPS = ["osm", "carto", "tianditu_vec", "tianditu_img", "amap"]
 NO_KEY: dict[str, str] = {}  # an environment without TIANDITU_KEY, whatever the machine running the tests has
@@ -41,27 +29,39 @@ def _deck_json(deck_args: dict) -> dict:
     return json.loads(pdk.Deck(layers=[], **deck_args).to_json())
 
 
-# --- the shipped file ---------------------------------------------------------------------------------------
+# A two-entry file whose attribution holds markup, for the escaping test.
+_NONE = """
+[[basemap]]
+id = "none"
+label_zh = "无底图"
+label_en = "No basemap"
+crs = "wgs84"
+max_zoom = 22
+"""
+_OSM = """
+[[basemap]]
+id = "osm"
+label_zh = "OSM"
+label_en = "OSM"
+crs = "wgs84"
+attribution = "© OSM"
+max_zoom = 19
+[[basemap.layer]]
+url = "https://tile.example.org/{z}/{x}/{y}.png"
+"""
 
-def test_the_shipped_basemaps_with_none_first():
-    assert list(load_basemaps()) == ["none", *TILE_BASEMAPS]
-    assert load_basemaps()["none"].layers == ()
 
+def _toml(*entries: str) -> str:
+    return "\n".join(entries)
+
+
+# --- the shipped basemaps as drawn ------------------------------------------------------------------------
 
 def test_options_are_labelled_in_both_languages():
     zh, en = basemap_options("zh"), basemap_options("en")
     assert list(zh) == list(en) == list(load_basemaps())
     assert zh["tianditu_img"] == "天地图 影像" and en["tianditu_img"] == "Tianditu imagery"
     assert zh["amap"] == "高德地图" and en["none"].startswith("No basemap")
-
-
-@pytest.mark.parametrize(("basemap_id", "crs"), [
-    ("none", "wgs84"), ("osm", "wgs84"), ("carto", "wgs84"), ("tianditu_vec", "cgcs2000"),
-    ("tianditu_img", "cgcs2000"), ("amap", "gcj02"),
-])
-def test_coordinate_system_of_the_tiles(basemap_id, crs):
-    assert load_basemaps()[basemap_id].crs == crs
-    assert needs_gcj02(basemap_id) is (crs == "gcj02")
 
 
 @pytest.mark.parametrize(("basemap_id", "layers"), [("tianditu_vec", ("vec_w", "cva_w")),
@@ -122,7 +122,7 @@ def test_attribution_is_shown_once_and_escaped(tmp_path, monkeypatch):
     assert [source.get("attribution") for source in sources] == ["© 天地图 国家地理信息公共服务平台", None]
     path = tmp_path / "basemaps.toml"
     path.write_text(_toml(_NONE, _OSM.replace('attribution = "© OSM"', 'attribution = "<b>x</b> & y"')), "utf-8")
-    monkeypatch.setattr(basemaps, "load_basemaps", lambda: load_basemaps(path))
+    monkeypatch.setattr(basemap_catalogue, "load_basemaps", lambda: load_basemaps(path))
     assert basemap_style("osm")["sources"]["osm-0"]["attribution"] == "&lt;b&gt;x&lt;/b&gt; &amp; y"
 
 
@@ -166,110 +166,3 @@ def test_the_secret_beats_the_environment_and_is_url_quoted():
 def test_other_basemaps_need_no_key(basemap_id):
     deck_basemap(basemap_id, environ=NO_KEY)
     assert basemaps.basemap_key(basemap_id, environ=NO_KEY) is None
-
-
-# --- GCJ-02 -------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def overlays():
-    """A park polygon, a factory point and a table without geometry, as the map's layers dict holds them."""
-    parks = gpd.GeoDataFrame({"park_id": ["P1"]}, geometry=[shapely.box(121.50, 29.85, 121.52, 29.87)], crs=4326)
-    factories = gpd.GeoDataFrame({"factory_id": ["F1"]}, geometry=[shapely.Point(121.55, 29.88)], crs=4326)
-    indicators = pd.DataFrame({"district_adcode": ["330203"], "year": [2024]})
-    return {"parks": parks, "factories": factories, "indicators": indicators}
-
-
-def test_overlays_shift_to_gcj02_over_amap_only(overlays):
-    before = {name: frame.copy() for name, frame in overlays.items()}
-    shifted = shift_overlays(overlays, "amap")
-    for name in ("parks", "factories"):
-        assert shifted[name].geom_equals_exact(to_gcj02(overlays[name]), tolerance=1e-12).all()
-        # Near Ningbo GCJ-02 lies some 400 m east and 250 m south of WGS-84.
-        dx, dy = (shapely.get_coordinates(shifted[name].geometry.to_numpy())[0]
-                  - shapely.get_coordinates(overlays[name].geometry.to_numpy())[0])
-        assert 0.003 < dx < 0.006 and -0.004 < dy < -0.001
-    assert shifted["indicators"] is overlays["indicators"]
-    for name, frame in overlays.items():  # inputs are not mutated
-        pd.testing.assert_frame_equal(pd.DataFrame(frame), pd.DataFrame(before[name]))
-
-
-@pytest.mark.parametrize("basemap_id", ["none", "osm", "carto", "tianditu_vec", "tianditu_img"])
-def test_overlays_stay_in_wgs84_elsewhere(overlays, basemap_id):
-    shifted = shift_overlays(overlays, basemap_id)
-    assert all(shifted[name] is overlays[name] for name in overlays)
-
-
-def test_a_single_frame_such_as_the_districts(overlays):
-    assert shift_frame(overlays["parks"], "amap").geom_equals_exact(to_gcj02(overlays["parks"]), 1e-12).all()
-    assert shift_frame(overlays["parks"], "tianditu_vec") is overlays["parks"]
-    with pytest.raises(UnknownBasemapError):
-        shift_overlays({"indicators": overlays["indicators"]}, "gaode")
-
-
-def test_the_view_follows_the_overlays():
-    view = {"longitude": 121.55, "latitude": 29.87, "zoom": 12.5, "pitch": 0}
-    assert shift_view(view, "osm") == view
-    moved = shift_view(view, "amap")
-    point = to_gcj02(gpd.GeoDataFrame(geometry=[shapely.Point(121.55, 29.87)], crs=4326)).geometry.iloc[0]
-    assert (moved["longitude"], moved["latitude"]) == pytest.approx((point.x, point.y), abs=1e-12)
-    assert moved["zoom"] == 12.5 and view["longitude"] == 121.55
-
-
-# --- validation of the file ---------------------------------------------------------------------------------
-
-_NONE = """
-[[basemap]]
-id = "none"
-label_zh = "无底图"
-label_en = "No basemap"
-crs = "wgs84"
-max_zoom = 22
-"""
-_OSM = """
-[[basemap]]
-id = "osm"
-label_zh = "OSM"
-label_en = "OSM"
-crs = "wgs84"
-attribution = "© OSM"
-max_zoom = 19
-[[basemap.layer]]
-url = "https://tile.example.org/{z}/{x}/{y}.png"
-"""
-
-
-def _toml(*entries: str) -> str:
-    return "\n".join(entries)
-
-
-def test_a_minimal_file_loads(tmp_path):
-    path = tmp_path / "basemaps.toml"
-    path.write_text(_toml(_NONE, _OSM), "utf-8")
-    assert list(load_basemaps(path)) == ["none", "osm"]
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    (_toml(_OSM, _NONE), "first basemap must be 'none'"),
-    (_toml(_NONE + '[[basemap.layer]]\nurl = "https://t.example.org/{z}/{x}/{y}.png"\n', _OSM), "without layers"),
-    (_toml(_NONE, _OSM, _OSM), "appears twice"),
-    (_toml(_NONE, _OSM.replace('"wgs84"', '"bd09"')), "crs 'bd09'"),
-    (_toml(_NONE, _OSM.replace("max_zoom = 19", "max_zoom = 30")), "max_zoom 30"),
-    (_toml(_NONE, _OSM.replace('label_en = "OSM"', 'label_en = ""')), "label_en"),
-    (_toml(_NONE, _OSM.replace("https://", "http://")), "https://"),
-    (_toml(_NONE, _OSM.replace("{x}/", "")), r"\{x\} \{y\} \{z\}"),
-    (_toml(_NONE, _OSM.replace("{z}", "{zoom}")), r"\{x\} \{y\} \{z\}"),
-    (_toml(_NONE, _OSM.replace("tile.example", "{s}.tile.example")), "subdomains"),
-    (_toml(_NONE, _OSM + 'subdomains = ["a", "b"]\n'), "subdomains"),
-    (_toml(_NONE, _OSM.replace(".png", ".png?tk={key}")), "key_env"),
-    (_toml(_NONE, _OSM.replace("max_zoom = 19", 'max_zoom = 19\nkey_env = "K"\nkey_secret = "k"')), "key_env"),
-    (_toml(_NONE, _OSM.replace("max_zoom = 19", 'max_zoom = 19\nkey_env = "K"')), "both key_env and key_secret"),
-    (_toml(_NONE, _OSM.replace("max_zoom = 19", "max_zoom = 19\nmaxzoom = 18")), "unknown field.*maxzoom"),
-    (_toml(_NONE, _OSM + "tilesize = 512\n"), "unknown field.*tilesize"),
-    (_toml(_NONE, _OSM.split("[[basemap.layer]]")[0]), "at least one"),
-])
-def test_malformed_files_are_refused_naming_the_entry(tmp_path, text, message):
-    path = tmp_path / "basemaps.toml"
-    path.write_text(text, "utf-8")
-    with pytest.raises(ReferenceDataError, match=message) as caught:
-        load_basemaps(path)
-    assert str(path) in str(caught.value)

@@ -1,0 +1,1 @@
+"""Parts of layout shared by the pages (not pages themselves: st.navigation does not list them)."""
