@@ -22,14 +22,12 @@ import pyogrio
 import pytest
 import shapely
 
-import spaces.store.geopackage as store_module
-import spaces.store.sql as gpkg_sql
 from spaces.errors import StoreError, ValidationError
 from spaces.intake.validation import validate_file
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
 from spaces.sample import default_allocation_layer
-from spaces.store.geopackage import GeoPackageStore, open_store
-from spaces.store.history import FID_COLUMN
+from spaces.store import GeoPackageStore, geopackage, layer_io, open_store, sql
+from spaces.store.history import FID_COLUMN, load_undo
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header, per the GeoPackage standard
 STORE_GEOMETRY_TYPES = {"plots": "MULTIPOLYGON", "factories": "POINT", "parks": "MULTIPOLYGON",
@@ -341,36 +339,36 @@ def _fail_after_layer(monkeypatch):
     """The layer is written into the temporary copy; the import log write then fails."""
     def fail(*_args, **_kwargs):
         raise InjectedFailure("disk full while writing the import log")
-    monkeypatch.setattr(store_module, "_write_table", fail)
+    monkeypatch.setattr(layer_io, "write_table", fail)
 
 
 def _fail_inside_layer(monkeypatch):
     """A layer is half written (its first rows) into the temporary copy, or half its rows appended to it
     (an import made in place, after the replaced rows were deleted), then the write fails."""
-    original = store_module._write_rows
+    original = layer_io.write_rows
 
     def half_then_fail(path, name, frame, schema, **options):
         original(path, name, frame.iloc[: max(1, len(frame) // 2)], schema, **options)
         raise InjectedFailure(f"killed while writing {name}")
-    monkeypatch.setattr(store_module, "_write_rows", half_then_fail)
+    monkeypatch.setattr(layer_io, "write_rows", half_then_fail)
 
 
 def _fail_keeping_undo(monkeypatch):
     """Row and log are changed in the copy; recording (or forgetting) what undo needs then fails."""
     def fail(*_args, **_kwargs):
         raise InjectedFailure("killed while recording the undo")
-    monkeypatch.setattr(store_module, "remember_undo", fail)
-    monkeypatch.setattr(store_module, "forget_undo", fail)
+    monkeypatch.setattr(geopackage, "remember_undo", fail)
+    monkeypatch.setattr(geopackage, "forget_undo", fail)
 
 
 def _fail_deleting(monkeypatch):
     """An import made in place: half the rows it replaces are deleted from the copy, then SQLite fails."""
-    original = gpkg_sql.delete_rows
+    original = sql.delete_rows
 
     def half_then_fail(db, table, fids):
         original(db, table, fids[: len(fids) // 2])
         raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(gpkg_sql, "delete_rows", half_then_fail)
+    monkeypatch.setattr(sql, "delete_rows", half_then_fail)
 
 
 def _revising_and_adding(path: Path, sample_layers, *, revised: int, new: int) -> Path:
@@ -431,7 +429,7 @@ CONCURRENT_IMPORT = """
 import sys, time
 from pathlib import Path
 from spaces.intake.validation import validate_file
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 file, ready, go = sys.argv[1:4]
 intake = validate_file(file, "plots")
 store = open_store()
@@ -474,7 +472,7 @@ REWRITER = """
 import sys
 from pathlib import Path
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 started, stop, plots = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 full = build_sample(plots=plots)
 small = {name: frame.iloc[: len(frame) // 3] for name, frame in full.items()}
@@ -524,18 +522,19 @@ def test_a_reader_never_sees_a_half_written_store(sample_store, sample_layers, t
 CRASHING_IMPORT = """
 import sys, time
 from pathlib import Path
-import spaces.store.geopackage as store_module
+import spaces.store.layer_io as layer_io
 from spaces.intake.validation import validate_file
+from spaces.store import open_store
 file, inside = sys.argv[1:3]
-write_table = store_module._write_table
+write_table = layer_io.write_table
 
 def write_then_hang(*args, **kwargs):
     write_table(*args, **kwargs)
     Path(inside).touch()
     time.sleep(600)
 
-store_module._write_table = write_then_hang
-store_module.open_store().upsert(validate_file(file, "plots"))
+layer_io.write_table = write_then_hang
+open_store().upsert(validate_file(file, "plots"))
 """
 
 
@@ -852,7 +851,7 @@ def twins(sample_store, tmp_path, monkeypatch) -> tuple[GeoPackageStore, GeoPack
     """The sample store, and a byte copy of it that rewrites the whole layer for every change (as the
     store did before it changed rows in place). The same change to both must leave the same store;
     the clock is stopped so both stamp the same ``imported_at``."""
-    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(geopackage, "_now", lambda: FIXED_NOW)
     folder = tmp_path / "rewriting"
     folder.mkdir()
     shutil.copyfile(sample_store.path, folder / "spaces.gpkg")
@@ -865,7 +864,7 @@ def rewrites_forbidden(monkeypatch):
     def refuse(path, name, *_args, **_kwargs):
         raise AssertionError(f"layer {name!r} was rewritten")
     with monkeypatch.context() as patched:
-        patched.setattr(store_module, "_write_layer", refuse)
+        patched.setattr(layer_io, "write_layer", refuse)
         yield
 
 
@@ -882,8 +881,8 @@ def whole_layer_reads_recorded(monkeypatch):
 def record_rewrites(monkeypatch) -> list[str]:
     """The names of the layers rewritten from now on (each rewrite still happens)."""
     rewritten = []
-    write_layer = store_module._write_layer
-    monkeypatch.setattr(store_module, "_write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
+    write_layer = layer_io.write_layer
+    monkeypatch.setattr(layer_io, "write_layer", lambda *args: (rewritten.append(args[1]), write_layer(*args)))
     return rewritten
 
 
@@ -921,7 +920,7 @@ IN_PLACE_CHANGES = {
 
 
 def assert_same_undo(first: GeoPackageStore, second: GeoPackageStore, change_id: int) -> None:
-    a, b = store_module.load_undo(first.path, change_id), store_module.load_undo(second.path, change_id)
+    a, b = load_undo(first.path, change_id), load_undo(second.path, change_id)
     assert (a.layer, a.mode, a.row_count, a.added) == (b.layer, b.mode, b.row_count, b.added)
     # The feature ids differ: a rewrite numbers rows without gaps.
     assert_layers_identical({a.layer: a.rows.drop(columns=FID_COLUMN)}, {b.layer: b.rows.drop(columns=FID_COLUMN)})
@@ -1108,7 +1107,7 @@ def test_a_row_edited_behind_the_stores_back_is_put_back_whole(sample_store, mon
     before = sample_store.read_all()
     layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](before)
     change(sample_store, layer, row_id, values)
-    with closing(gpkg_sql.connect(sample_store.path)) as connection, connection:
+    with closing(sql.connect(sample_store.path)) as connection, connection:
         connection.execute("UPDATE plots SET geom = (SELECT geom FROM plots WHERE fid = 1) WHERE plot_id = ?",
                            (row_id,))
     rewritten = record_rewrites(monkeypatch)
@@ -1124,7 +1123,7 @@ def test_rows_deleted_behind_the_stores_back_leave_positions_right(twins, monkey
     """Feature ids with gaps (QGIS deleted two plots): the undo record keeps the row's place as it is read."""
     in_place, rewriting = twins
     for store in twins:
-        with closing(gpkg_sql.connect(store.path)) as connection, connection:
+        with closing(sql.connect(store.path)) as connection, connection:
             connection.execute("DELETE FROM plots WHERE fid IN (3, 40)")
     before = in_place.read_all()
     layer, row_id, values = IN_PLACE_CHANGES["plot status and year"](before)
@@ -1156,7 +1155,7 @@ def test_a_column_stored_with_another_type_is_rewritten_not_changed_in_place(twi
     assert rewritten == ["plots", "plots"]
     assert_layers_identical(rewriting.read_all(), in_place.read_all())
     with sqlite3.connect(in_place.path) as connection:
-        assert gpkg_sql.column_types(connection, "plots")["reclaimed_year"] == "INTEGER"
+        assert sql.column_types(connection, "plots")["reclaimed_year"] == "INTEGER"
 
 
 def test_ids_with_quotes_and_chinese_are_found_and_changed(tmp_store, sample_layers, monkeypatch):
@@ -1192,10 +1191,10 @@ def test_every_layer_has_its_id_index_and_an_older_store_gets_it(sample_store, m
     def indexes() -> set[str]:
         with sqlite3.connect(sample_store.path) as connection:
             return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    expected = {gpkg_sql.id_index_name(layer) for layer in load_schemas()}
+    expected = {sql.id_index_name(layer) for layer in load_schemas()}
     assert expected <= indexes()
     with sqlite3.connect(sample_store.path) as connection:
-        connection.execute(f"DROP INDEX {gpkg_sql.id_index_name('plots')}")
+        connection.execute(f"DROP INDEX {sql.id_index_name('plots')}")
     before = sample_store.read_all()
 
     with rewrites_forbidden(monkeypatch):
@@ -1208,7 +1207,7 @@ def _fail_renumbering(monkeypatch):
     """An undo made in place: the rows it put back are appended, then SQLite fails giving them their ids."""
     def fail(*_args, **_kwargs):
         raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(gpkg_sql, "renumber", fail)
+    monkeypatch.setattr(sql, "renumber", fail)
 
 
 @pytest.mark.parametrize("inject", [_fail_deleting, _fail_inside_layer, _fail_renumbering, _fail_after_layer,
@@ -1236,7 +1235,7 @@ def _fail_in_sql(monkeypatch):
     """The row is being changed in the copy when SQLite fails."""
     def fail(*_args, **_kwargs):
         raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(gpkg_sql, "update_values", fail)
+    monkeypatch.setattr(sql, "update_values", fail)
 
 
 @pytest.mark.parametrize("inject", [_fail_after_layer, _fail_in_sql, _fail_keeping_undo],
@@ -1339,7 +1338,7 @@ def test_an_import_in_place_leaves_what_a_rewrite_leaves_and_undoes_alike(twins,
     before = in_place.read_all()
 
     # A file naming more than a quarter of the layer's rows reads it whole: faster than row by row.
-    whole = len(validate_file(path, layer).frame) > store_module.PART_IMPORT_SHARE * len(before[layer])
+    whole = len(validate_file(path, layer).frame) > geopackage.PART_IMPORT_SHARE * len(before[layer])
     with rewrites_forbidden(monkeypatch), whole_layer_reads_recorded(monkeypatch) as read:
         counts = import_file(in_place, path, layer)
 
@@ -1414,7 +1413,7 @@ def test_an_import_that_changes_the_table_rewrites_the_layer(sample_store, sampl
                                                              make):
     path = make(tmp_path, sample_layers, sample_store)
     layer = "factories" if path.suffix == ".csv" else "plots"
-    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(geopackage, "_now", lambda: FIXED_NOW)
     (tmp_path / "rewriting").mkdir()
     shutil.copyfile(sample_store.path, tmp_path / "rewriting" / "spaces.gpkg")
     rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
@@ -1430,7 +1429,7 @@ def test_an_import_that_changes_the_table_rewrites_the_layer(sample_store, sampl
 def test_an_import_into_an_empty_layer_is_made_in_place_like_a_rewrite(empty_store, sample_layers, tmp_path,
                                                                       monkeypatch):
     """``init --empty`` then the first plots file: the layer's extent goes from none to the file's."""
-    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(geopackage, "_now", lambda: FIXED_NOW)
     (tmp_path / "rewriting").mkdir()
     shutil.copyfile(empty_store.path, tmp_path / "rewriting" / "spaces.gpkg")
     rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
@@ -1472,7 +1471,7 @@ def _with_a_stored_integer_column(tmp_path, sample_layers, store) -> Path:
 def test_an_import_reads_the_whole_layer_when_its_rows_cannot_tell(sample_store, sample_layers, tmp_path,
                                                                     monkeypatch, make):
     path = make(tmp_path, sample_layers, sample_store)
-    monkeypatch.setattr(store_module, "_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(geopackage, "_now", lambda: FIXED_NOW)
     (tmp_path / "rewriting").mkdir()
     shutil.copyfile(sample_store.path, tmp_path / "rewriting" / "spaces.gpkg")
     rewriting = GeoPackageStore(tmp_path / "rewriting" / "spaces.gpkg", in_place=False)
