@@ -11,7 +11,7 @@ from spaces.exports.registry import MEDIA_TYPES, colon, export, export_filename
 from spaces.planning.filters import Filters
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
-from spaces.store.geopackage import Store
+from spaces.store import Store
 from spaces.view.deck import PlotDrawing, legend_swatches, markdown_text
 from spaces.view.detail import Detail
 from spaces.view.urlstate import filters_from_state

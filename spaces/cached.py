@@ -10,7 +10,7 @@ from spaces.geo import grid as aggregate
 from spaces.intake.upload import UploadCheck, check_upload
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.summary import Summary, build_summary, data_source
-from spaces.store.geopackage import Store, open_store
+from spaces.store import Store, open_store
 from spaces.view import deck as map_layers
 from spaces.view.basemaps import shift_overlays, shift_point
 from spaces.view.deck import PlotDrawing
