@@ -9,7 +9,7 @@ from app_pages.parts.view import current_view
 from spaces.exports import DATA_SOURCE_KEYS, data_source_text
 from spaces.planning.provenance import layer_provenance
 from spaces.reference.i18n import t
-from spaces.store.history import LOG_COLUMNS, readable_time
+from spaces.store import LOG_COLUMNS, readable_time
 
 view = current_view()
 language, store = view.language, view.store

@@ -38,7 +38,7 @@ ONE_WRITE = """
 import re, sys
 from pathlib import Path
 from spaces.intake.status import update_plot_status
-from spaces.store.geopackage import GeoPackageStore
+from spaces.store import GeoPackageStore
 path, plot_id, in_place = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 store = GeoPackageStore(path, in_place=in_place)
 update_plot_status(store, plot_id, status="reclaimed", reclaimed_year=2024)
@@ -89,7 +89,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.intake.status import update_plot_status
     from spaces.intake.validation import validate_file
     from spaces.sample import build_sample
-    from spaces.store.geopackage import GeoPackageStore, open_store
+    from spaces.store import GeoPackageStore, open_store
 
     # One clock for both copies: imported rows are stamped with the time, and the rewrite is seconds slower.
     store_module._now = lambda: "2026-11-28T00:00:00+00:00"

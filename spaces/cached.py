@@ -11,7 +11,7 @@ from spaces.geo.shift import shift_overlays, shift_point
 from spaces.intake import UploadCheck, check_upload
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.summary import Summary, build_summary, data_source
-from spaces.store.geopackage import Store, open_store
+from spaces.store import Store, open_store
 from spaces.view import deck
 from spaces.view.deck import PlotDrawing
 

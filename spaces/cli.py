@@ -11,7 +11,7 @@ from spaces.intake import validate_file
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
-from spaces.store.geopackage import describe_store, dumps, open_store
+from spaces.store import describe_store, dumps, open_store
 
 from .errors import SpacesError, ValidationError
 from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocation_layer

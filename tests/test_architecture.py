@@ -12,8 +12,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAMLIT_MODULE = "spaces/cached.py"
 MAX_MODULE_LINES = 600
 MAX_PAGE_LINES = 150
-# Another helper is splitting this right now (issue 13); the marker goes when it is under the limit.
-BEING_SPLIT = {"spaces/store/geopackage.py"}
 
 # What each part of spaces/ may import of spaces/ (its own subpackage included). The layers, bottom up:
 # reference < geo < {store, intake, planning} < {view, exports}. errors and paths import nothing of spaces;
@@ -140,7 +138,6 @@ def _rel(path: Path) -> str:
 MODULES = _modules(ROOT)
 SPACES_FILES = sorted(MODULES.values())
 PAGE_FILES = sorted((ROOT / "app_pages").rglob("*.py"))
-STORE_IMPORTING_INTAKE = {"spaces.store.geopackage"}  # another helper is removing this import right now
 
 
 # (a) ------------------------------------------------------------------------------------------------------
@@ -161,12 +158,7 @@ def test_imports_point_down_the_layers(module):
     assert not violations, "\n".join(violations)
 
 
-@pytest.mark.parametrize("module", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="store imports intake (Intake); another "
-                                               "helper of issue 13 is removing that import"))
-    if name in STORE_IMPORTING_INTAKE else name
-    for name in sorted(MODULES) if _group(name) == "store"
-])
+@pytest.mark.parametrize("module", [name for name in sorted(MODULES) if _group(name) == "store"])
 def test_store_does_not_import_intake(module):
     assert not [t for t in _graph(ROOT)[module] if _group(t) == "intake"], f"{module} imports spaces.intake"
 
@@ -181,11 +173,7 @@ def test_no_import_cycle(module):
 
 # (d) ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    pytest.param(path, marks=pytest.mark.xfail(strict=False, reason="being split by another helper (issue 13)"))
-    if _rel(path) in BEING_SPLIT else path
-    for path in SPACES_FILES
-], ids=_rel)
+@pytest.mark.parametrize("path", SPACES_FILES, ids=_rel)
 def test_module_is_small_enough_to_read_in_one_sitting(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_MODULE_LINES, f"{_rel(path)} has {lines} lines (at most {MAX_MODULE_LINES})"

@@ -28,7 +28,7 @@ from spaces.geo.crs import EQUAL_AREA_CRS
 from spaces.planning.summary import SAMPLE_NOTICE_EN
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
 from spaces.sample import default_allocation_layer
-from spaces.store.geopackage import GeoPackageStore
+from spaces.store import GeoPackageStore
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Read straight from the file, not through spaces.reference.targets: this is what the CLI promises.

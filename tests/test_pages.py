@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 from spaces.view.urlstate import DEFAULTS
 
 APP = "../streamlit_app.py"

@@ -11,7 +11,7 @@ from spaces.intake.status import update_plot_status
 from spaces.reference.i18n import t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
-from spaces.store.history import readable_time
+from spaces.store import readable_time
 from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from spaces import cached
 from spaces.planning.filters import Filters
-from spaces.store.geopackage import Store
+from spaces.store import Store
 from spaces.view.urlstate import filters_from_state
 
 

@@ -16,7 +16,7 @@ from spaces.geo.crs import STORAGE_CRS
 from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.reference.i18n import t
 from spaces.reference.schema import SHAPEFILE_FIELD_WIDTH, load_schemas
-from spaces.store.geopackage import canonical
+from spaces.store import canonical
 
 METADATA_TABLE = "export_metadata"
 # GeoPackage geometry type per layer (communities mix polygons and points).

@@ -6,7 +6,7 @@ from datetime import date
 
 from spaces.errors import Problem, ValidationError
 from spaces.reference.targets import PLAN_START_YEAR
-from spaces.store.geopackage import ChangeCounts, Store
+from spaces.store import ChangeCounts, Store
 
 from .validation import validate_values
 

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 READY = 60_000

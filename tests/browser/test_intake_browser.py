@@ -7,7 +7,7 @@ import pytest
 
 from spaces.geo.chinacoords import wgs84_to_gcj02
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 
 READY = 60_000
 

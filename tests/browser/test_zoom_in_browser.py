@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 from spaces.view.deck import PLOT_COLOURS, PLOT_POLYGON_LIMIT
 
 APP_READY = 60_000

@@ -15,7 +15,7 @@ from spaces.exports import export
 from spaces.exports.features import METADATA_TABLE, feature_layers, shapefile_field_names
 from spaces.planning.filters import MAP_LAYERS, Filters
 from spaces.planning.summary import SAMPLE_NOTICE_ZH
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 
 HOSTILE = "<img src=x onerror=alert(1)> 宁波“园区”$x$"
 FILTERS = Filters(year=2024)

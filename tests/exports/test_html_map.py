@@ -23,7 +23,7 @@ from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
 from spaces.sample import build_sample
-from spaces.store.geopackage import open_store
+from spaces.store import open_store
 from spaces.view.deck import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,

@@ -25,7 +25,7 @@ from spaces.errors import Problem, ValidationError
 from spaces.intake import validate_file
 from spaces.intake.columns import COERCERS
 from spaces.reference.schema import COLUMN_TYPES
-from spaces.store.geopackage import GeoPackageStore
+from spaces.store import GeoPackageStore
 
 
 def errors_in(exc: ValidationError, column: str | None = None) -> list[Problem]:

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-import spaces.store.geopackage as store_module
+import spaces.store.layer_io as layer_io
 from spaces.errors import ValidationError
 from spaces.intake.status import update_plot_status, validate_plot_status
-from spaces.store.geopackage import GeoPackageStore
+from spaces.store import GeoPackageStore
 
 THIS_YEAR = date.today().year
 
@@ -77,7 +77,7 @@ def test_a_status_update_and_its_undo_change_only_the_plots_row(store, plots, mo
     """At a million plots, rewriting the layer took 20 s a click: the update and its undo change the row alone."""
     def refuse(_path, name, *_args):
         raise AssertionError(f"layer {name!r} was rewritten")
-    monkeypatch.setattr(store_module, "_write_layer", refuse)
+    monkeypatch.setattr(layer_io, "write_layer", refuse)
     before = store.read_all()
     plot_id = plot_with(plots, "pending")
 

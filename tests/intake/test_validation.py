@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from spaces.errors import SpacesError, ValidationError
 from spaces.geo.chinacoords import transform_geometries, wgs84_to_gcj02
 from spaces.intake import Intake, validate_bytes, validate_file, validate_frame, validate_values
-from spaces.store.geopackage import GeoPackageStore
+from spaces.store import GeoPackageStore
 
 # --- a file that is fine -------------------------------------------------------------------------
 

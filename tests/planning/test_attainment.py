@@ -9,7 +9,7 @@ import shapely
 from spaces.planning.attainment import compute_attainment, elapsed_share
 from spaces.reference.districts import DISTRICT_ADCODES
 from spaces.reference.schema import load_schemas
-from spaces.store.geopackage import empty_layer
+from spaces.store import empty_layer
 
 HAISHU, BEILUN, YINZHOU = "330203", "330206", "330212"
 

@@ -14,7 +14,7 @@ from spaces.planning.calendar import elapsed_share, is_provisional, latest_final
 from spaces.planning.pace import district_scores
 from spaces.reference.schema import load_schemas
 from spaces.sample import build_sample
-from spaces.store.geopackage import empty_layer
+from spaces.store import empty_layer
 
 HAISHU, JIANGBEI, BEILUN, YINZHOU = "330203", "330205", "330206", "330212"
 CITY = "330200"

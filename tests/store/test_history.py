@@ -78,7 +78,7 @@ def test_a_retyped_column_keeps_the_whole_former_layer():
 
 def test_undo_records_round_trip_through_the_store_file(tmp_path):
     from spaces.sample import build_sample
-    from spaces.store.geopackage import open_store
+    from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
     open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
@@ -97,7 +97,7 @@ def test_undo_records_round_trip_through_the_store_file(tmp_path):
 @pytest.mark.parametrize("extent", [(121.1, 29.2, 122.3, 30.4), (), None], ids=["extent", "none-recorded", "unknown"])
 def test_undo_records_keep_the_extent_and_the_feature_ids(tmp_path, extent):
     from spaces.sample import build_sample
-    from spaces.store.geopackage import open_store
+    from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
     open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
@@ -118,7 +118,7 @@ def test_an_undo_table_from_before_extents_gets_the_column(tmp_path):
     from contextlib import closing
 
     from spaces.sample import build_sample
-    from spaces.store.geopackage import open_store
+    from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
     open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")

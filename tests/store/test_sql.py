@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-import spaces.store.sql as gpkg_sql
+from spaces.store import sql
 
 # rtree bounds are 32-bit floats rounded outwards: within this of the true bounds, never inside them.
 RTREE_SLACK = 1e-4
@@ -63,16 +63,16 @@ def test_bounds_come_from_the_envelope_gdal_writes_for_polygons(parcels):
     polygons = gpd.read_file(parcels, layer="plots").geometry
     for blob, polygon in zip(blobs(parcels, "plots")[:5], polygons[:5], strict=True):
         assert blob[3] >> 1 & 0x07 == 1  # GDAL wrote an xy envelope
-        assert gpkg_sql.bounds(blob) == pytest.approx(shapely.bounds(polygon))
-        assert gpkg_sql.st_is_empty(blob) == 0
+        assert sql.bounds(blob) == pytest.approx(shapely.bounds(polygon))
+        assert sql.st_is_empty(blob) == 0
 
 
 def test_bounds_of_a_point_come_from_its_wkb(parcels):
     """GDAL writes points without an envelope: the bounds must be read from the geometry itself."""
     (first, *_rest) = blobs(parcels, "factories")
     assert first[3] >> 1 & 0x07 == 0
-    assert gpkg_sql.bounds(first) == pytest.approx((121.0, 29.0, 121.0, 29.0))
-    assert [gpkg_sql.SPATIAL_FUNCTIONS[name](first) for name in ("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")] == \
+    assert sql.bounds(first) == pytest.approx((121.0, 29.0, 121.0, 29.0))
+    assert [sql.SPATIAL_FUNCTIONS[name](first) for name in ("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")] == \
         pytest.approx([121.0, 29.0, 121.0, 29.0])
 
 
@@ -100,8 +100,8 @@ EDGE_BLOBS = {
 @pytest.mark.parametrize("case", list(EDGE_BLOBS))
 def test_st_functions_on_edge_cases(case):
     blob, empty, bounds = EDGE_BLOBS[case]
-    assert gpkg_sql.st_is_empty(blob) == empty
-    assert gpkg_sql.bounds(blob) == (None if bounds is None else pytest.approx(bounds))
+    assert sql.st_is_empty(blob) == empty
+    assert sql.bounds(blob) == (None if bounds is None else pytest.approx(bounds))
 
 
 def test_plain_sqlite_cannot_update_a_spatial_table(parcels):
@@ -112,7 +112,7 @@ def test_plain_sqlite_cannot_update_a_spatial_table(parcels):
 
 def test_geometry_changes_keep_the_rtree_right(parcels):
     """Moving, removing, emptying and restoring a geometry through SQL: GDAL's triggers run our ST_ functions."""
-    with closing(gpkg_sql.connect(parcels)) as db, db:
+    with closing(sql.connect(parcels)) as db, db:
         db.execute("UPDATE plots SET geom = (SELECT geom FROM plots WHERE fid = 5) WHERE fid = 1")
         db.execute("UPDATE plots SET geom = NULL WHERE fid = 2")
         db.execute("UPDATE plots SET geom = ? WHERE fid = 3",
@@ -131,59 +131,59 @@ def test_geometry_changes_keep_the_rtree_right(parcels):
 
 def test_an_attribute_update_leaves_the_rtree_alone(parcels):
     before = rtree(parcels, "plots")
-    with closing(gpkg_sql.connect(parcels)) as db, db:
-        gpkg_sql.update_values(db, "plots", 2, {"status": "pending"})
+    with closing(sql.connect(parcels)) as db, db:
+        sql.update_values(db, "plots", 2, {"status": "pending"})
     assert rtree(parcels, "plots") == before
     assert pyogrio.read_dataframe(parcels, layer="plots")["status"].tolist()[1] == "pending"
 
 
 # -- rows by id and by position ---------------------------------------------------------------
 def test_find_fids_matches_text_exactly_and_takes_the_first_duplicate(parcels):
-    with closing(gpkg_sql.connect(parcels, read_only=True)) as db:
-        found = gpkg_sql.find_fids(db, "plots", ["plot_id"], [("A1",), ("A'2",), ('B"3',), ("东区-4",), ("a1",),
+    with closing(sql.connect(parcels, read_only=True)) as db:
+        found = sql.find_fids(db, "plots", ["plot_id"], [("A1",), ("A'2",), ('B"3',), ("东区-4",), ("a1",),
                                                               ("A1 ",), ("nowhere",)])
     assert found == {("A1",): 1, ("A'2",): 2, ('B"3',): 3, ("东区-4",): 4}
 
 
 def test_find_fids_with_a_composite_key_binds_years_as_numbers(parcels, monkeypatch):
-    monkeypatch.setattr(gpkg_sql, "KEYS_PER_QUERY", 2)  # several batches
+    monkeypatch.setattr(sql, "KEYS_PER_QUERY", 2)  # several batches
     keys = [("330203", 2024), ("330205", 2023), ("330206", 2024), ("330206", 2025), ("330203", "2024")]
-    with closing(gpkg_sql.connect(parcels, read_only=True)) as db:
-        found = gpkg_sql.find_fids(db, "plots", ["adcode", "year"], keys)
+    with closing(sql.connect(parcels, read_only=True)) as db:
+        found = sql.find_fids(db, "plots", ["adcode", "year"], keys)
     # "2024" as text compares with an INTEGER column by its affinity: the same row.
     assert found == {("330203", 2024): 2, ("330205", 2023): 3, ("330206", 2024): 6}
 
 
 def test_the_id_index_is_what_finds_a_row(parcels):
-    with closing(gpkg_sql.connect(parcels)) as db, db:
-        gpkg_sql.ensure_id_index(db, "plots", ["adcode", "year"])
-        gpkg_sql.ensure_id_index(db, "plots", ["adcode", "year"])  # a second time changes nothing
+    with closing(sql.connect(parcels)) as db, db:
+        sql.ensure_id_index(db, "plots", ["adcode", "year"])
+        sql.ensure_id_index(db, "plots", ["adcode", "year"])  # a second time changes nothing
         plan = " ".join(str(row) for row in db.execute(
             "EXPLAIN QUERY PLAN SELECT fid FROM plots WHERE adcode = ? AND year = ?", ("330203", 2024)))
-    assert gpkg_sql.id_index_name("plots") in plan
+    assert sql.id_index_name("plots") in plan
 
 
 def test_positions_follow_feature_id_order_with_or_without_gaps(parcels):
-    with closing(gpkg_sql.connect(parcels)) as db, db:
-        assert gpkg_sql.positions(db, "plots", [1, 6, 3]) == [0, 5, 2]
+    with closing(sql.connect(parcels)) as db, db:
+        assert sql.positions(db, "plots", [1, 6, 3]) == [0, 5, 2]
         db.execute("DELETE FROM plots WHERE fid IN (2, 4)")  # as QGIS deleting two features leaves it
-        assert gpkg_sql.row_count(db, "plots") == 4
-        assert gpkg_sql.positions(db, "plots", [6, 3]) == [3, 1]  # counted one by one
-        assert gpkg_sql.positions(db, "plots", [1, 3, 5, 6, 6]) == [0, 1, 2, 3, 3]  # from every id at once
+        assert sql.row_count(db, "plots") == 4
+        assert sql.positions(db, "plots", [6, 3]) == [3, 1]  # counted one by one
+        assert sql.positions(db, "plots", [1, 3, 5, 6, 6]) == [0, 1, 2, 3, 3]  # from every id at once
     order = pyogrio.read_dataframe(parcels, layer="plots", fid_as_index=True).index.tolist()
     assert order == [1, 3, 5, 6]
 
 
 def test_an_update_must_change_exactly_one_row(parcels):
-    with closing(gpkg_sql.connect(parcels)) as db, pytest.raises(sqlite3.IntegrityError, match="changed 0 rows"):
-        gpkg_sql.update_values(db, "plots", 99, {"status": "pending"})
+    with closing(sql.connect(parcels)) as db, pytest.raises(sqlite3.IntegrityError, match="changed 0 rows"):
+        sql.update_values(db, "plots", 99, {"status": "pending"})
 
 
 def test_touch_records_the_change_in_gpkg_contents(parcels):
     with closing(sqlite3.connect(parcels)) as db, db:
         db.execute("UPDATE gpkg_contents SET last_change = '2000-01-01T00:00:00.000Z'")
-    with closing(gpkg_sql.connect(parcels)) as db, db:
-        gpkg_sql.touch(db, "plots")
+    with closing(sql.connect(parcels)) as db, db:
+        sql.touch(db, "plots")
     with closing(sqlite3.connect(parcels)) as db:
         changes = dict(db.execute("SELECT table_name, last_change FROM gpkg_contents"))
     assert changes["factories"] == "2000-01-01T00:00:00.000Z"
@@ -191,8 +191,8 @@ def test_touch_records_the_change_in_gpkg_contents(parcels):
 
 
 def test_quoted_identifiers():
-    assert gpkg_sql.quoted('a"b') == '"a""b"'
-    assert gpkg_sql.quoted("备注") == '"备注"'
+    assert sql.quoted('a"b') == '"a""b"'
+    assert sql.quoted("备注") == '"备注"'
 
 
 # -- values -----------------------------------------------------------------------------------
@@ -206,13 +206,13 @@ SQL_VALUES = {
 @pytest.mark.parametrize("case", list(SQL_VALUES))
 def test_sql_value(case):
     value, stored = SQL_VALUES[case]
-    result = gpkg_sql.sql_value(value)
+    result = sql.sql_value(value)
     assert result == stored and type(result) is type(stored)
 
 
 def test_sql_value_refuses_what_a_geopackage_column_would_not_hold_as_is():
     with pytest.raises(TypeError, match="Timestamp"):
-        gpkg_sql.sql_value(pd.Timestamp("2024-01-01"))
+        sql.sql_value(pd.Timestamp("2024-01-01"))
 
 
 @pytest.mark.parametrize(("dtype", "declared", "fits"), [
@@ -222,8 +222,8 @@ def test_sql_value_refuses_what_a_geopackage_column_would_not_hold_as_is():
     ("object", "", False),
 ])
 def test_storable_matches_what_gdal_declares_for_each_dtype(dtype, declared, fits):
-    kind = gpkg_sql.value_kind(pd.Series([], dtype=dtype).dtype)
-    assert (kind is not None and gpkg_sql.storable(kind, declared)) is fits
+    kind = sql.value_kind(pd.Series([], dtype=dtype).dtype)
+    assert (kind is not None and sql.storable(kind, declared)) is fits
 
 
 def test_storable_types_are_what_pyogrio_declares(tmp_path):
@@ -231,25 +231,25 @@ def test_storable_types_are_what_pyogrio_declares(tmp_path):
     frame = pd.DataFrame({"flag": [True], "count": pd.array([1], dtype="Int64"), "share": [0.5], "name": ["甲"]})
     pyogrio.write_dataframe(frame, tmp_path / "t.gpkg", layer="t", driver="GPKG")
     with closing(sqlite3.connect(tmp_path / "t.gpkg")) as db:
-        declared = gpkg_sql.column_types(db, "t")
+        declared = sql.column_types(db, "t")
     for column in frame.columns:
-        assert gpkg_sql.storable(gpkg_sql.value_kind(frame[column].dtype), declared[column]), column
+        assert sql.storable(sql.value_kind(frame[column].dtype), declared[column]), column
 
 
 def test_deleting_rows_takes_them_out_of_the_rtree_and_the_count_and_refuses_a_missing_fid(parcels):
-    with closing(gpkg_sql.connect(parcels)) as db:
+    with closing(sql.connect(parcels)) as db:
         with db:
-            gpkg_sql.delete_rows(db, "plots", [2, 6])
-        assert gpkg_sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]
+            sql.delete_rows(db, "plots", [2, 6])
+        assert sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]
         assert [fid for (fid,) in db.execute("SELECT id FROM rtree_plots_geom ORDER BY id")] == [1, 3, 4, 5]
         with pytest.raises(sqlite3.IntegrityError, match="1 features deleted, not 2"), db:
-            gpkg_sql.delete_rows(db, "plots", [1, 2])
-        assert gpkg_sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]  # the failed delete rolled back
+            sql.delete_rows(db, "plots", [1, 2])
+        assert sql.fids_in_order(db, "plots").tolist() == [1, 3, 4, 5]  # the failed delete rolled back
     assert pyogrio.read_info(parcels, layer="plots")["features"] == 4
 
 
 def test_the_geometry_column_is_declared_as_gdal_wrote_it(parcels):
-    with closing(gpkg_sql.connect(parcels, read_only=True)) as db:
-        assert gpkg_sql.geometry_column(db, "plots") == ("geom", "POLYGON", 4326, 0, 0)
-        assert gpkg_sql.geometry_column(db, "factories") == ("geom", "POINT", 4326, 0, 0)
-        assert gpkg_sql.geometry_column(db, "no_such_table") is None
+    with closing(sql.connect(parcels, read_only=True)) as db:
+        assert sql.geometry_column(db, "plots") == ("geom", "POLYGON", 4326, 0, 0)
+        assert sql.geometry_column(db, "factories") == ("geom", "POINT", 4326, 0, 0)
+        assert sql.geometry_column(db, "no_such_table") is None
