@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 
 from spaces.errors import ReferenceDataError
@@ -31,6 +32,48 @@ def t(key: str, language: str = "zh") -> str:
     return entry[language if language in LANGUAGES else "zh"]
 
 
+def language_code(language: str) -> str:
+    """``language`` checked: "zh" or "en"; anything else is a programming error."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return language
+
+
+def localised(field: str, language: str) -> str:
+    """The name of ``field``'s column or attribute in ``language``: ``name_zh`` / ``name_en``.
+
+    Examples
+    --------
+    >>> localised("name", "en")
+    'name_en'
+    """
+    return f"{field}_{language_code(language)}"
+
+
+def label(item: object, language: str, field: str = "label") -> str:
+    """``item``'s text in ``language``: its ``<field>_zh`` / ``<field>_en`` attribute, or key of a mapping
+    (a row, a dict), so that no caller spells out the two languages again.
+
+    Examples
+    --------
+    >>> label({"name_zh": "鄞州区", "name_en": "Yinzhou"}, "en", field="name")
+    'Yinzhou'
+    """
+    name = localised(field, language)
+    return item[name] if isinstance(item, Mapping) else getattr(item, name)
+
+
+def pick(zh: str, en: str, language: str) -> str:
+    """``zh`` or ``en`` by ``language``: for the few separators and words too small for the catalogue.
+
+    Examples
+    --------
+    >>> pick("、", ", ", "en")
+    ', '
+    """
+    return zh if language_code(language) == "zh" else en
+
+
 def colon(language: str) -> str:
     """The label separator: full-width after Chinese, ": " after English.
 
@@ -39,7 +82,7 @@ def colon(language: str) -> str:
     >>> f"{t('year', 'en')}{colon('en')}2025"
     'Year: 2025'
     """
-    return "：" if language == "zh" else ": "
+    return pick("：", ": ", language)
 
 
 def with_unit(text: str, unit: str, language: str) -> str:
@@ -50,4 +93,4 @@ def with_unit(text: str, unit: str, language: str) -> str:
     >>> with_unit("实际", "亩", "zh"), with_unit("Actual", "mu", "en")
     ('实际（亩）', 'Actual (mu)')
     """
-    return f"{text}（{unit}）" if language == "zh" else f"{text} ({unit})"
+    return pick(f"{text}（{unit}）", f"{text} ({unit})", language)

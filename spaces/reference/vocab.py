@@ -27,6 +27,10 @@ class Vocabulary:
     def values(self) -> list[str]:
         return list(self.labels_zh)
 
+    def labels(self, language: str) -> dict[str, str]:
+        """Canonical value -> label in ``language``."""
+        return self.labels_zh if language == "zh" else self.labels_en
+
     def normalise(self, raw: object) -> str | None:
         """Canonical value for ``raw``, or None when it is not a known spelling."""
         return self.synonyms.get(_fold(raw))
