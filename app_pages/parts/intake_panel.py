@@ -6,8 +6,7 @@ import streamlit as st
 from app_pages.parts.view import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
-from spaces.intake import CRS_CHOICES, presented_report, problem_text
-from spaces.intake.status import update_plot_status
+from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_plot_status
 from spaces.reference.i18n import t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies

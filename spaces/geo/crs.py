@@ -118,7 +118,7 @@ def area_mu(geometries: gpd.GeoSeries) -> np.ndarray:
     --------
     >>> square = shapely.box(121.5, 29.8, 121.51, 29.81)
     >>> round(float(area_mu(gpd.GeoSeries([square], crs=4326))[0]))
-    1603
+    1607
     """
     if geometries.crs is None or not geometries.crs.equals(pyproj.CRS(STORAGE_CRS)):
         # A caller's mistake, never a planner's file: no text in the catalogue.

@@ -11,6 +11,7 @@ import pandas as pd
 from spaces.reference.targets import load_targets
 
 from .attainment import compute_attainment
+from .provenance import DataSource, data_source
 
 SAMPLE_NOTICE_ZH = "示例数据：除区县边界和有出处的名称外均为模拟，不是官方数据"
 SAMPLE_NOTICE_EN = "SAMPLE DATA: simulated except district boundaries and sourced names; not official figures"
@@ -22,30 +23,14 @@ class Summary:
 
     year: int
     long: pd.DataFrame  # one row per (adcode, key), see compute_attainment
-    data_source: str  # "sample", "imported" or "mixed (sample + imported)"
+    data_source: DataSource
     store: str
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
 
     @property
     def is_sample(self) -> bool:
-        return "sample" in self.data_source
-
-
-def data_source(layers: dict[str, pd.DataFrame]) -> str:
-    """``sample``, ``imported``, ``mixed (sample + imported)`` or ``empty``, from the rows' ``source``."""
-    sources = set()
-    for name, frame in layers.items():
-        if name == "allocations" or "source" not in frame.columns or not len(frame):
-            continue
-        sources |= set(frame["source"].dropna().unique())
-    if not sources:
-        return "empty"
-    if sources == {"sample"}:
-        return "sample"
-    if "sample" in sources:
-        return "mixed (sample + imported)"
-    return "imported"
+        return self.data_source.is_sample
 
 
 def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = "",
