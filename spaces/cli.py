@@ -18,8 +18,8 @@ from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocatio
 
 EXIT_ERROR = 1
 EXIT_INVALID = 2
-# The keys of exports.SUMMARY_EXPORTERS (a test checks they agree): the export registry pulls in
-# openpyxl and matplotlib, a second of start-up that init, import and validate do not need.
+# The summary formats of the export registry (a test checks they agree): the export registry pulls in
+# openpyxl and pyogrio (matplotlib only for briefs), start-up time that init, import and validate do not need.
 SUMMARY_FORMATS = ("csv", "json", "xlsx")
 
 
