@@ -63,12 +63,12 @@ def label(item: object, language: str, field: str = "label") -> str:
     return item[name] if isinstance(item, Mapping) else getattr(item, name)
 
 
-def pick(zh: str, en: str, language: str) -> str:
+def by_language(zh: str, en: str, language: str) -> str:
     """``zh`` or ``en`` by ``language``: for the few separators and words too small for the catalogue.
 
     Examples
     --------
-    >>> pick("、", ", ", "en")
+    >>> by_language("、", ", ", "en")
     ', '
     """
     return zh if language_code(language) == "zh" else en
@@ -82,7 +82,7 @@ def colon(language: str) -> str:
     >>> f"{t('year', 'en')}{colon('en')}2025"
     'Year: 2025'
     """
-    return pick("：", ": ", language)
+    return by_language("：", ": ", language)
 
 
 def with_unit(text: str, unit: str, language: str) -> str:
@@ -93,4 +93,4 @@ def with_unit(text: str, unit: str, language: str) -> str:
     >>> with_unit("实际", "亩", "zh"), with_unit("Actual", "mu", "en")
     ('实际（亩）', 'Actual (mu)')
     """
-    return pick(f"{text}（{unit}）", f"{text} ({unit})", language)
+    return by_language(f"{text}（{unit}）", f"{text} ({unit})", language)
