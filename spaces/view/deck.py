@@ -62,6 +62,11 @@ COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on scre
 # the plots below it (one district, one status) or a click on a cell (spaces/geo/window.py) bring the plots back.
 # The HTML export (spaces/exports/html_map.py) uses the same number, so what is seen is what is downloaded.
 PLOT_POLYGON_LIMIT = 20_000
+# The outline sublayer of a GeoJsonLayer (deck.gl's PathLayer "polygons-stroke") is drawn but not picked: the
+# fill picks the same feature. With the district outline pickable, the synchronous pick deck.gl runs on
+# pointerdown took ~320 ms in software WebGL, past mjolnir's 250 ms tap limit, and the click was lost
+# (issue 12; the README's "Why clicks were lost" has the measurements).
+OUTLINE_NOT_PICKED = {"polygons-stroke": {"pickable": False}}
 
 
 class CompactDeck(pdk.Deck):
@@ -242,16 +247,17 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
     if "districts" in visible and choropleth is not None:
         built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
                                filled=True, get_fill_color="properties.fill", get_line_color=[70, 70, 70, 255],
-                               line_width_min_pixels=1))
+                               line_width_min_pixels=1, _sub_layer_props=OUTLINE_NOT_PICKED))
     if "parks" in visible:
         built.append(pdk.Layer("GeoJsonLayer", data=park_features(layers["parks"], language=language), id="parks",
                                pickable=True, stroked=True, filled=True, get_fill_color=PARK_FILL,
-                               get_line_color=PARK_LINE, line_width_min_pixels=2))
+                               get_line_color=PARK_LINE, line_width_min_pixels=2,
+                               _sub_layer_props=OUTLINE_NOT_PICKED))
     if "communities" in visible:
         built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"]), id="communities",
                                pickable=True, stroked=True, filled=True, get_fill_color=COMMUNITY_FILL,
                                get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
-                               get_point_radius=250, point_radius_min_pixels=4))
+                               get_point_radius=250, point_radius_min_pixels=4, _sub_layer_props=OUTLINE_NOT_PICKED))
     if "plots" in visible:
         plots = plots or plot_drawing(layers["plots"], language=language)
         built.append(pdk.Layer("PolygonLayer", data=plots.records, id="plots", pickable=True, stroked=False,
@@ -294,9 +300,9 @@ def preview_layers(frame: gpd.GeoDataFrame) -> list[pdk.Layer]:
     return [
         pdk.Layer("GeoJsonLayer", data=districts, id="preview_districts", filled=True, stroked=True,
                   get_fill_color=[240, 240, 240, 120], get_line_color=[60, 60, 60, 255], line_width_min_pixels=1,
-                  pickable=True),
+                  pickable=True, _sub_layer_props=OUTLINE_NOT_PICKED),
         pdk.Layer("GeoJsonLayer", data=features, id="preview_upload", filled=True, stroked=True, pickable=True,
                   get_fill_color=[230, 0, 126, 160], get_line_color=[230, 0, 126, 255], line_width_min_pixels=2,
-                  get_point_radius=150, point_radius_min_pixels=4),
+                  get_point_radius=150, point_radius_min_pixels=4, _sub_layer_props=OUTLINE_NOT_PICKED),
     ]
 

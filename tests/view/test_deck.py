@@ -73,3 +73,28 @@ def test_markdown_text_keeps_quotes_readable_and_html_inert():
     assert markdown_text("'万亩千亿' \"平台\"") == "'万亩千亿' \"平台\""  # an entity would lose its '#' to a backslash
     assert markdown_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
     assert markdown_text("# 1. *a*") == "\\# 1\\. \\*a\\*"
+
+
+def test_outlines_are_drawn_but_never_picked():
+    """Issue 12: deck.gl picks synchronously on pointerdown; with the district outline (a PathLayer) pickable
+    that pick took ~300 ms in software WebGL, past mjolnir's 250 ms tap limit, and the click was dropped.
+    Every stroked GeoJsonLayer keeps its fill pickable (same feature) and its outline sublayer out of picking."""
+    import json
+
+    import pydeck as pdk
+
+    from spaces.sample import build_sample
+    from spaces.view.deck import CompactDeck, build_layers, preview_layers
+
+    sample = build_sample(plots=50)
+    layers = build_layers(sample, visible=["districts", "parks", "communities", "plots"],
+                          choropleth={"type": "FeatureCollection", "features": []}, language="zh")
+    layers += preview_layers(sample["parks"].head(2))
+    spec = json.loads(CompactDeck(layers=layers, initial_view_state=pdk.ViewState(longitude=121.5, latitude=29.7,
+                                                                                 zoom=8), map_provider=None).to_json())
+    stroked = [layer for layer in spec["layers"] if layer["@@type"] == "GeoJsonLayer" and layer.get("stroked")]
+    assert {layer["id"] for layer in stroked} == {"districts", "parks", "communities", "preview_districts",
+                                                   "preview_upload"}
+    for layer in stroked:
+        assert layer["pickable"] is True, layer["id"]
+        assert layer["_subLayerProps"] == {"polygons-stroke": {"pickable": False}}, layer["id"]
