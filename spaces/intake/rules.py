@@ -41,10 +41,11 @@ def _plot_years(out: pd.DataFrame, context: RowRules, findings: Findings) -> pd.
     and shown as 计划前已盘活 (one note per file). A year on a plot not reclaimed: dropped, with a warning.
     """
     checked = check_plot_years(out["status"], out["reclaimed_year"], this_year=context.this_year)
-    given = context.table.get("reclaimed_year")
-    if checked.missing.any():
+    given = context.table["reclaimed_year"]
+    missing = checked.missing & given.map(is_blank).to_numpy(dtype=bool)  # a year that is not one is reported already
+    if missing.any():
         findings.add("error", "a reclaimed plot needs its reclaimed_year", key="reclaimed_without_year",
-                     rows=checked.missing, column="reclaimed_year")
+                     rows=missing, column="reclaimed_year")
     if checked.future.any():
         findings.add("error", f"reclaimed_year is after this year ({context.this_year}): the plot cannot have been "
                      "reclaimed yet", key="reclaimed_year_in_future", params={"last": context.this_year},

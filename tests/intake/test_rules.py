@@ -55,6 +55,11 @@ def test_reclaimed_without_a_year_or_after_this_year_is_refused_naming_row_id_co
     assert_names(future, file="plots.csv", row=2, feature_id="L2", column="reclaimed_year", value="2030")
 
 
+def test_a_year_that_is_not_a_number_is_reported_once():
+    """"20x3" is not a number: that error names the cell; "needs its year" would say the same again."""
+    assert _keys(_rejected(_plots(("L1", "reclaimed", "20x3")), "plots").errors) == ["not_a_number"]
+
+
 def test_this_year_is_accepted_and_next_year_is_not():
     """The bound is this year in 北京时间: 2026 may already be reclaimed on 5 December 2026, 2027 not."""
     intake = validate_frame(_plots(("L1", "reclaimed", 2026)), "plots", file="plots.csv", today=TODAY)
