@@ -7,9 +7,11 @@ from app_pages.parts.downloads import download_buttons
 from app_pages.parts.intake_panel import intake_panel
 from app_pages.parts.view import current_view
 from spaces.exports import DATA_SOURCE_KEYS, data_source_text
+from spaces.planning.consistency import indicator_warnings
 from spaces.planning.provenance import layer_provenance
 from spaces.reference.i18n import t
 from spaces.store import LOG_COLUMNS, readable_time
+from spaces.view.deck import markdown_text
 
 view = current_view()
 language, store = view.language, view.store
@@ -26,6 +28,9 @@ if meta := store.meta():
     dataset = meta.get("dataset", "")
     dataset = data_source_text(dataset, language) if dataset in DATA_SOURCE_KEYS else dataset
     st.caption(f"{t('dataset_created', language)}: {readable_time(meta.get('created_at', ''))} · {dataset}")
+if questioned := indicator_warnings(view.everything):  # text escaped: it names columns such as a_b_c
+    st.warning("  \n".join([markdown_text(t("indicator_consistency", language)),
+                            *(f"· {markdown_text(warning.text(language))}" for warning in questioned)]))
 
 intake_panel(view)
 

@@ -87,7 +87,7 @@ def intake_panel(view: View) -> None:
     with st.form("status_form", border=True):
         columns = st.columns(3)
         plot_id = columns[0].text_input(t("plot_id", language), key="status_plot")
-        status = columns[1].selectbox(t("status", language), options=statuses.values, key="status_value",
+        status = columns[1].selectbox(t("status", language), options=statuses.stored_values, key="status_value",
                                       format_func=getattr(statuses, f"labels_{language}").get)
         year = columns[2].number_input(t("reclaimed_year", language), min_value=2022, max_value=2026, step=1,
                                        value=None, key="status_year")

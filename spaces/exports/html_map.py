@@ -463,7 +463,7 @@ def _plot_legend(legend: list[str], name: str, status: pd.Series, labels: _Label
 
 def _plot_polygons(group, plots: gpd.GeoDataFrame, status: pd.Series, labels: _Labels) -> None:
     """Each plot as a polygon coloured by ``status``, with its popup."""
-    reclaimed = status.eq("reclaimed").fillna(False).to_numpy(dtype=bool)
+    reclaimed = status.isin(("reclaimed", "reclaimed_before_plan")).fillna(False).to_numpy(dtype=bool)
     year = plots["reclaimed_year"] if "reclaimed_year" in plots.columns else pd.Series(None, index=plots.index)
     shown = plots.assign(_status=status, _reclaimed_year=year.where(reclaimed))  # a year only once reclaimed
     fields = [("status", "_status", labels.status_of), ("attr_reclaimed_year", "_reclaimed_year", year_text),

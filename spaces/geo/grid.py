@@ -12,7 +12,7 @@ from spaces.reference.i18n import t
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS
 from .shift import shift_coordinates
 
-STATUSES = ("pending", "in_progress", "reclaimed")
+STATUSES = ("pending", "in_progress", "reclaimed", "reclaimed_before_plan")  # as of the year (planning.filters)
 CELL_METRES = 1000.0
 # Cell tooltip words; statuses come from the vocabulary catalogue.
 

@@ -177,12 +177,15 @@ def _as_number(text: pd.Series, column: Column, findings: Findings, values: pd.S
 
 
 def _as_yes_no(text: pd.Series, column: Column, findings: Findings, values: pd.Series) -> pd.Series:
+    """Yes/no columns; an empty cell is the column's ``empty_means`` (strategic_park: yes), else no."""
     folded = text.map(lambda v: "" if v is None else v.lower())
     truth = folded.isin(TRUE_WORDS)
     unknown = ~truth & ~folded.isin(FALSE_WORDS)
     if unknown.any():
         findings.add("error", f"{column.name} must be yes/no (是/否, true/false, 1/0)", key="not_yes_no",
                      params={"column": column.name}, rows=unknown.to_numpy(), column=column.name, values=values)
+    if column.empty_means is not None:
+        truth = truth.where(text.notna(), bool(column.empty_means))
     return truth
 
 
@@ -201,9 +204,18 @@ def _as_vocabulary(text: pd.Series, column: Column, findings: Findings, values: 
 
 
 def _as_designation(text: pd.Series, column: Column, findings: Findings, values: pd.Series) -> pd.Series:
-    """万亩千亿 培育 / 命名. Old files say only yes/no: 否 reads as not a platform; 是 is refused, since it does
-    not say whether the platform is cultivating or accepted."""
-    text = text.map(lambda v: None if v is None or v.lower() in FALSE_WORDS else v)
+    """万亩千亿 培育 / 命名. Old files say only yes/no: 否 reads as not a platform; 是 (true, 1) as accepted,
+    with a warning: it does not say whether the platform is cultivating, nor from which year it counts."""
+    yes = text.map(lambda v: v is not None and v.lower() in TRUE_WORDS).astype(bool)
+    if yes.any():
+        year_column = f"{column.name}_year"
+        findings.add("warning", f"{column.name} yes read as accepted; its acceptance year is needed in {year_column}: "
+                     "without it the platform counts as accepted before the plan (2021 or earlier), not towards it; "
+                     "write cultivating if it is not yet accepted", key="designation_yes_accepted",
+                     params={"column": column.name, "year_column": year_column}, rows=yes.to_numpy(),
+                     column=column.name, values=values)
+    text = text.map(lambda v: None if v is None or v.lower() in FALSE_WORDS else ("accepted" if v.lower() in TRUE_WORDS
+                                                                                  else v))
     return _as_vocabulary(text, column, findings, values)
 
 

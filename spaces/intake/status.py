@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+
 from spaces.errors import Problem, ValidationError
+from spaces.planning.calendar import today_in_beijing
 from spaces.reference.targets import PLAN_START_YEAR
 from spaces.store import ChangeCounts, Store
 
+from .plot_years import check_plot_years
 from .validation import validate_values
 
 PLOTS = "plots"
-RECLAIMED = "reclaimed"
 
 
 def status_update_file(source: str) -> str:
@@ -23,13 +26,14 @@ def validate_plot_status(plot_id: str, *, status: object, reclaimed_year: object
                          today: date | None = None) -> dict:
     """Check a progress update and return ``{"status", "reclaimed_year"}`` in canonical form.
 
-    The rules of an import (status spellings such as 已盘活 or 整治中, whole-number years), plus two
-    that a progress update must meet because it records what has just happened:
+    The rules of an import (status spellings such as 已盘活 or 整治中, whole-number years) and its
+    plot-year rules (:func:`spaces.intake.plot_years.check_plot_years`), stricter, because an update
+    records what has just happened:
 
     - a ``reclaimed`` plot needs a ``reclaimed_year`` from the plan's first year (2022) to this
-      year: earlier years do not count towards the plan and later ones have not happened (plots
-      reclaimed before 2022 come in with an imported file, which accepts any year);
-    - a plot that is not reclaimed has no ``reclaimed_year``.
+      year (北京时间): earlier years do not count towards the plan and later ones have not happened
+      (plots reclaimed before 2022 come in with an imported file, kept as reclaimed before the plan);
+    - a plot that is not reclaimed has no ``reclaimed_year`` (an import drops it with a warning).
 
     Raises :class:`ValidationError` whose problems name the plot id, the column and the value.
 
@@ -45,17 +49,18 @@ def validate_plot_status(plot_id: str, *, status: object, reclaimed_year: object
                                              value=plot_id, key="empty", params={"column": "plot_id"})])
     values = validate_values(PLOTS, {"status": status, "reclaimed_year": reclaimed_year}, file=file,
                              feature_id=plot_id)
-    this_year = (today or date.today()).year
+    this_year = (today or today_in_beijing()).year
     year = values["reclaimed_year"]
     shown = None if reclaimed_year is None else str(reclaimed_year)
+    checked = check_plot_years(pd.Series([values["status"]]), pd.Series([year]), this_year=this_year)
     message, key, params = None, None, {"first": PLAN_START_YEAR, "last": this_year}
-    if values["status"] == RECLAIMED and year is None:
+    if checked.missing[0]:
         message, key = f"a reclaimed plot needs its reclaimed_year ({PLAN_START_YEAR}–{this_year})", "needs_reclaimed_year"
-    elif values["status"] == RECLAIMED and not PLAN_START_YEAR <= year <= this_year:
+    elif checked.future[0] or checked.before_plan[0]:
         message = (f"reclaimed_year must be between {PLAN_START_YEAR} and {this_year} for a progress update; "
                    "plots reclaimed earlier are imported from a file")
         key = "reclaimed_year_out_of_plan"
-    elif values["status"] != RECLAIMED and year is not None:
+    elif checked.not_reclaimed[0]:
         message = f"a plot that is {values['status']} has no reclaimed_year; leave it empty"
         key, params = "reclaimed_year_not_reclaimed", {"status": values["status"]}
     if message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from spaces.errors import Problem, ValidationError
+from spaces.planning.calendar import today_in_beijing
 from spaces.reference.schema import load_schemas
 
 from .columns import check_ids, coerce, id_series, rename_columns
@@ -18,6 +20,7 @@ from .geometry import geometry_checks, source_crs
 from .limits import Limits
 from .readers import read_any, read_bytes
 from .result import Intake
+from .rules import RowRules, apply_rules
 
 
 def validate_file(path: str | Path, layer: str, *, crs: str | None = None) -> Intake:
@@ -84,10 +87,13 @@ def validate_frame(
     crs: str | None = None,
     has_geometry: bool | None = None,
     notes: list[str] | None = None,
+    today: date | None = None,
 ) -> Intake:
     """Validate an in-memory frame as ``layer`` (see :func:`validate_file`); ``frame`` is not changed.
 
     ``file_crs`` defaults to the CRS a GeoDataFrame carries; with neither, EPSG:4326 is assumed (with a warning).
+    Each layer's cross-column rules (:mod:`spaces.intake.rules`) judge years against ``today``
+    (default: today in 北京时间).
     """
     schemas = load_schemas()
     if layer not in schemas:
@@ -118,6 +124,7 @@ def validate_frame(
     for column in extra:
         out[column] = table[column]
     check_ids(out, schema, findings)
+    out = apply_rules(layer, out, RowRules(table=table, this_year=(today or today_in_beijing()).year), findings)
 
     source_label = None
     if schema.is_spatial:

@@ -8,11 +8,12 @@ import geopandas as gpd
 import pandas as pd
 
 from spaces.geo.spatial import lies_within
-from spaces.reference.targets import PLAN_END_YEAR
+from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.reference.vocab import split_industries
 
 MAP_LAYERS = ("parks", "communities", "plots", "factories")
 YEAR_COLUMNS = {"parks": "established_year", "communities": "established_year", "factories": "certified_year"}
+RECLAIMED_BEFORE_PLAN = "reclaimed_before_plan"
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,21 @@ def _industry_mask(values: pd.Series, wanted: set[str]) -> pd.Series:
 
 
 def status_as_of(plots: pd.DataFrame, year: int) -> pd.Series:
-    """Plot status as it stood at the end of ``year``: a plot reclaimed later was still in progress."""
+    """Plot status as it stood at the end of ``year``: a plot reclaimed later was still in progress.
+
+    A plot reclaimed before the plan's first year (2022) is ``reclaimed_before_plan`` (计划前已盘活):
+    the plan's totals count only 2022 to ``year``, so maps and exports must not draw it as reclaimed.
+
+    Examples
+    --------
+    >>> plots = pd.DataFrame({"status": ["reclaimed"] * 3, "reclaimed_year": [2021, 2023, 2025]})
+    >>> status_as_of(plots, 2024).tolist()
+    ['reclaimed_before_plan', 'reclaimed', 'in_progress']
+    """
     years = pd.to_numeric(plots["reclaimed_year"], errors="coerce")
-    later = (plots["status"] == "reclaimed") & (years > year)
-    return plots["status"].where(~later, "in_progress")
+    reclaimed = plots["status"] == "reclaimed"
+    state = plots["status"].where(~(reclaimed & (years > year)), "in_progress")
+    return state.where(~(reclaimed & (years < PLAN_START_YEAR)), RECLAIMED_BEFORE_PLAN)
 
 
 def apply_filters(layers: dict[str, pd.DataFrame], filters: Filters) -> dict[str, pd.DataFrame]:

@@ -47,7 +47,10 @@ STATUS_BACKGROUND = {status: colours.cell for status, colours in STATUS_PALETTE.
 STATUS_FILLS = {status: colours.print_fill for status, colours in STATUS_PALETTE.items()}
 STATUS_TEXT = {status: colours.print_text for status, colours in STATUS_PALETTE.items()}
 
-PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 220], "reclaimed": [0, 109, 44, 230]}
+# Plots reclaimed before the plan (2022) count nowhere: a neutral brown, neither a status colour (red, amber,
+# green) nor the grey of a pending plot.
+PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 220], "reclaimed": [0, 109, 44, 230],
+                "reclaimed_before_plan": [140, 107, 75, 210]}
 # Municipal factories are teal, not blue: at city scale their dots would hide the parks' blue outlines.
 FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [0, 151, 167, 240]}
 PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]

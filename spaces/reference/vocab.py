@@ -22,10 +22,16 @@ class Vocabulary:
     labels_zh: dict[str, str]
     labels_en: dict[str, str]
     synonyms: dict[str, str]  # folded spelling -> canonical value
+    derived: tuple[str, ...] = ()  # values shown (maps, filters) but never read from a file or an update
 
     @property
     def values(self) -> list[str]:
         return list(self.labels_zh)
+
+    @property
+    def stored_values(self) -> list[str]:
+        """The values a file or an edit may give (``values`` without the derived ones)."""
+        return [value for value in self.values if value not in self.derived]
 
     def labels(self, language: str) -> dict[str, str]:
         """Canonical value -> label in ``language``."""
@@ -38,7 +44,7 @@ class Vocabulary:
     def accepted(self) -> str:
         """Human list of accepted spellings, for error messages."""
         return "; ".join(
-            f"{value} ({self.labels_zh[value]})" for value in self.values
+            f"{value} ({self.labels_zh[value]})" for value in self.stored_values
         )
 
 
@@ -61,6 +67,8 @@ def load_vocabularies() -> dict[str, Vocabulary]:
             raise ReferenceDataError(f"{VOCAB_FILE}: missing [{name}.*] tables")
         synonyms: dict[str, str] = {}
         for value, entry in entries.items():
+            if entry.get("derived", False):
+                continue
             for spelling in [value, entry["label_zh"], entry["label_en"], *entry.get("synonyms", [])]:
                 folded = _fold(spelling)
                 if synonyms.setdefault(folded, value) != value:
@@ -72,6 +80,7 @@ def load_vocabularies() -> dict[str, Vocabulary]:
             labels_zh={v: e["label_zh"] for v, e in entries.items()},
             labels_en={v: e["label_en"] for v, e in entries.items()},
             synonyms=synonyms,
+            derived=tuple(value for value, entry in entries.items() if entry.get("derived", False)),
         )
     return vocabularies
 

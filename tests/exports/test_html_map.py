@@ -261,9 +261,9 @@ def test_many_plots_become_1_km_cells_whose_popups_add_up(grid_plots, monkeypatc
     mixed = next(cell for cell in cells if cell["properties"]["t"] == "3 宗地块")
     style = next(style for style, features in layers if mixed in features)
     assert style["fillColor"] == "#{:02x}{:02x}{:02x}".format(*PLOT_COLOURS["reclaimed"][:3])
-    assert mixed["properties"]["r"] == ["2 宗地块 · 15.0 亩", None, "1 宗地块 · 30.0 亩", "45.0 亩"]
+    assert mixed["properties"]["r"] == ["2 宗地块 · 15.0 亩", None, "1 宗地块 · 30.0 亩", None, "45.0 亩"]
     assert mixed["geometry"]["type"] == "Polygon" and len(mixed["geometry"]["coordinates"][0]) == 5
-    assert "hmPopup([\"待处置\", \"处置中\", \"已盘活\", \"合计\"]" in page
+    assert "hmPopup([\"待处置\", \"处置中\", \"已盘活\", \"计划前已盘活\", \"合计\"]" in page
     name = _layer_names(page)[1]
     assert "1 公里网格" in name and name.endswith("(10)")
     legend = page.split('class="hm-legend"')[1]
@@ -279,8 +279,8 @@ def test_english_cell_popups(grid_plots, monkeypatch):
     assert "as 1 km grid cells" in _layer_names(page)[1]
     cells = [feature for _, features in _plot_layers(page) for feature in features]
     mixed = next(cell for cell in cells if cell["properties"]["t"] == "3 plots")
-    assert mixed["properties"]["r"] == ["2 plots · 15.0 亩", None, "1 plots · 30.0 亩", "45.0 亩"]
-    assert 'hmPopup(["Pending", "In progress", "Reclaimed", "Total"]' in page
+    assert mixed["properties"]["r"] == ["2 plots · 15.0 亩", None, "1 plots · 30.0 亩", None, "45.0 亩"]
+    assert 'hmPopup(["Pending", "In progress", "Reclaimed", "Reclaimed before the plan", "Total"]' in page
 
 
 def test_a_focus_draws_the_window_plot_by_plot_and_cells_elsewhere(grid_plots, monkeypatch):

@@ -57,7 +57,8 @@ def plot_rows(n: int = 3, adcode: str = YINZHOU) -> list[dict]:
             "plot_id": f"P{i + 1}",
             "name_zh": f"地块{i + 1}",
             "status": statuses[i % 3],
-            "reclaimed_year": 2020 + i % 5,
+            # Only a reclaimed plot has a year, from the plan on (an import drops the others' with a warning).
+            "reclaimed_year": 2020 + i % 5 if statuses[i % 3] == "reclaimed" else None,
             "district_adcode": adcode,
             "geometry": box_at(lon + i * 3 * HALF, lat),
         }

@@ -85,8 +85,9 @@ def test_unknown_vocabulary_value_lists_accepted_values(tmp_path, layer, column,
 def test_vocabulary_synonyms_are_accepted(tmp_path):
     """Chinese labels, synonyms and odd spacing/case all map to the canonical value."""
     rows = plot_rows(4)
-    for row, status in zip(rows, ["已盘活", " In Progress ", "待盘活", "DONE"], strict=True):
-        row["status"] = status
+    for row, status, year in zip(rows, ["已盘活", " In Progress ", "待盘活", "DONE"], [2023, None, None, 2024],
+                                 strict=True):
+        row["status"], row["reclaimed_year"] = status, year
     intake = validate_file(csv_plots(tmp_path, rows), "plots")
     assert intake.frame["status"].tolist() == ["reclaimed", "in_progress", "pending", "reclaimed"]
 
@@ -146,13 +147,14 @@ def test_blank_cells_are_missing_not_the_text_nan(tmp_path):
     rows[1]["status"] = ""
     rows[2]["reclaimed_year"] = ""
     exc = rejected(csv_plots(tmp_path, rows))
-    [problem] = exc.errors
+    problem, missing_year = exc.errors
     assert problem.message == "status must not be empty"
     assert (problem.row, problem.feature_id, problem.column) == (2, "P2", "status")
-    rows[1]["status"] = "pending"
+    assert (missing_year.key, missing_year.row, missing_year.feature_id) == ("reclaimed_without_year", 3, "P3")
+    rows[1]["status"], rows[2]["status"] = "pending", "in_progress"
     frame = validate_file(csv_plots(tmp_path, rows, "fixed.csv"), "plots").frame
     assert frame["name_zh"].isna().tolist() == [True, False, False]
-    assert frame["reclaimed_year"].isna().tolist() == [False, False, True]
+    assert frame["reclaimed_year"].isna().tolist() == [True, True, True]
 
 
 # --- headers -----------------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ def test_chinese_headers(tmp_path):
     out = intake.frame
     assert out["plot_id"].tolist() == ["P1", "P2", "P3"]
     assert out["status"].tolist() == ["pending", "in_progress", "reclaimed"]
-    assert out["reclaimed_year"].tolist() == [2020, 2021, 2022]
+    assert out["reclaimed_year"].astype(object).where(out["reclaimed_year"].notna(), None).tolist() == [None, None, 2022]
     assert out["district_adcode"].tolist() == [YINZHOU] * 3
     assert out["name_zh"].tolist() == ["地块1", "地块2", "地块3"]
     assert "备注" in out.columns  # unknown columns are kept, not dropped
@@ -191,7 +193,8 @@ def test_shapefile_truncated_headers(tmp_path):
     factory_intake = validate_file(factories, "factories")
     assert {"reclaimed_", "district_a"} <= set(gpd.read_file(plots).columns)  # the fixture really truncates
     assert "certified_" in gpd.read_file(factories).columns
-    assert plot_intake.frame["reclaimed_year"].tolist() == [2020, 2021, 2022]
+    years = plot_intake.frame["reclaimed_year"]
+    assert years.astype(object).where(years.notna(), None).tolist() == [None, None, 2022]
     assert plot_intake.frame["district_adcode"].tolist() == [YINZHOU] * 3
     assert factory_intake.frame["certified_year"].tolist() == [2019, 2020]
     assert factory_intake.frame["district_adcode"].tolist() == [YINZHOU] * 2

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every module that can raise a catalogued problem: the intake and store packages, and the CRS module
 # whose CrsError names its text (intake passes that key on).
 CHECKED_MODULES = (*(ROOT / "spaces" / "intake").rglob("*.py"), *(ROOT / "spaces" / "store").rglob("*.py"),
-                   ROOT / "spaces" / "geo" / "crs.py")
+                   ROOT / "spaces" / "geo" / "crs.py", ROOT / "spaces" / "planning" / "consistency.py")
 
 FACTORY_HEADER = "factory_id,name_zh,level,certified_year,industry,lon,lat\n"
 GOOD_FACTORY = "F1,甲,国家级,2023,模具,121.55,29.87\n"
@@ -151,6 +151,17 @@ def bad_uploads(tmp_path: Path) -> list[tuple[str, bytes, str, str | None]]:
          "factories", None),
         ("communities.csv", csv("community_id,name_zh,district_adcode,industries,wkt",
                                 'C1,甲,330203,模具,"LINESTRING (121.5 29.86, 121.51 29.87)"'), "communities", None),
+        # Issue 10: plot years as a progress update judges them, old park and factory files, city indicators.
+        ("plots.csv", csv("plot_id,status,reclaimed_year,wkt", f'L1,已盘活,,"{SQUARE}"', f'L2,已盘活,2035,"{SQUARE_2}"'),
+         "plots", None),
+        ("plots.csv", csv("plot_id,status,reclaimed_year,wkt", f'L1,已盘活,2019,"{SQUARE}"', f'L2,待处置,2024,"{SQUARE_2}"'),
+         "plots", None),
+        ("parks.csv", csv("park_id,name_zh,district_adcode,industries,level,wanmu_qianyi,green_park_level,"
+                          "established_year,wkt", f'P1,甲,330203,模具,省级,是,,2010,"{SQUARE}"'), "parks", None),
+        ("factories.csv", csv("factory_id,name_zh,level,national_year,industry,lon,lat", "F1,甲,市级,2024,模具,121.55,29.87"),
+         "factories", None),
+        ("indicators.csv", csv("district_adcode,year,inefficient_enterprises_upgraded,scattered_polluting_enterprises_cleared",
+                               "330200,2023,40,50", "330212,2023,55,30", "330203,2023,5,40"), "indicators", None),
     ]
 
 
@@ -198,6 +209,10 @@ EXPECTED_KEYS = {
     "district_mismatch", "area_mismatch",
     # status.py
     "needs_reclaimed_year", "reclaimed_year_out_of_plan", "reclaimed_year_not_reclaimed",
+    # rules.py, planning/consistency.py (issue 10)
+    "reclaimed_without_year", "reclaimed_year_in_future", "reclaimed_before_plan", "reclaimed_year_dropped",
+    "strategic_park_empty", "designation_yes_accepted", "level_below_held", "city_below_district",
+    "city_far_from_district_sum",
 }
 
 

@@ -53,7 +53,7 @@ def test_valid_geojson_is_accepted_in_wgs84_without_warnings(tmp_path):
     frame = intake.frame
     assert frame["plot_id"].tolist() == ["P1", "P2", "P3"]
     assert frame["status"].tolist() == ["pending", "in_progress", "reclaimed"]
-    assert frame["reclaimed_year"].tolist() == [2020, 2021, 2022]
+    assert frame["reclaimed_year"].astype(object).where(frame["reclaimed_year"].notna(), None).tolist() == [None, None, 2022]
     assert frame["district_adcode"].tolist() == [YINZHOU] * 3
     assert frame.crs.to_epsg() == 4326
     assert frame["area_mu"].between(15, 20).all()  # ~96 m x 111 m = ~16 亩
@@ -81,7 +81,7 @@ def _chinese_truth() -> gpd.GeoDataFrame:
     """WGS-84 plots with Chinese names (and markup) and status 已盘活: the truth the GBK files must give back."""
     frame = plots_frame(plot_rows(3, adcode=YINZHOU))
     frame["name_zh"] = ["鄞州区姜山镇低效地块", "东钱湖<b>旧厂</b>", "邱隘镇某某厂房"]
-    frame["status"] = "已盘活"
+    frame["status"], frame["reclaimed_year"] = "已盘活", 2023
     return frame
 
 

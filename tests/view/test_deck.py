@@ -64,7 +64,7 @@ def test_the_legend_lists_only_the_visible_layers_colours():
                                  status_labels=statuses)
     assert ("No data", NO_DATA_COLOUR) in everything
     assert [c for _, c in everything if _.startswith("Green factories")] == list(FACTORY_COLOURS.values())
-    assert len(everything) == 4 + 1 + 1 + 3 + 3
+    assert len(everything) == 4 + 1 + 1 + 4 + 3  # plots: three statuses and reclaimed before the plan
 
 
 def test_markdown_text_keeps_quotes_readable_and_html_inert():
