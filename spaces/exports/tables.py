@@ -32,13 +32,14 @@ def _context(summary: Summary, filters: Filters | None, language: str = "zh", sc
 
 
 def summary_csv(summary: Summary, *, filters: Filters | None = None, bom: bool = True) -> bytes:
-    """The wide table plus ``year, filters, sample_notice`` as UTF-8 CSV.
+    """The wide table plus ``year, filters, sample_notice`` as UTF-8 CSV (``provisional`` as ``true``/``false``).
 
     With ``bom`` (the default, for Excel) the file starts with a UTF-8 byte-order mark; pass
     ``bom=False`` for a stream that other programs read (the CLI's stdout).
     """
     context = _context(summary, filters)
     table = wide_table(summary)
+    table["provisional"] = table["provisional"].map({True: "true", False: "false"})
     table["year"] = summary.year
     table["filters"] = context["filters_text"]
     table["sample_notice"] = context["notice_zh"] or ""
