@@ -10,15 +10,20 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from spaces.planning.calendar import elapsed_share, is_provisional, today_in_beijing
+from spaces.planning.calendar import elapsed_share, final_from, is_provisional, today_in_beijing
 from spaces.planning.filters import Filters
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary, build_summary, data_source
 from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import colon, t
+from spaces.reference.targets import load_schedule
 from spaces.reference.vocab import load_vocabularies
 
 from . import features
 
+# The rules of progress as the exports state them, in the order a planner reads them (README: "How attainment
+# is computed" says the same).
+RULE_KEYS = ("baseline", "progress", "pace", "growth", "rank", "status", "about", "striving", "provisional",
+             "as_of", "no_data", "projection", "ranking", "designations")
 DATA_SOURCE_KEYS = {"sample": "sample", "imported": "imported", "mixed (sample + imported)": "mixed", "empty": "empty"}
 
 
@@ -73,6 +78,41 @@ def year_text(year: int, *, provisional: bool, language: str = "zh") -> str:
     ('2026 (in progress, figures incomplete)', '2025')
     """
     return f"{year}{t('export_provisional_mark', language)}" if provisional else str(year)
+
+
+def final_day_text(language: str = "zh") -> str:
+    """The day of the next year from which a year's figures are complete: ``4 月 1 日`` / ``1 April``."""
+    schedule = load_schedule()
+    return t("export_final_date", language).format(
+        month=schedule.final_month, day=schedule.final_day,
+        month_name=date(2001, schedule.final_month, 1).strftime("%B"))
+
+
+def about_share_text() -> str:
+    """The lower edge of an "about" target's band as a share of the target: ``90%``."""
+    return f"{1 - load_schedule().about_band:.0%}"
+
+
+def status_rule(status: str, language: str = "zh") -> str:
+    """One status's rule in a sentence (``export_status_rule_<status>``), the about band filled in."""
+    return t(f"export_status_rule_{status}", language).format(share=about_share_text())
+
+
+def attainment_rules(language: str = "zh") -> list[str]:
+    """The rules of baseline, pace, status, provisional years, projection and ranking, one sentence each.
+
+    Examples
+    --------
+    >>> attainment_rules("en")[6]
+    "'About' targets (shown as about 20, about 70) are met from 90% of the target up."
+    """
+    values = {"share": about_share_text(), "final": final_day_text(language)}
+    return [t(f"export_rule_{key}", language).format(**values) for key in RULE_KEYS]
+
+
+def provisional_note(year: int, language: str = "zh") -> str:
+    """What a provisional year's figures are: ``2026 年数据尚未完整（2027-04-01 起视为完整）…``."""
+    return t("export_provisional_note", language).format(year=year, final=final_from(year).isoformat())
 
 
 def export_metadata(*, source: str, filters: Filters, store: str, exported_at: str, scope: str,
