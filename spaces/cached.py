@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -9,6 +11,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from spaces.geo import grid
 from spaces.geo.shift import shift_overlays, shift_point
 from spaces.intake import UploadCheck, check_upload
+from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.summary import Summary, build_summary, data_source
 from spaces.store import Store, open_store
@@ -41,9 +44,15 @@ def filtered(location: str, version: str, filters: Filters) -> dict[str, pd.Data
     return apply_filters(layers(location, version), filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def summary(location: str, version: str, year: int) -> Summary:
-    return build_summary(layers(location, version), year=year, store=location)
+    """The summary of ``year`` read on today's date (北京时间, or ``$SPACES_TODAY``)."""
+    return _summary(location, version, year, today_in_beijing())
+
+
+# The date is part of the key: a summary cached yesterday paced a running year by yesterday's share.
+@st.cache_data(show_spinner=False, max_entries=16)
+def _summary(location: str, version: str, year: int, today: date) -> Summary:
+    return build_summary(layers(location, version), year=year, store=location, today=today)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import codecs
 import sys
+from datetime import date
 from pathlib import Path
 
 from spaces.intake import validate_file
+from spaces.planning.calendar import (
+    TODAY_VARIABLE,
+    final_from,
+    is_provisional,
+    latest_final_year,
+    today_in_beijing,
+)
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
@@ -21,6 +29,8 @@ EXIT_INVALID = 2
 # The summary formats of the export registry (a test checks they agree): the export registry pulls in
 # openpyxl and pyogrio (matplotlib only for briefs), start-up time that init, import and validate do not need.
 SUMMARY_FORMATS = ("csv", "json", "xlsx")
+YEAR_HELP = (f"default: the latest year whose statistics are final (a year is final from 1 April of the next); "
+             f"${TODAY_VARIABLE}=YYYY-MM-DD reads the figures as on that day")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="attainment per district and for the city")
     summary.add_argument("--store")
-    summary.add_argument("--year", type=int, default=PLAN_END_YEAR, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
-                         metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}")
+    summary.add_argument("--year", type=int, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
+                         metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}", help=YEAR_HELP)
     summary.add_argument("--format", choices=SUMMARY_FORMATS, default="csv")
     summary.add_argument("--out", help="write to this file instead of stdout")
 
@@ -55,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=("summary", "features", "brief"))
     export.add_argument("format", help="summary: csv, xlsx, json; features: geojson, gpkg, shp-zip; brief: pdf, html")
     export.add_argument("--store")
-    export.add_argument("--year", type=int, default=PLAN_END_YEAR, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
-                        metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}")
+    export.add_argument("--year", type=int, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
+                        metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}", help=YEAR_HELP)
     export.add_argument("--district", action="append", default=[], help="adcode; repeat for several")
     export.add_argument("--industry", action="append", default=[], help="repeat for several")
     export.add_argument("--level", action="append", default=[], choices=("national", "provincial", "municipal"))
@@ -123,13 +133,23 @@ def _import(args) -> int:
     return 0
 
 
+def _year(args) -> tuple[int, date]:
+    """The year asked for (default: the latest final year) and the date the figures are read on."""
+    today = today_in_beijing()
+    year = latest_final_year(today=today) if args.year is None else args.year
+    if is_provisional(year, today=today):
+        _warn(f"note: {year} is provisional (in progress): its statistics are final from {final_from(year)}")
+    return year, today
+
+
 def _summary(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
     from spaces.exports import SUMMARY_EXPORTERS  # only `summary` needs the exports (see SUMMARY_FORMATS)
 
+    year, today = _year(args)
     store = open_store(args.store)
-    summary = build_summary(store.read_all(), year=args.year, store=store.location)
+    summary = build_summary(store.read_all(), year=year, store=store.location, today=today)
     if summary.is_sample:
         _warn(f"note: {SAMPLE_NOTICE_EN}")
     payload = SUMMARY_EXPORTERS[args.format](summary)
@@ -147,11 +167,12 @@ def _export(args) -> int:
     from spaces.exports import export  # here, not at the top: see SUMMARY_FORMATS
     from spaces.planning.filters import Filters
 
+    year, today = _year(args)
     store = open_store(args.store)
-    filters = Filters(year=args.year, industries=tuple(args.industry), districts=tuple(args.district),
+    filters = Filters(year=year, industries=tuple(args.industry), districts=tuple(args.district),
                       levels=tuple(args.level), statuses=tuple(args.status), inside_parks=args.inside_parks)
     result = export(args.kind, args.format, store.read_all(), filters=filters, store=store.location,
-                    language=args.language)
+                    language=args.language, today=today)
     out = Path(args.out or result.filename)
     out.write_bytes(result.data)
     _warn(f"wrote {out} ({len(result.data):,} bytes; {filters.summary_line()})")

@@ -114,6 +114,10 @@ class YearError(SpacesError, ValueError):
     """A year outside the plan's 2022–2026 (a ValueError too, as it was before it had a name)."""
 
 
+class TodayError(SpacesError, ValueError):
+    """``SPACES_TODAY`` is set but is not a date written YYYY-MM-DD."""
+
+
 class LeafletMissingError(SpacesError):
     """The vendored Leaflet files are not there (the install step did not run)."""
 

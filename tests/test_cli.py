@@ -33,11 +33,12 @@ from spaces.store import GeoPackageStore
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Read straight from the file, not through spaces.reference.targets: this is what the CLI promises.
 TARGET_KEYS = [entry["key"] for entry in tomllib.loads((PROJECT_DIR / "geodata" / "targets.toml").read_text())["target"]]
-CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS
-                                        for part in ("actual", "target", "attainment", "status")]
-# After the documented columns the CSV may carry what it reflects: the data source and the context
-# columns the export registry declares (year, filters, sample notice). Nothing else.
-TRAILING_COLUMNS = {"data_source", *CSV_CONTEXT_COLUMNS}
+METRIC_FIELDS = ("actual", "target", "attainment", "status", "baseline", "progress", "expected", "as_of",
+                 "projected_2026")
+CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS for part in METRIC_FIELDS]
+# After the documented columns the CSV carries whether the year is provisional, then what it reflects: the data
+# source and the context columns the export registry declares (year, filters, sample notice). Nothing else.
+TRAILING_COLUMNS = ["provisional", "data_source", *CSV_CONTEXT_COLUMNS]
 ALL_ADCODES = [*DISTRICT_ADCODES, CITY_ADCODE]
 STATUSES = {"met", "on_track", "behind", None}
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -98,14 +99,14 @@ def test_summary_csv_has_the_documented_columns_and_rows(summaries):
     assert not done.stdout.startswith(b"\xef\xbb\xbf"), "no byte-order mark on stdout"
     rows = list(csv.reader(io.StringIO(done.stdout.decode("utf-8"))))
     header, body = rows[0], rows[1:]
-    assert header[:len(CSV_COLUMNS)] == CSV_COLUMNS
-    assert set(header[len(CSV_COLUMNS):]) <= TRAILING_COLUMNS
+    assert header == [*CSV_COLUMNS, *TRAILING_COLUMNS]
     assert len(header) == len(set(header))
     assert len(body) == 11 and all(len(row) == len(header) for row in body)
     records = [dict(zip(header, row, strict=True)) for row in body]
     assert [r["adcode"] for r in records] == ALL_ADCODES
     assert records[0]["district"] == "海曙区" and records[-1]["district"] == "宁波市"
     assert {r["reclaimed_land_mu_status"] for r in records} <= {"met", "on_track", "behind"}
+    assert {r["provisional"] for r in records} == {"false"} and {r["year"] for r in records} == {"2024"}
     districts = sum(float(r["reclaimed_land_mu_actual"]) for r in records[:-1])
     assert float(records[-1]["reclaimed_land_mu_actual"]) == pytest.approx(districts, abs=0.1)
     assert districts > 0
@@ -136,14 +137,54 @@ def test_summary_json_has_the_documented_shape_and_agrees_with_csv(summaries):
         assert record["district"] == table[record["adcode"]]["district"]
         assert list(record["metrics"]) == TARGET_KEYS
         for key, metric in record["metrics"].items():
-            assert set(metric) == {"actual", "target", "attainment", "status"}
+            assert set(metric) == {*METRIC_FIELDS, "stale"}
             assert metric["status"] in STATUSES
-            for part in ("actual", "target", "attainment"):
+            assert metric["stale"] is (metric["as_of"] is not None and metric["as_of"] < 2024)
+            for part in ("actual", "target", "attainment", "baseline", "progress", "expected", "as_of",
+                         "projected_2026"):
                 assert metric[part] is None or isinstance(metric[part], int | float), (key, part)
                 written = table[record["adcode"]][f"{key}_{part}"]
                 assert (metric[part] is None) == (written == ""), (record["adcode"], key, part)
                 if metric[part] is not None:
                     assert float(written) == pytest.approx(metric[part]), (record["adcode"], key, part)
+
+
+@pytest.mark.parametrize(("today", "year", "provisional"), [
+    ("2026-12-01", 2025, False),  # 2025's statistics are final from 1 April 2026
+    ("2026-03-31", 2024, False),
+    ("2027-04-01", 2026, False),
+])
+def test_summary_defaults_to_the_latest_final_year(sample_cli_store, monkeypatch, capsys, today, year, provisional):
+    monkeypatch.setenv("SPACES_TODAY", today)
+    assert main(["summary", "--format", "json", "--store", str(sample_cli_store[0])]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {r["year"] for r in records} == {year} and {r["provisional"] for r in records} == {provisional}
+
+
+def test_a_year_in_progress_stays_selectable_and_is_marked(sample_cli_store, monkeypatch, capsys):
+    monkeypatch.setenv("SPACES_TODAY", "2026-12-01")
+    assert main(["summary", "--format", "json", "--year", "2026", "--store", str(sample_cli_store[0])]) == 0
+    captured = capsys.readouterr()
+    assert {r["provisional"] for r in json.loads(captured.out)} == {True}
+    assert "note: 2026 is provisional" in captured.err and "2027-04-01" in captured.err
+
+
+def test_export_defaults_to_the_latest_final_year(sample_cli_store, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SPACES_TODAY", "2026-12-01")
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "summary", "csv", "--store", str(sample_cli_store[0])]) == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "spaces-summary-2025-sample.csv").read_text("utf-8-sig"))))
+    assert {row["year"] for row in rows} == {"2025"} and {row["provisional"] for row in rows} == {"false"}
+
+
+@pytest.mark.parametrize("today", ["2026-13-01", "1 Dec 2026", "20261201"])
+def test_a_bad_spaces_today_is_a_clear_error(sample_cli_store, run_cli, today, monkeypatch):
+    monkeypatch.setenv("SPACES_TODAY", today)
+    done = run_cli("summary", store=sample_cli_store[0])
+    assert done.returncode == 1 and done.stdout == b""
+    err = done.stderr.decode()
+    assert f"error: SPACES_TODAY={today!r} is not a date" in err and "YYYY-MM-DD" in err
+    assert "Traceback" not in err
 
 
 def test_summary_xlsx_is_written_to_out(sample_cli_store, run_cli, tmp_path):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
 from spaces.errors import ExportError
+from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters
 from spaces.planning.summary import data_source
 
@@ -19,6 +21,7 @@ from .context import (
     describe_filters,
     export_metadata,
     restrict_to_districts,
+    year_text,
 )
 from .tables import CSV_CONTEXT_COLUMNS, SUMMARY_EXPORTERS, summary_csv, summary_json, summary_xlsx
 
@@ -41,6 +44,7 @@ __all__ = [
     "summary_csv",
     "summary_json",
     "summary_xlsx",
+    "year_text",
 ]
 
 
@@ -170,7 +174,7 @@ def export_filename(kind: str, filters: Filters, *, suffix: str, sample: bool) -
 
 
 def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Filters, store: str,
-           language: str = "zh") -> Export:
+           language: str = "zh", today: date | None = None) -> Export:
     """Export ``layers`` (a store's content) as ``kind`` in ``fmt``, reflecting ``filters``.
 
     Parameters
@@ -187,6 +191,9 @@ def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Fil
         The store's location, recorded in the metadata.
     language
         ``zh`` (default) or ``en`` for headers, labels and notes.
+    today
+        The date the figures are read on (pace of a running year, provisional marks); None: today in
+        北京时间, or ``$SPACES_TODAY``.
 
     Raises
     ------
@@ -194,7 +201,8 @@ def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Fil
         For a kind or format the registry does not have.
     """
     chosen = exporter(kind, fmt)
-    request = ExportRequest(layers=layers, filters=filters, store=store, language=language)
+    request = ExportRequest(layers=layers, filters=filters, store=store, language=language,
+                            today=today or today_in_beijing())
     data = chosen.render(request)
     source = (data_source(request.feature_layers) if kind == "features" else request.summary.data_source)
     return Export(data=data, filename=chosen.filename(filters, sample="sample" in source),

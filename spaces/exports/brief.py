@@ -16,13 +16,20 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from spaces.planning.attainment import elapsed_share
 from spaces.planning.summary import Summary
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import colon, t, with_unit
+from spaces.reference.i18n import colon, label, localised, pick, t, with_unit
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
-from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, format_value, load_targets, target_groups
+from spaces.reference.targets import (
+    BASELINE_YEAR,
+    PLAN_START_YEAR,
+    Target,
+    format_value,
+    load_targets,
+    target_groups,
+)
 
+from .context import provisional_note
 from .figures import MapArea, Trend, draw_map, draw_trend, print_style
 
 A4_INCHES = (8.27, 11.69)
@@ -41,12 +48,19 @@ class BriefRow:
 
     key: str
     group: str
-    label: str
+    label: str  # with （力争） / (striving) for 力争 targets
     unit: str
     actual: float | None
     target: float | None
     attainment: float | None
     status: str | None
+    baseline: float | None = None
+    progress: float | None = None  # share of the way from the 2021 baseline to the target
+    expected: float | None = None  # share of the plan elapsed at the data year (the pace)
+    as_of: int | None = None  # the data year used
+    stale: bool = False  # as_of is before the year of the brief
+    projected: float | None = None  # where 2026 lands at this pace
+    projected_progress: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +79,29 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def format_attainment(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.0%}"
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def actual_text(row: BriefRow, target: Target) -> str:
+    """The actual value as printed, with the data year in brackets when an older figure stands: ``42.7 (2025)``."""
+    text = format_value(row.actual, target)
+    return f"{text} ({row.as_of})" if row.stale and row.as_of is not None and text != "—" else text
+
+
+def progress_text(row: BriefRow) -> str:
+    """Progress against the pace: ``48% / 60%``; ``—`` without a progress."""
+    if not _finite(row.progress):
+        return "—" if not _finite(row.expected) else f"— / {row.expected:.0%}"
+    return f"{row.progress:.0%} / {row.expected:.0%}" if _finite(row.expected) else f"{row.progress:.0%}"
+
+
+def projection_text(row: BriefRow, target: Target) -> str:
+    """Where 2026 lands at this pace, whole numbers (a decimal for %), and its progress: ``41,200 (82%)``."""
+    if not _finite(row.projected):
+        return "—"
+    value = f"{row.projected:,.1f}" if target.unit_en == "%" else f"{row.projected:,.0f}"
+    return f"{value} ({row.projected_progress:.0%})" if _finite(row.projected_progress) else value
 
 
 def status_label(status: str | None, language: str) -> str:
@@ -103,7 +138,8 @@ def _trend(adcode: str, summary: Summary, layers: dict[str, pd.DataFrame]) -> Tr
 
     return Trend(years=years, reclaimed_mu=reclaimed_mu, reclaimed_target_mu=land_target,
                  tax_index=index("tax_per_mu"), value_added_index=index("value_added_per_mu"),
-                 index_target=None if growth_target is None else 100.0 + growth_target)
+                 index_target=None if growth_target is None else 100.0 + growth_target,
+                 running_year=summary.year if summary.provisional else None)
 
 
 def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dict[str, pd.DataFrame], *,
@@ -115,7 +151,7 @@ def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: d
     """
     targets = load_targets()
     names = district_names().set_index("adcode")
-    name_column, other_column = ("name_zh", "name_en") if language == "zh" else ("name_en", "name_zh")
+    name_column, other_column = localised("name", language), localised("name", pick("en", "zh", language))
     adcodes = [CITY_ADCODE, *[a for a in dict.fromkeys(summary.long["adcode"]) if a != CITY_ADCODE]]
     long = summary.long.set_index(["adcode", "key"])
     parks = map_layers["parks"]
@@ -127,13 +163,17 @@ def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: d
             if adcode != CITY_ADCODE and target.scope == "city":
                 continue
             record = long.loc[(adcode, target.key)]
+            as_of = _number(record["as_of"])
             rows.append(BriefRow(
-                key=target.key, group=target.group,
-                label=target.label_zh if language == "zh" else target.label_en,
-                unit=target.unit_zh if language == "zh" else target.unit_en,
+                key=target.key, group=target.group, label=target.label(language),
+                unit=label(target, language, field="unit"),
                 actual=_number(record["actual"]), target=_number(record["target"]),
                 attainment=_number(record["attainment"]),
                 status=record["status"] if isinstance(record["status"], str) else None,
+                baseline=_number(record["baseline"]), progress=_number(record["progress"]),
+                expected=_number(record["expected"]), as_of=None if as_of is None else int(as_of),
+                stale=bool(record["stale"]), projected=_number(record["projected_2026"]),
+                projected_progress=_number(record["projected_progress"]),
             ))
         shown = parks if adcode == CITY_ADCODE else parks.loc[(parks["district_adcode"] == adcode).to_numpy()]
         pages.append(BriefPage(adcode=adcode, name=names.loc[adcode, name_column],
@@ -149,12 +189,15 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
     more = len(page.parks) - len(parks)
     separator = "、" if language == "zh" else ", "
     park_list = separator.join(parks) + (t("export_brief_more", language).format(count=more) if more else "")
+    as_of = (t("export_brief_as_of_running", language).format(date=metadata["read_on"], year=summary.year)
+             if summary.provisional else t("export_brief_as_of_year_end", language).format(year=summary.year))
     return {
-        "title": t("export_brief_title", language).format(area=page.name, year=summary.year),
+        "title": t("export_brief_title_running" if summary.provisional else "export_brief_title",
+                   language).format(area=page.name, year=summary.year),
         "subtitle": t("export_brief_subtitle", language).format(
-            other=page.other_name, adcode=page.adcode, year=summary.year,
-            elapsed=f"{elapsed_share(summary.year):.0%}"),
+            other=page.other_name, adcode=page.adcode, as_of=as_of, elapsed=f"{metadata['elapsed_share']:.0%}"),
         "notice": metadata["notice"] or "",
+        "provisional": provisional_note(summary.year, language) if summary.provisional else "",
         "filters": f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
         "scope": metadata["filter_scope"],
         "parks": f"{t('export_brief_parks_shown', language)} ({len(page.parks)}){colon(language)}"
@@ -200,11 +243,18 @@ def _em(text: str) -> float:
     return sum(1.0 if _is_cjk(char) else 0.6 for char in text)
 
 
+# The brief's table: (header key, right edge of the column), the first column left-aligned.
+TABLE_COLUMNS = (("export_brief_col_target", 0.33), ("export_brief_col_baseline", 0.41), ("actual", 0.52),
+                 ("export_brief_col_goal", 0.60),
+                 ("export_brief_col_progress", 0.78), ("export_brief_col_projected", 0.90), ("status", 1.0))
+PACE_TICK = "#252525"
+
+
 def _draw_table(ax, page: BriefPage, language: str) -> None:
+    """Per target: 2021 baseline, actual (data year when stale), goal (约20), progress as a bar with the pace as a
+    tick, the 2026 projection and the status."""
     targets = load_targets()
-    headers = [t("target", language), t("actual", language), t("goal", language), t("attainment", language),
-               t("status", language)]
-    edges = [0.0, 0.46, 0.60, 0.74, 0.86, 1.0]
+    edges = [0.0, *(edge for _, edge in TABLE_COLUMNS)]
     lines = [("header", None)]
     for group in target_groups():
         group_rows = [row for row in page.rows if row.group == group]
@@ -212,36 +262,51 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
             lines.append(("group", group))
             lines.extend(("row", row) for row in group_rows)
     height = 1.0 / len(lines)
+    size = 7.2
+    # One size for every name of the page: smaller (and wrapped in two lines) when one would not fit.
+    name_width = (edges[1] - 0.02) * WIDTH_INCHES
+    names = [with_unit(row.label, row.unit, language) for kind, row in lines if kind == "row"]
+    name_size = size if all(_em(name) * size <= name_width * 72 for name in names) else size - 1.2
     for number, (kind, item) in enumerate(lines):
         top = 1.0 - number * height
         middle = top - height / 2
         if kind == "header":
             ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#D9D9D9", edgecolor="none"))
-            for index, text in enumerate(headers):
-                x, align = {0: (edges[0] + 0.01, "left"), 4: ((edges[4] + edges[5]) / 2, "center")}.get(
-                    index, (edges[index + 1] - 0.01, "right"))
-                ax.text(x, middle, text, ha=align, va="center", fontsize=7.5, weight="bold")
+            for index, (key, right) in enumerate(TABLE_COLUMNS):
+                x, align = {0: (0.01, "left"), len(TABLE_COLUMNS) - 1: ((edges[-2] + 1) / 2, "center")}.get(
+                    index, (right - 0.01, "right"))
+                ax.text(x, middle, t(key, language), ha=align, va="center", fontsize=size, weight="bold")
             continue
         if kind == "group":
             ax.add_patch(Rectangle((0, top - height), 1, height, facecolor="#F2F2F2", edgecolor="none"))
-            ax.text(0.01, middle, t(f"export_group_{item}", language), ha="left", va="center", fontsize=7.5,
+            ax.text(0.01, middle, t(f"export_group_{item}", language), ha="left", va="center", fontsize=size,
                     weight="bold", color="#404040")
             continue
         row: BriefRow = item
         target = targets[row.key]
-        ax.text(0.02, middle, with_unit(row.label, row.unit, language), ha="left", va="center", fontsize=7.5)
-        ax.text(edges[2] - 0.01, middle, format_value(row.actual, target), ha="right", va="center", fontsize=7.5)
-        ax.text(edges[3] - 0.01, middle, format_value(row.target, target), ha="right", va="center", fontsize=7.5)
+        ax.text(0.02, middle, _wrap(with_unit(row.label, row.unit, language), name_width, name_size, 2),
+                ha="left", va="center", fontsize=name_size, linespacing=0.95)
+        goal = target.goal_text(row.target, language) if row.target is not None else "—"
+        for column, text in ((2, format_value(row.baseline, target)), (3, actual_text(row, target)),
+                             (4, goal), (6, projection_text(row, target))):
+            ax.text(edges[column] - 0.01, middle, text, ha="right", va="center", fontsize=size,
+                    color="#B45309" if column == 3 and row.stale else "#222222")
         fill = STATUS_FILLS.get(row.status, NO_DATA_FILL)
-        if row.attainment is not None and math.isfinite(row.attainment):
-            share = min(max(row.attainment, 0.0), 1.0)
-            ax.add_patch(Rectangle((edges[3] + 0.005, top - height * 0.8), (edges[4] - edges[3] - 0.01) * share,
-                                   height * 0.6, facecolor=fill, edgecolor="none"))
-        ax.text(edges[4] - 0.01, middle, format_attainment(row.attainment), ha="right", va="center", fontsize=7.5)
-        ax.add_patch(Rectangle((edges[4] + 0.005, top - height * 0.9), edges[5] - edges[4] - 0.005, height * 0.8,
+        bar_left, bar_width = edges[4] + 0.005, (edges[5] - edges[4]) * 0.42
+        if _finite(row.progress) or _finite(row.expected):
+            ax.add_patch(Rectangle((bar_left, top - height * 0.75), bar_width, height * 0.5, facecolor="#F0F0F0",
+                                   edgecolor="none"))
+        if _finite(row.progress):
+            ax.add_patch(Rectangle((bar_left, top - height * 0.75), bar_width * min(max(row.progress, 0.0), 1.0),
+                                   height * 0.5, facecolor=fill, edgecolor="none"))
+        if _finite(row.expected):
+            x = bar_left + bar_width * min(max(row.expected, 0.0), 1.0)
+            ax.plot([x, x], [top - height * 0.9, top - height * 0.1], color=PACE_TICK, linewidth=0.9)
+        ax.text(edges[5] - 0.01, middle, progress_text(row), ha="right", va="center", fontsize=size)
+        ax.add_patch(Rectangle((edges[6] + 0.005, top - height * 0.9), edges[7] - edges[6] - 0.005, height * 0.8,
                                facecolor=fill, edgecolor="none"))
-        ax.text((edges[4] + edges[5]) / 2, middle, status_label(row.status, language), ha="center", va="center",
-                fontsize=7.5, color=STATUS_TEXT.get(row.status, NO_DATA_TEXT))
+        ax.text((edges[6] + edges[7]) / 2, middle, status_label(row.status, language), ha="center", va="center",
+                fontsize=size, color=STATUS_TEXT.get(row.status, NO_DATA_TEXT))
         ax.plot([0, 1], [top - height, top - height], color="#E0E0E0", linewidth=0.4)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -255,10 +320,11 @@ def _pdf_page(page: BriefPage, number: int, total: int, summary: Summary, map_la
     fig.text(0.06, 0.958, texts["title"], fontsize=15, weight="bold")
     fig.text(0.06, 0.940, texts["subtitle"], fontsize=8, color="#525252")
     top = 0.922
-    if texts["notice"]:
-        fig.text(0.06, top, texts["notice"], fontsize=7.5, color=STATUS_TEXT["behind"],
-                 bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
-        top -= 0.018
+    for warning in (texts["notice"], texts["provisional"]):  # the sample notice, a year still in progress
+        if warning:
+            fig.text(0.06, top, _wrap(warning, WIDTH_INCHES, 7.5, 1), fontsize=7.5, color=STATUS_TEXT["behind"],
+                     bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
+            top -= 0.018
     fig.text(0.06, top, _wrap(texts["filters"], WIDTH_INCHES, 6.5, 1), fontsize=6.5, color="#525252")
     map_ax = fig.add_axes((0.06, 0.52, 0.62, top - 0.535))
     handles = draw_map(map_ax, MapArea(page.adcode), map_layers, language=language)
@@ -309,8 +375,8 @@ def _map_png(page: BriefPage, map_layers: dict, language: str) -> str:
 
 def _trend_png(page: BriefPage, language: str) -> str:
     fig = Figure(figsize=(7.0, 1.65))
-    land_ax = fig.add_axes((0.07, 0.15, 0.4, 0.7))
-    index_ax = fig.add_axes((0.57, 0.15, 0.4, 0.7))
+    land_ax = fig.add_axes((0.07, 0.22, 0.4, 0.64))  # room under the axis for "2026 / 进行中"
+    index_ax = fig.add_axes((0.57, 0.22, 0.4, 0.64))
     draw_trend(land_ax, index_ax, page.trend, language=language)
     return _png(fig, TREND_DPI)
 
@@ -328,24 +394,37 @@ def html_style() -> str:
 def _html_table(page: BriefPage, language: str) -> str:
     targets = load_targets()
     escape = html.escape
-    headers = "".join(f"<th>{escape(t(key, language))}</th>"
-                      for key in ("target", "actual", "goal", "attainment", "status"))
+    headers = "".join(f"<th>{escape(t(key, language))}</th>" for key, _ in TABLE_COLUMNS)
     body = []
     for group in target_groups():
         group_rows = [row for row in page.rows if row.group == group]
         if not group_rows:
             continue
-        body.append(f'<tr class="group"><td colspan="5">{escape(t(f"export_group_{group}", language))}</td></tr>')
+        body.append(f'<tr class="group"><td colspan="{len(TABLE_COLUMNS)}">'
+                    f'{escape(t(f"export_group_{group}", language))}</td></tr>')
         for row in group_rows:
             target = targets[row.key]
             css = row.status or "no_data"
+            goal = target.goal_text(row.target, language) if row.target is not None else "—"
             body.append(
                 f'<tr data-key="{escape(row.key)}"><td>{escape(with_unit(row.label, row.unit, language))}</td>'
-                f'<td class="num">{escape(format_value(row.actual, target))}</td>'
-                f'<td class="num">{escape(format_value(row.target, target))}</td>'
-                f'<td class="num">{escape(format_attainment(row.attainment))}</td>'
+                f'<td class="num">{escape(format_value(row.baseline, target))}</td>'
+                f'<td class="num{" stale" if row.stale else ""}">{escape(actual_text(row, target))}</td>'
+                f'<td class="num">{escape(goal)}</td>'
+                f'<td class="num progress">{_html_bar(row)}{escape(progress_text(row))}</td>'
+                f'<td class="num">{escape(projection_text(row, target))}</td>'
                 f'<td class="status {css}">{escape(status_label(row.status, language))}</td></tr>')
     return f"<table><thead><tr>{headers}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _html_bar(row: BriefRow) -> str:
+    """Progress as a small bar in the status colour with the pace as a tick, as in the PDF (widths in %)."""
+    if not (_finite(row.progress) or _finite(row.expected)):
+        return ""
+    fill = f'<i class="fill {row.status or "no_data"}" style="width:{min(max(row.progress, 0), 1):.1%}"></i>' \
+        if _finite(row.progress) else ""
+    tick = f'<i class="tick" style="left:{min(max(row.expected, 0), 1):.1%}"></i>' if _finite(row.expected) else ""
+    return f'<span class="bar">{fill}{tick}</span>'
 
 
 def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dict[str, pd.DataFrame],
@@ -360,7 +439,8 @@ def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: di
     with print_style():
         for number, page in enumerate(pages, start=1):
             texts = _texts(page, summary, metadata, language)
-            notice = f'<p class="notice">{escape(texts["notice"])}</p>' if texts["notice"] else ""
+            notice = "".join(f'<p class="notice">{escape(texts[key])}</p>' for key in ("notice", "provisional")
+                             if texts[key])
             sections.append(f"""
 <section class="page" id="area-{escape(page.adcode)}">
   <h1>{escape(texts["title"])}</h1>

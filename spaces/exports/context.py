@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from spaces.planning.attainment import elapsed_share
+from spaces.planning.calendar import elapsed_share, final_from, is_provisional, today_in_beijing
 from spaces.planning.filters import Filters
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary, build_summary, data_source
 from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import colon, t
+from spaces.reference.targets import load_schedule
 from spaces.reference.vocab import load_vocabularies
 
 from . import features
 
+# The rules of progress as the exports state them, in the order a planner reads them (README: "How attainment
+# is computed" says the same).
+RULE_KEYS = ("baseline", "progress", "pace", "growth", "rank", "status", "about", "striving", "provisional",
+             "as_of", "no_data", "projection", "ranking", "designations")
 DATA_SOURCE_KEYS = {"sample": "sample", "imported": "imported", "mixed (sample + imported)": "mixed", "empty": "empty"}
 
 
@@ -64,14 +69,62 @@ def data_source_text(source: str, language: str = "zh") -> str:
     return t(f"data_source_{key}", language) if key else source
 
 
+def year_text(year: int, *, provisional: bool, language: str = "zh") -> str:
+    """A year as exports print it: ``2026（进行中，数据未完整）`` while its statistics are provisional.
+
+    Examples
+    --------
+    >>> year_text(2026, provisional=True, language="en"), year_text(2025, provisional=False)
+    ('2026 (in progress, figures incomplete)', '2025')
+    """
+    return f"{year}{t('export_provisional_mark', language)}" if provisional else str(year)
+
+
+def final_day_text(language: str = "zh") -> str:
+    """The day of the next year from which a year's figures are complete: ``4 月 1 日`` / ``1 April``."""
+    schedule = load_schedule()
+    return t("export_final_date", language).format(
+        month=schedule.final_month, day=schedule.final_day,
+        month_name=date(2001, schedule.final_month, 1).strftime("%B"))
+
+
+def about_share_text() -> str:
+    """The lower edge of an "about" target's band as a share of the target: ``90%``."""
+    return f"{1 - load_schedule().about_band:.0%}"
+
+
+def status_rule(status: str, language: str = "zh") -> str:
+    """One status's rule in a sentence (``export_status_rule_<status>``), the about band filled in."""
+    return t(f"export_status_rule_{status}", language).format(share=about_share_text())
+
+
+def attainment_rules(language: str = "zh") -> list[str]:
+    """The rules of baseline, pace, status, provisional years, projection and ranking, one sentence each.
+
+    Examples
+    --------
+    >>> attainment_rules("en")[6]
+    "'About' targets (shown as about 20, about 70) are met from 90% of the target up."
+    """
+    values = {"share": about_share_text(), "final": final_day_text(language)}
+    return [t(f"export_rule_{key}", language).format(**values) for key in RULE_KEYS]
+
+
+def provisional_note(year: int, language: str = "zh") -> str:
+    """What a provisional year's figures are: ``2026 年数据尚未完整（2027-04-01 起视为完整）…``."""
+    return t("export_provisional_note", language).format(year=year, final=final_from(year).isoformat())
+
+
 def export_metadata(*, source: str, filters: Filters, store: str, exported_at: str, scope: str,
-                    language: str = "zh", counts: dict[str, int] | None = None) -> dict:
-    """What every export carries: data source, sample notice, year, filters, scope, store and time (JSON-able).
+                    language: str = "zh", counts: dict[str, int] | None = None, today: date | None = None) -> dict:
+    """What every export carries: data source, sample notice, year (marked when provisional on ``today``),
+    filters, scope, store and time (JSON-able). ``today`` None takes the year as over.
 
     The store is named by its file name only: an export leaves the office, the folder it came from
     (often a user's home) does not need to.
     """
     sample = "sample" in source
+    provisional = today is not None and is_provisional(filters.year, today=today)
     metadata = {
         "data_source": source,  # the code (sample, imported, mixed (sample + imported), empty); the label follows
         "data_source_text": data_source_text(source, language),
@@ -80,7 +133,10 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
         "notice_zh": SAMPLE_NOTICE_ZH if sample else None,
         "notice_en": SAMPLE_NOTICE_EN if sample else None,
         "year": filters.year,
-        "elapsed_share": elapsed_share(filters.year),
+        "provisional": provisional,
+        "year_text": year_text(filters.year, provisional=provisional, language=language),
+        "read_on": today.isoformat() if today else None,
+        "elapsed_share": elapsed_share(filters.year, today=today),
         "filters": filters.describe(),
         "filters_text": describe_filters(filters, language),
         "filter_scope": t(scope, language),
@@ -93,7 +149,7 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
         metadata["feature_counts"] = counts
     metadata["about"] = [line for line in (
         metadata["notice"],
-        f"{t('year', language)}{colon(language)}{filters.year}",
+        f"{t('year', language)}{colon(language)}{metadata['year_text']}",
         f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
         metadata["filter_scope"],
         f"{t('export_data_source', language)}{colon(language)}{metadata['data_source_text']}",
@@ -119,11 +175,12 @@ class ExportRequest:
     store: str
     language: str = "zh"
     created_at: str = field(default_factory=_now)
+    today: date = field(default_factory=today_in_beijing)  # the date the figures are read on
 
     @cached_property
     def summary(self) -> Summary:
         """Attainment for the filters' year from all the data, keeping the chosen districts and the city."""
-        full = build_summary(self.layers, year=self.filters.year, store=self.store)
+        full = build_summary(self.layers, year=self.filters.year, store=self.store, today=self.today)
         return restrict_to_districts(replace(full, created_at=self.created_at), self.filters.districts)
 
     @cached_property
@@ -135,6 +192,6 @@ class ExportRequest:
             frames = self.feature_layers
             return export_metadata(source=data_source(frames), filters=self.filters, store=self.store,
                                    exported_at=self.created_at, scope=scope, language=self.language,
-                                   counts={name: len(frame) for name, frame in frames.items()})
+                                   counts={name: len(frame) for name, frame in frames.items()}, today=self.today)
         return export_metadata(source=self.summary.data_source, filters=self.filters, store=self.store,
-                               exported_at=self.created_at, scope=scope, language=self.language)
+                               exported_at=self.created_at, scope=scope, language=self.language, today=self.today)

@@ -21,6 +21,7 @@ from spaces.reference.districts import CITY_ADCODE, load_city_outline, load_dist
 from spaces.reference.i18n import colon, t
 from spaces.reference.palette import hex_colour
 from spaces.reference.schema import load_schemas
+from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.reference.vocab import load_vocabularies
 
 from .fonts import cjk_family, find_cjk_font
@@ -34,7 +35,7 @@ PARK_FILL = tuple(value / 255 for value in palette.PARK_FILL)  # RGBA: the app's
 PARK_EDGE = hex_colour(palette.PARK_LINE)
 COMMUNITY_EDGE = hex_colour(palette.COMMUNITY_LINE)
 OTHER_DISTRICT_FILL, FOCUS_EDGE = "#F0F0F0", "#252525"
-LAND_BAR, LAND_LINE, TARGET_LINE = "#9ECAE1", "#08519C", "#D7301F"
+LAND_BAR, LAND_LINE, TARGET_LINE, PACE_LINE = "#9ECAE1", "#08519C", "#D7301F", "#737373"
 INDEX_COLOURS = ("#1B9E77", "#7570B3")
 HALO = patheffects.withStroke(linewidth=2.2, foreground="white")  # keeps labels legible over markers
 FALLBACK_FAMILY = "DejaVu Sans"
@@ -257,20 +258,38 @@ class Trend:
     tax_index: list[float | None]  # 2021 = 100
     value_added_index: list[float | None]
     index_target: float | None  # 100 + the growth target
+    running_year: int | None = None  # a year whose figures are not complete yet, marked on the axis
+
+
+def _pace_years() -> list[int]:
+    return list(range(BASELINE_YEAR, PLAN_END_YEAR + 1))
+
+
+def _year_labels(years: list[int], running_year: int | None, language: str) -> list[str]:
+    """Tick labels: the year, and under a year still in progress "进行中" / "running"."""
+    return [f"{year}\n{t('export_trend_running', language)}" if year == running_year else str(year)
+            for year in years]
 
 
 def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None:
-    """Land reclaimed per year with its running total against the target, and 亩均 indices (2021 = 100)."""
+    """Land reclaimed per year with its running total against the target, and 亩均 indices (2021 = 100), each
+    with the 2026 target and the pace line (时间过半、任务过半: straight for land, compound for growth) to 2026."""
     plan_years = [y for y, v in zip(trend.years, trend.reclaimed_mu, strict=True) if v is not None]
     per_year = [v for v in trend.reclaimed_mu if v is not None]
     ax_land.bar(plan_years, per_year, color=LAND_BAR, width=0.6, label=t("export_trend_per_year", language))
     ax_land.plot(plan_years, np.cumsum(per_year), color=LAND_LINE, marker="o", markersize=3, linewidth=1.2,
                  label=t("export_trend_cumulative", language))
+    pace_years = _pace_years()
     if trend.reclaimed_target_mu:
         ax_land.axhline(trend.reclaimed_target_mu, color=TARGET_LINE, linestyle="--", linewidth=0.9,
                         label=t("export_trend_target_2026", language))
+        share = [(year - BASELINE_YEAR) / (PLAN_END_YEAR - BASELINE_YEAR) for year in pace_years]
+        ax_land.plot(pace_years, [trend.reclaimed_target_mu * part for part in share], color=PACE_LINE,
+                     linestyle=":", linewidth=1.0, label=t("export_trend_pace", language))
     ax_land.set_title(t("export_trend_land", language), fontsize=8, loc="left")
-    ax_land.set_xticks(plan_years or trend.years)
+    land_ticks = list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1))
+    ax_land.set_xticks(land_ticks, _year_labels(land_ticks, trend.running_year, language))
+    ax_land.set_xlim(PLAN_START_YEAR - 0.6, PLAN_END_YEAR + 0.6)
 
     for values, colour, key in ((trend.tax_index, INDEX_COLOURS[0], "export_trend_tax"),
                                 (trend.value_added_index, INDEX_COLOURS[1], "export_trend_value_added")):
@@ -281,8 +300,13 @@ def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None
     if trend.index_target:
         ax_index.axhline(trend.index_target, color=TARGET_LINE, linestyle="--", linewidth=0.9,
                          label=t("export_trend_target_2026", language))
+        rate = trend.index_target / 100.0
+        ax_index.plot(pace_years, [100.0 * rate ** ((year - BASELINE_YEAR) / (PLAN_END_YEAR - BASELINE_YEAR))
+                                   for year in pace_years], color=PACE_LINE, linestyle=":", linewidth=1.0,
+                      label=t("export_trend_pace", language))
     ax_index.set_title(t("export_trend_index", language), fontsize=8, loc="left")
-    ax_index.set_xticks(trend.years)
+    ax_index.set_xticks(pace_years, _year_labels(pace_years, trend.running_year, language))
+    ax_index.set_xlim(BASELINE_YEAR - 0.3, PLAN_END_YEAR + 0.3)
     for ax in (ax_land, ax_index):
         # Headroom above the data and the target line for a one-row legend.
         low, high = ax.get_ylim()

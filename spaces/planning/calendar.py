@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from spaces.errors import YearError
+from spaces.errors import TodayError, YearError
 from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR, load_schedule
 
 PLAN_YEARS = PLAN_END_YEAR - BASELINE_YEAR  # five years: 2022 to 2026
 BEIJING = ZoneInfo("Asia/Shanghai")
+# Set to a date (YYYY-MM-DD) to read the figures as on that day: a report made again later, or a test,
+# then gives the same default year, pace and provisional marks.
+TODAY_VARIABLE = "SPACES_TODAY"
 
 
 def today_in_beijing() -> date:
-    """Today's date in 北京时间, the clock the plan's statistics run on."""
-    return datetime.now(BEIJING).date()
+    """Today's date in 北京时间, the clock the plan's statistics run on; ``$SPACES_TODAY`` overrides it.
+
+    Raises
+    ------
+    TodayError
+        When ``SPACES_TODAY`` is set but is not a date written YYYY-MM-DD.
+    """
+    fixed = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not fixed:
+        return datetime.now(BEIJING).date()
+    try:
+        if len(fixed) != 10:
+            raise ValueError(fixed)
+        return date.fromisoformat(fixed)
+    except ValueError:
+        raise TodayError(f"{TODAY_VARIABLE}={fixed!r} is not a date: write it as YYYY-MM-DD, "
+                         "for example 2026-12-01") from None
 
 
 def check_year(year: int) -> None:

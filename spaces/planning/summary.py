@@ -27,6 +27,7 @@ class Summary:
     store: str
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
+    today: date | None = None  # the date the figures were read on (None: every year taken as over)
 
     @property
     def is_sample(self) -> bool:
@@ -39,11 +40,14 @@ def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = ""
     (see :func:`~spaces.planning.attainment.compute_attainment`; None takes every year as over)."""
     long = compute_attainment(layers, layers["allocations"], year=year, today=today)
     provisional = bool(long["provisional"].any()) if len(long) else False
-    return Summary(year=year, long=long, data_source=data_source(layers), store=store, provisional=provisional)
+    return Summary(year=year, long=long, data_source=data_source(layers), store=store, provisional=provisional,
+                   today=today)
 
 
 def wide_table(summary: Summary) -> pd.DataFrame:
-    """``adcode, district, <key>_actual, <key>_target, <key>_attainment, <key>_status`` per row."""
+    """One row per district then the city: ``adcode, district``, per target ``<key>_actual, _target,
+    _attainment, _status, _baseline, _progress, _expected, _as_of, _projected_2026``, then ``provisional``
+    (bool) and ``data_source``. ``_as_of`` is a nullable integer (the data year used)."""
     long = summary.long
     rows = []
     for adcode, group in long.groupby("adcode", sort=False):
@@ -58,11 +62,15 @@ def wide_table(summary: Summary) -> pd.DataFrame:
         row["provisional"] = summary.provisional
         row["data_source"] = summary.data_source
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for column in [c for c in table.columns if c.endswith("_as_of")]:
+        table[column] = table[column].astype("Int64")
+    return table
 
 
 def nested_records(summary: Summary) -> list[dict]:
-    """``[{"adcode", "district", "metrics": {key: {"actual", "target", "attainment", "status"}}}]``."""
+    """``[{"adcode", "district", "metrics": {key: {...}}, "year", "provisional", "data_source"}]``; each metric
+    holds ``actual, target, attainment, status, baseline, progress, expected, as_of, projected_2026, stale``."""
     records = []
     for adcode, group in summary.long.groupby("adcode", sort=False):
         metrics = {
@@ -94,17 +102,19 @@ def _pace(record) -> dict:
         "progress": share(record.progress),
         "expected": share(record.expected),
         "as_of": None if pd.isna(record.as_of) else int(record.as_of),
-        "projected_2026": _round(record.projected_2026, record.key),
+        "projected_2026": _round(record.projected_2026, record.key, decimals=1),
     }
 
 
-def _round(value, key: str):
+def _round(value, key: str, *, decimals: int = 4):
+    """A figure in its target's unit: 亩 and % to 2 decimals, counts whole (or to ``decimals`` when not:
+    a projection of 18.27 parks is kept as 18.3)."""
     if value is None or pd.isna(value) or not math.isfinite(value):
         return None
     unit = load_targets()[key].unit_en
     if unit in ("mu", "%"):
         return round(float(value), 2)
-    return int(value) if float(value).is_integer() else round(float(value), 4)
+    return int(value) if float(value).is_integer() else round(float(value), decimals)
 
 
 def _status(value) -> str | None:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -26,6 +27,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "brief"
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_PARK = f"{HOSTILE}示例园$x$"
 YEAR = 2025
+READ_ON = date(2026, 12, 1)  # 2025 is final, 2026 still in progress
 DISTRICT_NAMES = district_names()["name_zh"].tolist()  # the 10 districts and 宁波市
 
 
@@ -50,7 +52,7 @@ def layers(shared_sample_layers):
 
 @pytest.fixture(scope="module")
 def pdf(layers, tmp_path_factory) -> Path:
-    result = export("brief", "pdf", layers, filters=Filters(year=YEAR), store="test.gpkg")
+    result = export("brief", "pdf", layers, filters=Filters(year=YEAR), store="test.gpkg", today=READ_ON)
     assert result.media_type == "application/pdf"
     path = tmp_path_factory.mktemp("brief") / result.filename
     path.write_bytes(result.data)
@@ -59,7 +61,8 @@ def pdf(layers, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def html_brief(layers) -> str:
-    return export("brief", "html", layers, filters=Filters(year=YEAR), store="test.gpkg").data.decode("utf-8")
+    return export("brief", "html", layers, filters=Filters(year=YEAR), store="test.gpkg",
+                  today=READ_ON).data.decode("utf-8")
 
 
 def _page_texts(pdf: Path) -> list[str]:
@@ -85,7 +88,32 @@ def test_every_pdf_page_says_sample_year_and_filters(pdf):
     for page in _page_texts(pdf):
         assert _squeeze(SAMPLE_NOTICE_ZH) in page
         assert "筛选条件：年份2025；无其他筛选（全部数据）" in page
-        assert "战略产业园（个）" in page and "完成率" in page
+        assert "战略产业园（个）" in page and "2021基线" in page and "进度/时间进度" in page and "2026预计" in page
+        assert "“万亩千亿”新产业平台（力争）（家）" in page
+        assert "进行中" not in page  # 2025 is final on 1 December 2026
+
+
+def test_the_city_page_shows_about_targets_pace_projection_and_stale_values(pdf):
+    """The city's 2025: 约20 parks, 时间进度 80 %, the ETDZ rank of 2024 standing for 2025."""
+    city = _page_texts(pdf)[0]
+    assert "约20" in city and "约70" in city
+    assert "/80%" in city
+    assert "9(2024)" in city  # the rank of 2024 carried to 2025, with its year
+    assert "截至2025年底·时间进度80%" in city
+
+
+def test_a_year_in_progress_is_marked_on_every_page(layers, tmp_path):
+    result = export("brief", "pdf", layers, filters=Filters(year=2026, districts=("330206",)), store="t",
+                    today=READ_ON)
+    path = tmp_path / result.filename
+    path.write_bytes(result.data)
+    pages = _page_texts(path)
+    assert len(pages) == 2
+    for page in pages:
+        assert "（2026年，进行中）" in page
+        assert "2026年数据尚未完整（2027-04-01起视为完整）" in page
+        assert "截至2026-12-01（2026年进行中）·时间进度98%" in page  # 4 years and 334 of 365 days: 98 %
+        assert "2026进行中" in page  # the running year on the trend charts' axes
 
 
 def test_pdf_text_holds_the_names_as_written(pdf):
@@ -163,18 +191,43 @@ def test_html_is_self_contained_and_prints_a_page_per_area(html_brief):
 
 
 def test_html_tables_match_the_summary(html_brief, layers):
-    summary = build_summary(layers, year=YEAR, store="t")
+    summary = build_summary(layers, year=YEAR, store="t", today=READ_ON)
     record = summary.long.set_index(["adcode", "key"]).loc[("330206", "strategic_parks")]
     section = html_brief.split('id="area-330206"')[1].split("</section>")[0]
     row = re.search(r'<tr data-key="strategic_parks">(.*?)</tr>', section).group(1)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert cells[1:3] == [f"{record['actual']:,.0f}", f"{record['target']:,.0f}"]
-    assert cells[3] == f"{record['attainment']:.0%}"
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+    assert cells[0] == "战略产业园（个）"
+    assert cells[1:4] == [f"{record['baseline']:,.0f}", f"{record['actual']:,.0f}", f"约{record['target']:,.0f}"]
+    assert cells[4] == f"{record['progress']:.0%} / 80%"
+    assert cells[5] == f"{record['projected_2026']:,.0f} ({record['projected_progress']:.0%})"
+    bar = re.search(r'<span class="bar">(.*?)</span>', row).group(1)  # progress in the status colour, pace tick
+    assert f'class="fill {record["status"]}" style="width:{min(record["progress"], 1):.1%}"' in bar
+    assert 'class="tick" style="left:80.0%"' in bar
     assert SAMPLE_NOTICE_ZH in section and "etdz_national_rank" not in section
     assert 'data-key="etdz_national_rank"' in html_brief.split('id="area-330200"')[1].split("</section>")[0]
 
 
 # -- pieces ------------------------------------------------------------------------------------------
+def test_the_trend_charts_draw_the_target_and_the_pace_to_2026():
+    """Land paced in a straight line to its target, the 亩均 index compounding to 140 (+40 %) in 2026."""
+    from matplotlib.figure import Figure
+
+    from spaces.exports.figures import Trend, draw_trend
+
+    fig = Figure()
+    land, index = fig.add_subplot(121), fig.add_subplot(122)
+    trend = Trend(years=[2021, 2022, 2023], reclaimed_mu=[None, 100.0, 200.0], reclaimed_target_mu=1000.0,
+                  tax_index=[100.0, 105.0, 112.0], value_added_index=[100.0, 104.0, 110.0], index_target=140.0,
+                  running_year=2023)
+    draw_trend(land, index, trend, language="zh")
+    pace = {ax: next(line for line in ax.get_lines() if line.get_label() == "时间进度线") for ax in (land, index)}
+    assert list(pace[land].get_xdata()) == [2021, 2022, 2023, 2024, 2025, 2026]
+    assert list(pace[land].get_ydata()) == pytest.approx([0, 200, 400, 600, 800, 1000])
+    assert list(pace[index].get_ydata())[3] == pytest.approx(100 * 1.4 ** 0.6)  # 2024: three fifths, compound
+    assert list(pace[index].get_ydata())[-1] == pytest.approx(140)
+    assert [label.get_text() for label in index.get_xticklabels()][2] == "2023\n进行中"
+
+
 def test_brief_pages_leave_city_targets_to_the_city_page(layers):
     summary = build_summary(layers, year=YEAR, store="t")
     pages = brief_pages(summary, layers, layers)

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import math
+from datetime import date
 
 import openpyxl
 import pandas as pd
@@ -23,6 +24,9 @@ from spaces.reference.palette import STATUS_FILLS
 from spaces.reference.targets import load_targets
 
 YEAR = 2025
+READ_ON = date(2026, 12, 1)  # 2025 is final, 2026 in progress
+XLSX_FIELDS = ("baseline", "actual", "target", "attainment", "progress", "expected", "status", "as_of",
+               "projected_2026", "projected_progress")
 GROUP_SHEETS_ZH = ["平台载体", "用地效率", "企业整治", "绿色制造"]
 GROUP_SHEETS_EN = ["Platforms", "Land and efficiency", "Enterprises", "Green manufacturing"]
 
@@ -36,7 +40,7 @@ def layers(shared_sample_layers):
 @pytest.fixture(scope="module")
 def summary(layers):
     """The summary the exports should reproduce: all data, the filters' year."""
-    return build_summary(layers, year=YEAR, store="test")
+    return build_summary(layers, year=YEAR, store="test", today=READ_ON)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +50,9 @@ def imported_layers(layers):
             for name, frame in layers.items()}
 
 
-def _export(kind, fmt, layers, language="zh", **filters):
-    return export(kind, fmt, layers, filters=Filters(year=YEAR, **filters), store="test.gpkg", language=language)
+def _export(kind, fmt, layers, language="zh", year=YEAR, **filters):
+    return export(kind, fmt, layers, filters=Filters(year=year, **filters), store="test.gpkg", language=language,
+                  today=READ_ON)
 
 
 def test_the_cli_summary_formats_still_take_a_summary_alone(summary):
@@ -67,9 +72,11 @@ def test_csv_has_a_bom_for_excel_and_reads_back_to_the_wide_table(layers, summar
     assert rows[0]["district"] == "海曙区"
     for row, record in zip(rows, table.to_dict("records"), strict=True):
         for column, value in record.items():
-            if isinstance(value, float) and not math.isnan(value):
+            if isinstance(value, bool):
+                assert row[column] == str(value).lower(), column  # provisional: true / false
+            elif isinstance(value, float) and not math.isnan(value):
                 assert float(row[column]) == pytest.approx(value), column
-            elif value is None or (isinstance(value, float) and math.isnan(value)):
+            elif value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
                 assert row[column] == "", column
             else:
                 assert row[column] == str(value), column
@@ -109,51 +116,100 @@ def workbook(layers):
 
 
 def _target_columns(sheet) -> dict[str, int]:
-    """Target label (row 1, merged over four columns) -> its first column."""
-    return {cell.value: cell.column for cell in sheet[1][2:] if cell.value}
+    """Target label (row 2, merged over the target's columns) -> its first column."""
+    return {cell.value: cell.column for cell in sheet[2][2:] if cell.value}
 
 
 def test_xlsx_has_a_sheet_per_target_group_then_metadata(workbook):
     assert workbook.sheetnames == [*GROUP_SHEETS_ZH, "说明", "指标说明"]
     for name, group in zip(GROUP_SHEETS_ZH, ("platforms", "land", "enterprises", "green"), strict=True):
         labels = list(_target_columns(workbook[name]))
-        assert labels == [target.label_zh for target in load_targets().values() if target.group == group]
+        assert labels == [target.label("zh") for target in load_targets().values() if target.group == group]
+        assert workbook[name].cell(1, 1).value == f"{name} · 2025"
 
 
 def test_xlsx_values_equal_the_summary(workbook, summary):
-    table = wide_table(summary).set_index("adcode")
-    targets = {target.label_zh: target for target in load_targets().values()}
+    long = summary.long.set_index(["adcode", "key"])
+    targets = {target.label("zh"): target for target in load_targets().values()}
     checked = 0
     for name in GROUP_SHEETS_ZH:
         sheet = workbook[name]
-        assert sheet.freeze_panes == "C3"
-        adcodes = [sheet.cell(row, 1).value for row in range(3, 3 + len(table))]
-        assert adcodes == table.index.tolist()
+        assert sheet.freeze_panes == "C4"
+        adcodes = [sheet.cell(row, 1).value for row in range(4, 4 + 11)]
+        assert adcodes == list(dict.fromkeys(summary.long["adcode"]))
         for label, column in _target_columns(sheet).items():
-            key = targets[label].key
-            unit = targets[label].unit_zh
-            assert sheet.cell(2, column).value == f"实际（{unit}）"
-            assert sheet.cell(2, column + 1).value == f"目标（{unit}）"
-            for row, adcode in enumerate(adcodes, start=3):
-                record = table.loc[adcode]
-                for offset, field in enumerate(("actual", "target", "attainment")):
-                    expected = record[f"{key}_{field}"]
-                    value = sheet.cell(row, column + offset).value
-                    if expected is None or pd.isna(expected):
+            key, unit = targets[label].key, targets[label].unit_zh
+            headers = [sheet.cell(3, column + offset).value for offset in range(len(XLSX_FIELDS))]
+            assert headers == [f"2021 基线（{unit}）", f"实际（{unit}）", f"目标（{unit}）", "完成率", "进度", "时间进度",
+                               "状态", "数据年份", f"按当前进度 2026 年预计（{unit}）", "2026 年预计进度"]
+            for row, adcode in enumerate(adcodes, start=4):
+                record = long.loc[(adcode, key)]
+                cells = dict(zip(XLSX_FIELDS, (sheet.cell(row, column + offset) for offset in range(10)), strict=True))
+                for field in ("baseline", "actual", "target", "attainment", "progress", "expected", "projected_2026",
+                              "projected_progress"):
+                    expected, value = record[field], cells[field].value
+                    if pd.isna(expected) or not math.isfinite(expected):
                         assert value is None, (adcode, key, field)
                     else:
-                        assert isinstance(value, int | float), (adcode, key, field)
-                        assert value == pytest.approx(expected), (adcode, key, field)
-                checked += 1
-                assert sheet.cell(row, column + 2).number_format == "0.0%"
-                status = record[f"{key}_status"]
-                cell = sheet.cell(row, column + 3)
+                        assert value == pytest.approx(expected, abs=1e-4), (adcode, key, field)
+                for field in ("attainment", "progress", "expected", "projected_progress"):
+                    assert cells[field].number_format == "0.0%"
+                as_of = record["as_of"]
+                if pd.isna(as_of):
+                    assert cells["as_of"].value is None
+                else:  # the ETDZ rank of 2024 stands in 2025: stale
+                    assert cells["as_of"].value == (int(as_of) if as_of == YEAR else f"{int(as_of)}（旧）"), (adcode, key)
+                status = record["status"]
                 if isinstance(status, str):
-                    assert cell.value == t(f"status_{status}")
-                    assert cell.fill.fgColor.rgb.endswith(STATUS_FILLS[status].lstrip("#"))
+                    assert cells["status"].value == t(f"status_{status}")
+                    assert cells["status"].fill.fgColor.rgb.endswith(STATUS_FILLS[status].lstrip("#"))
                 else:
-                    assert cell.value in (t("export_no_data"), t("export_city_only"))
+                    assert cells["status"].value in (t("export_no_data"), t("export_city_only"))
+                checked += 1
     assert checked == 12 * 11
+
+
+def test_xlsx_shows_about_targets_as_about_and_striving_ones_as_such(workbook, layers):
+    sheet = workbook["平台载体"]
+    columns = _target_columns(sheet)
+    assert "“万亩千亿”新产业平台（力争）" in columns
+    goal = sheet.cell(14, columns["战略产业园"] + 2)  # the city row's goal: 20, printed 约20
+    assert goal.value == 20 and goal.number_format == '"约"#,##0'
+    assert sheet.cell(14, columns["“万亩千亿”新产业平台（力争）"] + 2).number_format == "#,##0"
+    targets = {row[1].value: row for row in workbook["指标说明"].iter_rows(min_row=2) if row[1].value}
+    assert targets["strategic_parks"][3].number_format == '"约"#,##0'
+    english = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", layers, language="en").data))
+    assert english["Platforms"].cell(14, 5).number_format == '"about "#,##0'
+
+
+def test_xlsx_states_the_rules_in_words(workbook):
+    column = [cell.value for cell in workbook["指标说明"]["A"] if cell.value]
+    rules = column[column.index("计算规则") + 1:]
+    assert len(rules) == 14
+    assert any("ln(1+g) ÷ ln(1+G)" in rule for rule in rules)
+    assert any("时间过半、任务过半" in rule for rule in rules)
+    assert any("90% 及以上" in rule for rule in rules)
+    assert any("min(进度 ÷ 时间进度, 1.5)" in rule for rule in rules)
+
+
+def test_xlsx_marks_a_provisional_year_and_stale_data_years(layers):
+    """2026 read on 1 December 2026: every title says it is in progress, and 亩均 figures (2025's) are stale."""
+    book = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", layers, year=2026).data))
+    for name in GROUP_SHEETS_ZH:
+        assert book[name].cell(1, 1).value == f"{name} · 2026（进行中，数据未完整）"
+    notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
+    assert notes["年份"] == "2026（进行中，数据未完整）"
+    assert notes["数据读取日期"] == "2026-12-01"
+    assert notes["时间进度"] == pytest.approx((4 + 334 / 365) / 5)
+    assert "2027-04-01 起视为完整" in [row[1].value for row in book["说明"].iter_rows()][-1]
+    sheet = book["用地效率"]
+    growth = _target_columns(sheet)["规上工业亩均税收增长"]
+    assert sheet.cell(14, growth + 7).value == "2025（旧）"
+    land = _target_columns(sheet)["盘活腾退低效工业用地"]
+    assert sheet.cell(14, land + 7).value == 2026
+    column_a = [cell.value for cell in sheet["A"]]
+    assert any(text and "沿用最近一年" in str(text) for text in column_a)
+    assert any(text and "2026 年数据尚未完整" in str(text) for text in column_a)
 
 
 def test_xlsx_metadata_says_sample_year_filters_and_time(layers):
@@ -162,19 +218,20 @@ def test_xlsx_metadata_says_sample_year_filters_and_time(layers):
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
     assert notes["数据来源"] == "示例数据（模拟）"  # the code "sample" stays in metadata.json
     assert notes["示例数据"] == SAMPLE_NOTICE_ZH
-    assert notes["年份"] == YEAR
+    assert notes["年份"] == str(YEAR)
     assert notes["筛选条件"] == "年份 2025；区县：北仑区；产业：绿色石化"
     assert "不改变达标情况" in notes["筛选说明"]
+    assert "从 2021 基线起的进度不低于时间进度" in notes["状态说明"]
     assert notes["导出时间（UTC）"].startswith("20") and notes["数据库"] == "test.gpkg"
     sheet = book["平台载体"]
-    assert [sheet.cell(row, 1).value for row in (3, 4)] == ["330206", "330200"]
+    assert [sheet.cell(row, 1).value for row in (4, 5)] == ["330206", "330200"]
     assert SAMPLE_NOTICE_ZH in [cell.value for cell in sheet["A"]]
 
 
 def test_xlsx_ignores_industry_filters_for_attainment(layers):
     def values(**filters):
         sheet = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", layers, **filters).data))["绿色制造"]
-        return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3, max_row=13)]
+        return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4, max_row=14)]
 
     assert values(industries=("绿色石化",), levels=("national",)) == values()
 
@@ -183,11 +240,13 @@ def test_xlsx_in_english(layers):
     book = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", layers, language="en").data))
     assert book.sheetnames == [*GROUP_SHEETS_EN, "About", "Targets"]
     sheet = book["Land and efficiency"]
-    assert sheet.cell(1, 3).value == "Low-efficiency industrial land reclaimed"
-    assert sheet.cell(2, 3).value == "Actual (mu)"
-    assert sheet.cell(3, 2).value == "Haishu"
+    assert sheet.cell(2, 3).value == "Low-efficiency industrial land reclaimed"
+    assert sheet.cell(3, 3).value == "2021 baseline (mu)"
+    assert sheet.cell(3, 4).value == "Actual (mu)"
+    assert sheet.cell(4, 2).value == "Haishu"
     notes = {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=2)}
     assert notes["Sample data"] == SAMPLE_NOTICE_EN
+    assert book["Platforms"].cell(2, 3 + 2 * 10).value == "'10,000-mu, 100-billion' platforms (striving)"
 
 
 def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
