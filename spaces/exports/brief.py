@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 
 from spaces.planning.summary import Summary
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import colon, label, localised, pick, t, with_unit
+from spaces.reference.i18n import by_language, colon, label, localised, t, with_unit
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
 from spaces.reference.targets import (
     BASELINE_YEAR,
@@ -151,7 +151,7 @@ def brief_pages(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: d
     """
     targets = load_targets()
     names = district_names().set_index("adcode")
-    name_column, other_column = localised("name", language), localised("name", pick("en", "zh", language))
+    name_column, other_column = localised("name", language), localised("name", by_language("en", "zh", language))
     adcodes = [CITY_ADCODE, *[a for a in dict.fromkeys(summary.long["adcode"]) if a != CITY_ADCODE]]
     long = summary.long.set_index(["adcode", "key"])
     parks = map_layers["parks"]

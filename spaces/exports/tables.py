@@ -16,7 +16,7 @@ from spaces.planning.attainment import STATUSES as ATTAINMENT_STATUSES
 from spaces.planning.filters import Filters
 from spaces.planning.summary import Summary, nested_records, wide_table
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import colon, label, localised, pick, t, with_unit
+from spaces.reference.i18n import by_language, colon, label, localised, t, with_unit
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
 from spaces.reference.targets import load_targets, target_groups
 
@@ -226,7 +226,7 @@ def _status_cell(cell, status: str | None, target, adcode: str, language: str) -
 def _metadata_sheet(book: Workbook, summary: Summary, context: dict, language: str) -> None:
     sheet = book.create_sheet(t("export_meta_sheet", language))
     sheet.append([t("export_item", language), t("export_value", language)])
-    status_legend = pick("；", "; ", language).join(status_rule(status, language) for status in ATTAINMENT_STATUSES)
+    status_legend = by_language("；", "; ", language).join(status_rule(status, language) for status in ATTAINMENT_STATUSES)
     rows = [
         ("export_data_source", context["data_source_text"]),
         ("export_sample", context["notice"] or t("export_not_sample", language)),
