@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -42,8 +44,9 @@ def filtered(location: str, version: str, filters: Filters) -> dict[str, pd.Data
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def summary(location: str, version: str, year: int) -> Summary:
-    return build_summary(layers(location, version), year=year, store=location)
+def summary(location: str, version: str, year: int, today: date | None = None) -> Summary:
+    """The summary for ``year`` read on ``today`` (a new day is a new entry: the pace of a running year moves)."""
+    return build_summary(layers(location, version), year=year, store=location, today=today)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
