@@ -72,7 +72,7 @@ table = table.assign(score=table["score"] * 100)  # printf formats show a % of t
 st.dataframe(table[["rank", "district", "score", "scored", "met", "on_track", "behind"]], hide_index=True,
              key="ranking", height="content", column_config={
                  "rank": st.column_config.NumberColumn("#", width="small"), "district": t("district", language),
-                 "score": st.column_config.NumberColumn(t("score", language), format="%.0f%%"),
+                 "score": st.column_config.NumberColumn(t("score", language), format="%.1f%%"),  # ties: to 0.1%
                  "scored": st.column_config.NumberColumn(t("scored_targets", language), width="small"),
                  **{s: st.column_config.NumberColumn(status_labels[s], width="small") for s in STATUS_COLOURS}})
 st.caption(ranking_rule(language))

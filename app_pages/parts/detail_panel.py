@@ -48,6 +48,5 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
             goal = t("no_target", language) if row.no_target else row.target_value
             status = status_labels.get(row.status, t("status_no_data", language))
             head = f"**{markdown_text(row.target)}**{sep}{markdown_text(row.actual)} / {markdown_text(goal)} · {status}"
-            pace = [f":small[{markdown_text(' · '.join(row.pace))}]"] if row.pace else []
-            blocks.append("  \n".join([head, *pace]))
+            blocks.append("  \n".join([head, *(f":small[{markdown_text(line)}]" for line in row.pace)]))
         st.markdown("\n\n".join(blocks))

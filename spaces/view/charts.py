@@ -22,20 +22,22 @@ def progress_bars(long: pd.DataFrame, *, key: str, status_labels: dict[str, str]
     data = long.loc[(long["key"] == key) & (long["adcode"] != CITY_ADCODE),
                     ["district", "progress", "expected", "status"]].copy()
     data["status_label"] = data["status"].map(status_labels).fillna(t("status_no_data", language))
+    order = data.sort_values("progress", ascending=False, kind="stable")["district"].tolist()
     colour = alt.Color("status_label:N", title=None, legend=alt.Legend(orient="top"),
                        scale=alt.Scale(domain=[status_labels[s] for s in STATUS_HEX], range=list(STATUS_HEX.values())))
-    y = alt.Y("district:N", title=None, axis=alt.Axis(labelOverlap=False),
-              sort=alt.EncodingSortField("progress", order="descending"))
+    # An explicit order: a sort by field is dropped when the two layers share the y scale.
+    y = alt.Y("district:N", title=None, axis=alt.Axis(labelOverlap=False), sort=order)
     tooltip = [alt.Tooltip("district:N", title=t("district", language)),
                alt.Tooltip("progress:Q", format=".0%", title=t("progress", language)),
                alt.Tooltip("expected:Q", format=".0%", title=t("pace", language)),
                alt.Tooltip("status_label:N", title=t("status", language))]
-    base = alt.Chart(data, title=title)
+    base = alt.Chart(data)
     bars = base.mark_bar().encode(
         x=alt.X("progress:Q", axis=alt.Axis(format="%"), title=t("progress_axis", language)),
         y=y, color=colour, tooltip=tooltip)
-    ticks = base.mark_tick(color="#222", thickness=2, size=22).encode(x="expected:Q", y=y, tooltip=tooltip)
-    return (bars + ticks).properties(height=28 * max(len(data), 1))
+    ticks = base.mark_tick(color="#222", thickness=2).encode(x="expected:Q", y=y, tooltip=tooltip)
+    # Streamlit fits a stretched chart's whole height (title, legend, axis) into ``height``: 140 px for those.
+    return alt.layer(bars, ticks, title=title).properties(height=28 * max(len(data), 1) + 140)
 
 
 def counts_whole_units(target: Target) -> bool:
@@ -60,7 +62,7 @@ def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: st
     """One small line chart per target with data, in plan order: actual value by year from the 2021 baseline.
 
     ``baselines`` (key -> the district's 2021 baseline) fill a 2021 the data leave empty: flows and growth
-    start from 0. The 2021 label says 基期 / base; years in ``provisional`` are marked 进行中 / provisional.
+    start from 0. A year whose value rests on an earlier data year (``as_of``) is left out, not drawn flat. The 2021 label says 基期 / base; years in ``provisional`` are marked 进行中 / provisional.
     Each chart has no fixed width, so it fills the column it is drawn in; the y axis is titled with
     the target's unit. Counts get whole-number ticks (no half a park), and a series that is 0 every
     year gets the axis 0–1 rather than a collapsed one that Vega labels ``0.000000``.
@@ -68,6 +70,8 @@ def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: st
     charts = []
     for key, target in targets.items():
         data = trend.loc[trend["key"] == key, ["year", "actual"]].copy()
+        if "as_of" in trend.columns:  # a year not reported repeats the last value: no point of its own
+            data = data.loc[~(trend.loc[data.index, "as_of"] < data["year"])]
         if data["actual"].isna().all():
             continue
         base = (baselines or {}).get(key)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from spaces.geo.spatial import lies_within
 from spaces.planning.filters import status_as_of
-from spaces.reference.districts import district_names
+from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import t
 from spaces.reference.targets import format_amount, load_targets
 from spaces.reference.vocab import load_vocabularies, split_industries
@@ -146,10 +146,12 @@ def community_detail(layers: dict[str, pd.DataFrame], community_id: str, *, year
 def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode: str, *, year: int,
                     language: str = "zh") -> Detail | None:
     """The district's attainment of every target for ``year`` and what it holds."""
+    targets = load_targets()
     rows = long.loc[long["adcode"] == adcode]
     if rows.empty:
         return None
-    targets = load_targets()
+    if adcode != CITY_ADCODE:  # a city-only target (the ETDZ rank) has no district value: a line of — says nothing
+        rows = rows.loc[[targets[k].scope == "district" for k in rows["key"]]]
     # Figures as text with their units (亩, %, 个...): each row has its own unit. ``pace`` holds the
     # sentences after actual / goal: progress against the pace, the projection to 2026, the data year.
     attainment = pd.DataFrame({

@@ -12,6 +12,12 @@ from spaces.planning.pace import SCORE_CAP
 from spaces.reference.i18n import label, t
 from spaces.reference.targets import Target, format_amount, load_schedule
 
+
+def counts_whole(target: Target) -> bool:
+    """Whether the target counts things (parks, factories, enterprises, a rank) rather than 亩 or %."""
+    return target.unit_en not in ("mu", "%", "rank")
+
+
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
 
@@ -62,16 +68,20 @@ def goal_amount(target: Target, value: float | None, language: str) -> str:
 
 
 def projected_amount(target: Target, value: float, language: str) -> str:
-    """A projection, rounded as an estimate is: whole 亩 and whole counts, growth to one decimal.
+    """A projection, rounded as an estimate is: whole 亩; small counts (under 10) to a tenth when not whole
+    (2.5 of 4 parks is 62%, and "约 2 个（62%）" would not add up); growth to one decimal.
 
     Examples
     --------
     >>> from spaces.reference.targets import load_targets
-    >>> projected_amount(load_targets()["reclaimed_land_mu"], 41_234.5, "zh")
-    '41,234 亩'
+    >>> targets = load_targets()
+    >>> projected_amount(targets["reclaimed_land_mu"], 41_234.5, "zh"), projected_amount(targets["strategic_parks"], 2.5, "zh")
+    ('41,234 亩', '2.5 个')
     """
     if target.unit_en == "mu":
         return f"{value:,.0f} {label(target, language, field='unit')}"
+    if counts_whole(target) and abs(value) < 10 and round(value, 1) != round(value):
+        return f"{value:,.1f} {label(target, language, field='unit')}"
     return format_amount(value, target, language)
 
 

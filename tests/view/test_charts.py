@@ -135,3 +135,13 @@ def test_trend_names_the_2021_baseline_fills_it_for_flows_and_marks_a_provisiona
     assert values[0] == {"year": 2021, "actual": 0.0}
     expr = spec["encoding"]["x"]["axis"]["labelExpr"]
     assert '["2021", "基期"]' in expr and '["2025", "进行中"]' in expr and "2024" not in expr
+
+
+def test_a_year_not_reported_is_no_point_of_its_own():
+    """2026 not yet reported: the indicator's 2025 value stands for it in the figures, but the trend does not
+    draw a flat 2025–2026 segment as if nothing had happened in 2026."""
+    trend = pd.DataFrame({"year": [2021, 2024, 2025, 2026], "key": ["reclaimed_land_mu"] * 4,
+                          "actual": [None, 300.0, 500.0, 500.0], "as_of": [None, 2024.0, 2025.0, 2025.0]})
+    targets = {"reclaimed_land_mu": load_targets()["reclaimed_land_mu"]}
+    (chart,) = trend_lines(trend, targets=targets, language="zh", baselines={"reclaimed_land_mu": 0.0})
+    assert [v["year"] for v in next(iter(chart.to_dict()["datasets"].values()))] == [2021, 2024, 2025]
