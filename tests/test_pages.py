@@ -418,3 +418,15 @@ def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_
     assert shapely.Point(view["longitude"], view["latitude"]).within(outline_amap)
     inside = [p for p in _layer(amap, "plots")["data"] if p["kind"] == "plot"]
     assert inside and all(outline_amap.contains(shapely.Polygon(p["polygon"]).centroid) for p in inside)
+
+
+def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
+    """2026 read on 5 Dec 2026: the indicators stop at 2025, so their cells end in * and a caption (not a
+    markdown bullet made of that *) says what it means."""
+    from spaces.reference.i18n import t
+
+    at = page("districts", year=2026).run()
+    status = at.dataframe[0].value
+    assert status["规上工业亩均税收增长"].str.endswith("*").all()
+    assert not status["战略产业园"].str.endswith("*").any()
+    assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")
