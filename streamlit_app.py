@@ -8,16 +8,19 @@ this frame (no sidebar, no filters, no sample banner).
 import streamlit as st
 
 from spaces import cached
+from spaces.planning import calendar
 from spaces.reference.districts import district_names
 from spaces.reference.i18n import t
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.reference.vocab import load_vocabularies
+from spaces.view.pace_text import year_label
 from spaces.view.urlstate import FIELDS, query_from_state, state_from_query
 
 st.set_page_config(page_title="宁波产业空间 Ningbo industrial space", page_icon="🏭", layout="wide")
 
+today = calendar.today_in_beijing()  # the default year is the latest final one on this day
 if "_from_url" not in st.session_state:
-    st.session_state.update(state_from_query(st.query_params.to_dict()))
+    st.session_state.update(state_from_query(st.query_params.to_dict(), today=today))
     st.session_state["_from_url"] = True
 for key in FIELDS:  # keep page widgets' values while another page is shown
     if key in st.session_state:
@@ -34,7 +37,8 @@ with st.sidebar:
     lang = "label_zh" if language == "zh" else "label_en"
     st.title(t("app_title", language))
     st.subheader(t("filters", language))
-    st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year")
+    st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year",
+                     format_func=lambda year: year_label(year, today=today, language=language))
     options = cached.industry_options(store.location, version)
     st.session_state["industries"] = [i for i in st.session_state.get("industries", []) if i in options]
     st.multiselect(t("industries", language), options=options, key="industries", placeholder=t("all", language),
@@ -60,4 +64,4 @@ pages = [
     st.Page("app_pages/data.py", title=t("page_data", language), icon=":material/database:", url_path="data"),
 ]
 st.navigation(pages).run()
-st.query_params.from_dict(query_from_state(st.session_state))
+st.query_params.from_dict(query_from_state(st.session_state, today=today))

@@ -1,4 +1,4 @@
-"""区县达标 Districts: every target per district for the chosen year, ranking, and one district in depth."""
+"""区县达标 Districts: progress on every target per district for the chosen year, ranking, and one district in depth."""
 
 from dataclasses import replace
 
@@ -8,11 +8,13 @@ import streamlit as st
 from app_pages.parts.downloads import download_buttons
 from app_pages.parts.view import current_view
 from spaces import cached
-from spaces.planning.attainment import actual_by_year, elapsed_share, ranking
+from spaces.planning.attainment import actual_by_year
+from spaces.planning.calendar import elapsed_share, is_provisional
+from spaces.planning.pace import district_scores
 from spaces.reference.districts import district_names, load_districts
-from spaces.reference.i18n import t
-from spaces.reference.targets import BASELINE_YEAR, load_targets
-from spaces.view.charts import attainment_bars, city_only_lines, status_table, trend_lines
+from spaces.reference.i18n import localised, t
+from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, load_targets
+from spaces.view.charts import city_only_lines, progress_bars, status_table, trend_lines
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
@@ -22,26 +24,34 @@ from spaces.view.deck import (
     district_choropleth,
     view_for,
 )
+from spaces.view.pace_text import provisional_note, ranking_rule, rules_markdown, year_label
 
 view = current_view()
 language, store, version, filters, everything = view.language, view.store, view.version, view.filters, view.everything
-summary = cached.summary(store.location, version, filters.year)
+summary = cached.summary(store.location, version, filters.year, today=view.today)
 targets = load_targets()
-labels = {k: getattr(target, "label_zh" if language == "zh" else "label_en") for k, target in targets.items()}
+labels = {k: target.label(language) for k, target in targets.items()}
 status_labels = {s: t(f"status_{s}", language) for s in STATUS_COLOURS}
-elapsed = elapsed_share(filters.year)
 names = district_names().set_index("adcode")
-name_column = "name_zh" if language == "zh" else "name_en"
+name_column = localised("name", language)
 long = summary.long.assign(district=summary.long["adcode"].map(names[name_column]))
+year_text = year_label(filters.year, today=view.today, language=language)
 
-st.header(f"{t('page_districts', language)} · {filters.year}")
-st.caption(f"{t('elapsed_note', language)}: {elapsed:.0%}")
+st.header(f"{t('page_districts', language)} · {year_text}")
+if summary.provisional:
+    st.info(provisional_note(filters.year, language), icon=":material/schedule:")
+with st.expander(t("progress_rules_title", language), icon=":material/help:"):
+    st.markdown(rules_markdown(language))
+pace = elapsed_share(filters.year, today=view.today)
+st.caption(t("progress_table_note", language).format(expected=f"{pace:.0%}"))
 # City-only targets (the ETDZ rank) would be a column of — for every district: they get a line below instead.
 # The city row stays last, as in every export, and the table is as tall as its 11 rows so it is never scrolled away.
 district_keys = [k for k in targets if targets[k].scope == "district"]
 st.dataframe(status_table(long, labels=labels, district_column=t("district", language), keys=district_keys,
-                          no_target=t("no_target", language)),
+                          no_target=t("no_target", language), met_at_baseline=t("met_at_baseline", language)),
              key="status_table", height="content")
+if long.loc[long["key"].isin(district_keys), "stale"].fillna(False).astype(bool).any():
+    st.caption(t("stale_mark_note", language))
 for line in city_only_lines(long, targets=targets, status_labels=status_labels, language=language):
     st.caption(line)
 with st.expander(t("downloads", language), icon=":material/download:"):
@@ -51,20 +61,21 @@ with st.expander(t("downloads", language), icon=":material/download:"):
     st.markdown(f"**{t('download_brief', language)}**")
     download_buttons(view, kind="brief", formats=("pdf", "html"), key="dl_brief")
 
-# One above the other: side by side, the ranking's attainment column was scrolled out of sight at 1000 px.
+# One above the other: side by side, the ranking's score column was scrolled out of sight at 1000 px.
 chart_key = st.selectbox(t("target", language), options=district_keys, format_func=labels.get, key="districts_target")
-st.altair_chart(attainment_bars(long, key=chart_key, elapsed=elapsed, status_labels=status_labels,
-                                title=labels[chart_key]), width="stretch")
-st.markdown(f"**{t('ranking_heading', language)}**")
-table = ranking(long)
-table = table.assign(mean_attainment=table["mean_attainment"] * 100)  # printf formats show one decimal of %
-st.dataframe(table[["rank", "district", "met", "on_track", "behind", "mean_attainment"]], hide_index=True,
+st.altair_chart(progress_bars(long, key=chart_key, status_labels=status_labels, language=language,
+                              title=f"{labels[chart_key]} · {year_text}"), width="stretch")
+st.caption(t("pace_tick_note", language))
+st.markdown(f"**{t('ranking_heading', language)} · {year_text}**")
+table = district_scores(long)
+table = table.assign(score=table["score"] * 100)  # printf formats show a % of the pace
+st.dataframe(table[["rank", "district", "score", "scored", "met", "on_track", "behind"]], hide_index=True,
              key="ranking", height="content", column_config={
                  "rank": st.column_config.NumberColumn("#", width="small"), "district": t("district", language),
-                 **{s: st.column_config.NumberColumn(status_labels[s], width="small") for s in STATUS_COLOURS},
-                 "mean_attainment": st.column_config.ProgressColumn(t("mean_attainment", language), format="%.1f%%",
-                                                                    min_value=0.0, max_value=100.0)})
-st.caption(t("ranking_rule", language))
+                 "score": st.column_config.NumberColumn(t("score", language), format="%.1f%%"),  # ties: to 0.1%
+                 "scored": st.column_config.NumberColumn(t("scored_targets", language), width="small"),
+                 **{s: st.column_config.NumberColumn(status_labels[s], width="small") for s in STATUS_COLOURS}})
+st.caption(ranking_rule(language))
 
 st.divider()
 adcode = st.selectbox(t("district", language), options=list(names.index[:-1]), key="drill_district",
@@ -81,8 +92,11 @@ deck = CompactDeck(
 st.pydeck_chart(deck, key="district_map", height=380)
 trend = actual_by_year(everything, adcode=adcode, years=range(BASELINE_YEAR, filters.year + 1))
 st.markdown(f"**{t('trend_heading', language).format(district=names.loc[adcode, name_column])}**")
+own_rows = long.loc[long["adcode"] == adcode].set_index("key")
+provisional = frozenset(y for y in range(PLAN_START_YEAR, filters.year + 1) if is_provisional(y, today=view.today))
 # Two charts a row, each as wide as its column: a grid that fits the page from 1000 px up.
-trend_charts = trend_lines(trend, targets={k: v for k, v in targets.items() if v.scope == "district"}, language=language)
+trend_charts = trend_lines(trend, targets={k: v for k, v in targets.items() if v.scope == "district"},
+                           language=language, baselines=own_rows["baseline"].to_dict(), provisional=provisional)
 for first in range(0, len(trend_charts), 2):
     for column, chart in zip(st.columns(2), trend_charts[first:first + 2], strict=False):
         column.altair_chart(chart, width="stretch")

@@ -32,7 +32,7 @@ from spaces.view.urlstate import LAYER_CHOICES
 view = current_view()
 language, store, version, filters = view.language, view.store, view.version, view.filters
 everything, shown = view.everything, view.shown
-summary = cached.summary(store.location, version, filters.year)
+summary = cached.summary(store.location, version, filters.year, today=view.today)
 targets = load_targets()
 status_labels = {s: t(f"status_{s}", language) for s in STATUS_COLOURS}
 
@@ -141,6 +141,6 @@ with detail_column:
     if detail is None:
         st.caption(t("detail_hint", language))
     else:
-        detail_panel(detail, language=language, key="map_detail", status_labels=status_labels)
+        detail_panel(detail, language=language, key="map_detail", status_labels=status_labels, year=filters.year)
         st.button(t("clear_selection", language), key="clear",
                   on_click=lambda: st.session_state.update(selected=None))

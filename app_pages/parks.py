@@ -48,4 +48,4 @@ else:
                        initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None, tooltip=TOOLTIP)
     map_column.pydeck_chart(deck, key="parks_map", height=420)
     with detail_column:
-        detail_panel(detail, language=language, key="parks_detail", status_labels={})
+        detail_panel(detail, language=language, key="parks_detail", status_labels={}, year=filters.year)

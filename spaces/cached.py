@@ -44,9 +44,9 @@ def filtered(location: str, version: str, filters: Filters) -> dict[str, pd.Data
     return apply_filters(layers(location, version), filters)
 
 
-def summary(location: str, version: str, year: int) -> Summary:
-    """The summary of ``year`` read on today's date (北京时间, or ``$SPACES_TODAY``)."""
-    return _summary(location, version, year, today_in_beijing())
+def summary(location: str, version: str, year: int, today: date | None = None) -> Summary:
+    """The summary of ``year`` read on ``today`` (default: today in 北京时间, or ``$SPACES_TODAY``)."""
+    return _summary(location, version, year, today or today_in_beijing())
 
 
 # The date is part of the key: a summary cached yesterday paced a running year by yesterday's share.

@@ -7,6 +7,7 @@ would have set, where its widgets can be driven over several runs.
 """
 
 import json
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,6 +17,19 @@ from spaces.store import open_store
 from spaces.view.urlstate import DEFAULTS
 
 APP = "../streamlit_app.py"
+TODAY = date(2026, 12, 5)  # 2025 is the latest final year; 2026 is still in progress
+
+
+def _today_is(monkeypatch, day: date) -> None:
+    """Fix 北京 today for the app: the default year and what is provisional follow it."""
+    monkeypatch.setattr("spaces.planning.calendar.today_in_beijing", lambda: day)
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    """Every test reads the app on TODAY, so that no test changes its answer on 1 April."""
+    _today_is(monkeypatch, TODAY)
+    return TODAY
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +81,7 @@ def test_frame_shows_sidebar_filters_and_the_sample_banner(frame):
     assert any("示例数据" in w.value for w in at.warning)
     keys = {getattr(element, "key", None) for element in at.sidebar}
     assert {"year", "industries", "districts", "levels", "statuses", "inside_parks", "language"} <= keys
-    assert at.select_slider(key="year").value == DEFAULTS["year"]
+    assert at.select_slider(key="year").value == 2025
     assert "绿色石化" in at.multiselect(key="industries").options
 
 
@@ -90,8 +104,26 @@ def test_bad_url_values_fall_back_to_defaults(frame):
     at = frame.run()
     assert not at.exception
     assert at.session_state["focus"] is None and "f" not in at.query_params  # Beijing is not in Ningbo
-    assert at.select_slider(key="year").value == DEFAULTS["year"]
+    assert at.select_slider(key="year").value == 2025
     assert at.multiselect(key="districts").value == []
+
+
+@pytest.mark.parametrize(("day", "default", "provisional"), [
+    (date(2026, 12, 5), 2025, "2026（进行中）"),
+    (date(2026, 3, 31), 2024, "2025（进行中）"),
+    (date(2027, 4, 1), 2026, None),
+])
+def test_the_default_year_is_the_latest_final_one_and_a_running_year_is_marked(frame, monkeypatch, day, default,
+                                                                               provisional):
+    """Not a year written into the code: on 5 Dec 2026 the app opens on 2025, on 31 Mar 2026 on 2024 (2025's
+    statistics are not complete until 1 April), and from 1 Apr 2027 on 2026. The year in progress stays
+    selectable, marked in the slider; the URL leaves the default year out."""
+    _today_is(monkeypatch, day)
+    at = frame.run()
+    slider = at.select_slider(key="year")
+    assert slider.value == default and "year" not in at.query_params
+    assert (provisional in slider.options) if provisional else not [o for o in slider.options if "进行中" in o]
+    assert str(default) in slider.options  # a final year is shown bare
 
 
 def test_english_from_the_url(frame):
@@ -99,6 +131,7 @@ def test_english_from_the_url(frame):
     at = frame.run()
     assert any("Sample data" in w.value for w in at.warning)
     assert at.select_slider(key="year").label == "Year"
+    assert "2026 (provisional)" in at.select_slider(key="year").options
 
 
 # -- the map page ----------------------------------------------------------------------------
@@ -142,13 +175,44 @@ def test_search_flies_to_a_park_and_opens_its_detail(page):
     assert at.session_state["selected"] is None
 
 
-def test_district_selection_shows_its_attainment(page):
+def _target_blocks(at, needle: str) -> list[str]:
+    """The detail panel's target blocks (one per target: the head line, then the pace line), as read: without
+    the backslashes that keep markdown punctuation literal."""
+    text = next(m.value for m in at.markdown if m.value.startswith("**") and needle in m.value)
+    return text.replace("\\", "").split("\n\n")
+
+
+def test_district_selection_shows_its_progress_pace_and_projection(page):
     at = page("map", selected="district:330206").run()
     assert any("北仑区" in m.value for m in at.markdown)
-    lines = next(m.value for m in at.markdown if m.value.startswith("**") and "盘活腾退低效工业用地" in m.value).split("  \n")
-    assert len(lines) == 12  # attainment of every target, one line each: actual / goal with units, status
-    land = next(line for line in lines if "盘活腾退低效工业用地" in line)
-    assert " 亩 / " in land and land.endswith("%") and any(s in land for s in ("已达标", "进度正常", "滞后"))
+    blocks = _target_blocks(at, "盘活腾退低效工业用地")
+    assert len(blocks) == 11  # every district target, one block each (not the city-only ETDZ rank)
+    land = next(block for block in blocks if "盘活腾退低效工业用地" in block).split("  \n")
+    assert " 亩 / " in land[0] and any(s in land[0] for s in ("已达标", "进度正常", "滞后"))
+    assert "进度" in land[1] and "（时间进度 80%）" in land[1]  # 2025, a final year: 4 of 5 years gone
+    assert "按当前进度：2026 年约" in land[2] and " 亩（" in land[2]
+    parks = next(block for block in blocks if block.startswith("**战略产业园**"))
+    assert "/ 约" in parks  # "about" targets read as 约 N
+    assert any("（力争）" in block for block in blocks)
+    assert not any("进行中" in c.value for c in at.caption)
+
+
+def test_a_provisional_year_and_a_stale_figure_say_so_in_the_panel(page):
+    """2026 read on 5 Dec 2026: the panel says the year is in progress, paces by the part of it gone by, and
+    an indicator reported only to 2025 says its data year."""
+    at = page("map", selected="district:330206", year=2026).run()
+    assert any("2026 年统计尚未完结" in c.value for c in at.caption)
+    blocks = _target_blocks(at, "盘活腾退低效工业用地")
+    land = next(block for block in blocks if "盘活腾退低效工业用地" in block)
+    assert "（时间进度 99%）" in land or "（时间进度 98%）" in land  # 2026 is 11 months gone, not over
+    assert any("数据截至 2025 年" in block for block in blocks)
+
+
+def test_the_panel_in_english(page):
+    at = page("map", selected="district:330206", language="en").run()
+    blocks = _target_blocks(at, "industrial land reclaimed")
+    land = next(block for block in blocks if "industrial land reclaimed" in block)
+    assert "(pace 80%)" in land and "At this pace: " in land and " mu by 2026 (" in land
 
 
 def test_basemap_choice_reaches_the_deck_and_amap_shifts_overlays(page):
@@ -188,18 +252,23 @@ def test_districts_page(page):
     at = page("districts").run()
     assert not at.exception
     ranking = at.dataframe[1].value  # AppTest exposes no keys on dataframes: [0] status table, [1] ranking
-    assert len(ranking) == 10 and ranking["rank"].tolist() == list(range(1, 11))
+    assert len(ranking) == 10 and ranking["rank"].is_monotonic_increasing and ranking["rank"].iloc[0] == 1
+    assert at.header[0].value == "区县达标 · 2025"
     at.selectbox(key="drill_district").set_value("330206").run()
     assert not at.exception
     assert "北仑区" in at.selectbox(key="drill_district").options
 
 
 def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkeypatch):
-    """The review of the districts page: every row in view, one decimal, no all-— city-only column,
-    the ranking rule said, and trend charts that stretch to their column instead of a fixed-width grid."""
+    """The review of the districts page: every row in view, progress to one decimal, no all-— city-only
+    column, the ranking by score with its rule said, the rules of progress in an expander, and trend
+    charts that stretch to their column instead of a fixed-width grid."""
     import streamlit as st
 
+    from spaces.planning.pace import district_scores
+    from spaces.planning.summary import build_summary
     from spaces.reference.i18n import t
+    from spaces.view.pace_text import ranking_rule
 
     heights = {}
     original = st.dataframe
@@ -215,13 +284,39 @@ def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkey
     status = at.dataframe[0].value
     assert status.index[-1] == "宁波市" and len(status) == 11
     assert "宁波经开区全国排名" not in status.columns
-    assert status.stack().str.fullmatch(r"\d+\.\d%|—|无分解目标").all()  # a district allotted nothing says so
-    ranking_format = json.loads(at.dataframe[1].proto.columns)["mean_attainment"]["type_config"]["format"]
-    assert ranking_format == "%.1f%%" and at.dataframe[1].value["mean_attainment"].max() > 1  # 81.7, not 0.8
+    assert status.stack().str.fullmatch(r"-?\d+\.\d%\*?|—|无分解目标|基期已达标").all()
+    columns = json.loads(at.dataframe[1].proto.columns)
+    assert columns["score"]["type_config"]["format"] == "%.1f%%"  # to 0.1%, the precision ties are judged at
+    ranking = at.dataframe[1].value
+    assert list(ranking.columns) == ["rank", "district", "score", "scored", "met", "on_track", "behind"]
+    # The page's ranking is pace.district_scores of the same summary, as a % of the pace.
+    from spaces.store import open_store
+    layers = open_store().read_all()
+    expected = district_scores(build_summary(layers, year=2025, today=date(2026, 12, 5)).long)
+    assert ranking["score"].round(6).tolist() == (expected["score"] * 100).round(6).tolist()
     captions = [c.value for c in at.caption]
-    assert t("ranking_rule") in captions and any("宁波经开区全国排名" in c for c in captions)
+    assert ranking_rule("zh") in captions and any("宁波经开区全国排名" in c for c in captions)
+    assert any("时间进度 80%" in c for c in captions)
+    assert [e.label for e in at.expander][:1] == [t("progress_rules_title")]
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     assert len(specs) > 5 and not [s for s in specs if "width" in s or "facet" in s or "spec" in s]
+
+
+def test_districts_bars_show_progress_against_the_pace_line(page):
+    at = page("districts").run()
+    bars = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert [layer["mark"]["type"] for layer in bars["layer"]] == ["bar", "tick"]
+    assert bars["layer"][0]["encoding"]["x"]["field"] == "progress"
+    assert bars["layer"][1]["encoding"]["x"]["field"] == "expected"
+
+
+def test_districts_page_marks_a_provisional_year(page):
+    at = page("districts", year=2026).run()
+    assert not at.exception
+    assert at.header[0].value == "区县达标 · 2026（进行中）"
+    assert any("2026 年统计尚未完结" in i.value for i in at.info)
+    trend = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")][1]
+    assert "进行中" in trend["encoding"]["x"]["axis"]["labelExpr"]
 
 
 def test_parks_page_search_filters_the_directory(page):
@@ -323,3 +418,15 @@ def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_
     assert shapely.Point(view["longitude"], view["latitude"]).within(outline_amap)
     inside = [p for p in _layer(amap, "plots")["data"] if p["kind"] == "plot"]
     assert inside and all(outline_amap.contains(shapely.Polygon(p["polygon"]).centroid) for p in inside)
+
+
+def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
+    """2026 read on 5 Dec 2026: the indicators stop at 2025, so their cells end in * and a caption (not a
+    markdown bullet made of that *) says what it means."""
+    from spaces.reference.i18n import t
+
+    at = page("districts", year=2026).run()
+    status = at.dataframe[0].value
+    assert status["规上工业亩均税收增长"].str.endswith("*").all()
+    assert not status["战略产业园"].str.endswith("*").any()
+    assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")

@@ -6,12 +6,13 @@ import streamlit as st
 from spaces.reference.i18n import colon, t
 from spaces.view.deck import markdown_text
 from spaces.view.detail import Detail
+from spaces.view.pace_text import provisional_note
 
 # Data sources with a label in the text catalogue (source_<name>); others are file names, shown as they are.
 SOURCES = ("sample", "import", "default", "app")
 
 
-def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict[str, str]) -> None:
+def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict[str, str], year: int) -> None:
     """A selected park, community or district: title, attributes, contents and attainment."""
     st.markdown(f"#### {markdown_text(detail.title)}")
     if detail.attributes.get("source") == "sample" and detail.kind != "district":
@@ -37,12 +38,15 @@ def detail_panel(detail: Detail, *, language: str, key: str, status_labels: dict
     if not detail.attainment.empty:
         if detail.kind == "park":
             st.caption(t("district_attainment", language))
-        # Lines, not a table: the panel is too narrow for five columns. Target: actual / goal · status share.
         rows = detail.attainment
-        shares = pd.to_numeric(rows["attainment"])
-        st.markdown("  \n".join(
-            f"**{markdown_text(target)}**{sep}{markdown_text(actual)} / {markdown_text(goal)} · "
-            f"{markdown_text(status_labels.get(status, t('export_no_data', language)))}"
-            + ("" if pd.isna(share) else f" {share:.0%}")
-            for target, actual, goal, status, share in zip(rows["target"], rows["actual"], rows["target_value"],
-                                                           rows["status"], shares, strict=True)))
+        if rows["provisional"].any():
+            st.caption(provisional_note(year, language))
+        # Lines, not a table: the panel is too narrow for many columns. Target: actual / goal · status, then
+        # progress against the pace, the projection to 2026 and the data year on a line of their own.
+        blocks = []
+        for row in rows.itertuples():
+            goal = t("no_target", language) if row.no_target else row.target_value
+            status = status_labels.get(row.status, t("status_no_data", language))
+            head = f"**{markdown_text(row.target)}**{sep}{markdown_text(row.actual)} / {markdown_text(goal)} · {status}"
+            blocks.append("  \n".join([head, *(f":small[{markdown_text(line)}]" for line in row.pace)]))
+        st.markdown("\n\n".join(blocks))

@@ -1,11 +1,13 @@
 """What every page starts from: the language, the store, the filters and the layers the sidebar describes."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from spaces import cached
+from spaces.planning import calendar
 from spaces.planning.filters import Filters
 from spaces.store import Store
 from spaces.view.urlstate import filters_from_state
@@ -13,9 +15,11 @@ from spaces.view.urlstate import filters_from_state
 
 @dataclass(frozen=True)
 class View:
-    """What every page starts from: language, the store and its version, the filters, the layers."""
+    """What every page starts from: language, the store and its version, the filters, the layers, and today
+    (北京时间), which decides the default year, the pace of a year still running and what is provisional."""
 
     language: str
+    today: date
     store: Store
     version: str
     filters: Filters
@@ -27,7 +31,9 @@ def current_view() -> View:
     """The view the sidebar describes (the layers are cached, read-only)."""
     store = cached.store()
     version = store.version()
-    filters = filters_from_state(st.session_state)
-    return View(language=st.session_state.get("language", "zh"), store=store, version=version, filters=filters,
+    today = calendar.today_in_beijing()
+    filters = filters_from_state(st.session_state, today=today)
+    return View(language=st.session_state.get("language", "zh"), today=today, store=store, version=version,
+                filters=filters,
                 everything=cached.layers(store.location, version),
                 shown=cached.filtered(store.location, version, filters))

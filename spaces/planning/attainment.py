@@ -264,11 +264,13 @@ def actual_by_year(layers: dict[str, pd.DataFrame], *, adcode: str, years: range
     """The actual value of every target for one district (or the city) in each of ``years``.
 
     Years before 2022 are allowed here (a 2021 value shows the starting point of stocks).
-    Returns ``year, key, actual``.
+    Returns ``year, key, actual, as_of`` (the data year the value rests on: earlier than ``year`` where an
+    indicator was not reported for it and its last value stands).
     """
     rows = []
     for target in load_targets().values():
         for year in years:
-            value = MEASURES[target.measure](target, layers, year).actual.get(adcode, np.nan)
-            rows.append({"year": year, "key": target.key, "actual": value})
+            measured = MEASURES[target.measure](target, layers, year)
+            rows.append({"year": year, "key": target.key, "actual": measured.actual.get(adcode, np.nan),
+                         "as_of": measured.as_of.get(adcode, np.nan)})
     return pd.DataFrame(rows)

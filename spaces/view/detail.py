@@ -8,9 +8,11 @@ import pandas as pd
 
 from spaces.geo.spatial import lies_within
 from spaces.planning.filters import status_as_of
-from spaces.reference.districts import district_names
+from spaces.reference.districts import CITY_ADCODE, district_names
+from spaces.reference.i18n import t
 from spaces.reference.targets import format_amount, load_targets
 from spaces.reference.vocab import load_vocabularies, split_industries
+from spaces.view.pace_text import goal_amount, pace_lines
 
 
 @dataclass
@@ -31,6 +33,21 @@ def _district_name(adcode: str | None, language: str) -> str:
     if adcode not in names.index:
         return ""
     return names.loc[adcode, "name_zh" if language == "zh" else "name_en"]
+
+
+def _strategic(park: pd.Series) -> bool:
+    value = park.get("strategic_park")
+    return True if value is None or pd.isna(value) else bool(value)  # empty means yes (layers.toml)
+
+
+def _designation(park: pd.Series, language: str) -> str:
+    """万亩千亿: ``命名（2023 年）`` / ``Accepted (2023)``, ``培育``, or empty when the park is neither."""
+    value = park.get("wanmu_qianyi")
+    if not isinstance(value, str) or not value:
+        return ""
+    text = load_vocabularies()["designation"].labels(language).get(value, value)
+    year = park.get("wanmu_qianyi_year")
+    return text if year is None or pd.isna(year) else f"{text}{t('year_in_brackets', language).format(year=int(year))}"
 
 
 def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language: str,
@@ -87,7 +104,8 @@ def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, lan
         "industries": "、".join(split_industries(park["industries"])),
         "area_mu": "" if pd.isna(park["area_mu"]) else f"{park['area_mu']:,.0f}",
         "established_year": "" if pd.isna(park["established_year"]) else str(int(park["established_year"])),
-        "wanmu_qianyi": yes if bool(park["wanmu_qianyi"]) else no,
+        "strategic_park": yes if _strategic(park) else no,
+        "wanmu_qianyi": _designation(park, language),
         "green_park_level": label.get(park["green_park_level"], ""),
         "source": str(park.get("source", "")),
     }
@@ -128,19 +146,24 @@ def community_detail(layers: dict[str, pd.DataFrame], community_id: str, *, year
 def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode: str, *, year: int,
                     language: str = "zh") -> Detail | None:
     """The district's attainment of every target for ``year`` and what it holds."""
+    targets = load_targets()
     rows = long.loc[long["adcode"] == adcode]
     if rows.empty:
         return None
-    targets = load_targets()
-    label = "label_zh" if language == "zh" else "label_en"
-    # Figures as text with their units (亩, %, 个...): each row has its own unit.
+    if adcode != CITY_ADCODE:  # a city-only target (the ETDZ rank) has no district value: a line of — says nothing
+        rows = rows.loc[[targets[k].scope == "district" for k in rows["key"]]]
+    # Figures as text with their units (亩, %, 个...): each row has its own unit. ``pace`` holds the
+    # sentences after actual / goal: progress against the pace, the projection to 2026, the data year.
     attainment = pd.DataFrame({
-        "target": [getattr(targets[k], label) for k in rows["key"]],
+        "key": rows["key"].to_numpy(),
+        "target": [targets[k].label(language) for k in rows["key"]],
         "actual": [format_amount(v, targets[k], language) for k, v in zip(rows["key"], rows["actual"], strict=True)],
-        "target_value": [format_amount(v, targets[k], language)
-                         for k, v in zip(rows["key"], rows["target"], strict=True)],
+        "target_value": [goal_amount(targets[k], v, language) for k, v in zip(rows["key"], rows["target"], strict=True)],
         "attainment": rows["attainment"].to_numpy(),
         "status": rows["status"].to_numpy(),
+        "no_target": rows["target"].eq(0).to_numpy(),
+        "pace": [pace_lines(row, targets[row["key"]], language) for _, row in rows.iterrows()],
+        "provisional": rows["provisional"].astype(bool).to_numpy(),
     })
     counts = {name: int((layers[name]["district_adcode"] == adcode).sum())
               for name in ("parks", "communities", "plots", "factories")}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from spaces.geo.window import format_focus, parse_focus
+from spaces.planning import calendar
 from spaces.planning.filters import Filters
 from spaces.reference.basemap_catalogue import load_basemaps
 from spaces.reference.districts import DISTRICT_ADCODES
@@ -12,7 +14,6 @@ from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR, TARGET_KEYS
 from spaces.reference.vocab import load_vocabularies
 
 LAYER_CHOICES = ("districts", "parks", "communities", "plots", "factories")
-DEFAULT_YEAR = PLAN_END_YEAR - 1  # the latest year with complete figures
 SELECTION_KINDS = ("park", "community", "district")
 
 # widget key -> (query parameter, kind)
@@ -36,11 +37,25 @@ CHOICES = {
     "districts": DISTRICT_ADCODES,
     "layers": LAYER_CHOICES,
 }
+# Every default but the year, which moves with the calendar: see defaults().
 DEFAULTS = {
-    "language": "zh", "year": DEFAULT_YEAR, "industries": [], "districts": [], "levels": [], "statuses": [],
+    "language": "zh", "industries": [], "districts": [], "levels": [], "statuses": [],
     "inside_parks": False, "target": "reclaimed_land_mu", "layers": ["districts", "parks", "communities", "plots"],
     "selected": None, "basemap": "none", "focus": None,
 }
+
+
+def defaults(*, today: date | None = None) -> dict:
+    """Every widget's default value; the year is the latest whose statistics are final on ``today``
+    (北京时间 today when None), so a year still in progress is never what a planner first sees.
+
+    Examples
+    --------
+    >>> defaults(today=date(2026, 12, 5))["year"], defaults(today=date(2027, 4, 1))["year"]
+    (2025, 2026)
+    """
+    today = calendar.today_in_beijing() if today is None else today
+    return {**DEFAULTS, "year": calendar.latest_final_year(today=today)}
 
 
 def _allowed(key: str) -> tuple[str, ...] | None:
@@ -53,7 +68,7 @@ def _allowed(key: str) -> tuple[str, ...] | None:
     return CHOICES.get(key)
 
 
-def state_from_query(params: Mapping[str, str | list[str]]) -> dict:
+def state_from_query(params: Mapping[str, str | list[str]], *, today: date | None = None) -> dict:
     """Widget values from query parameters; unknown or malformed values fall back to the defaults.
 
     Examples
@@ -61,7 +76,7 @@ def state_from_query(params: Mapping[str, str | list[str]]) -> dict:
     >>> state_from_query({"year": "2023", "d": "330203,999"})["districts"]
     ['330203']
     """
-    state = dict(DEFAULTS)
+    state = defaults(today=today)
     for key, (name, kind) in FIELDS.items():
         raw = params.get(name)
         if raw is None:
@@ -88,14 +103,15 @@ def state_from_query(params: Mapping[str, str | list[str]]) -> dict:
     return state
 
 
-def query_from_state(state: Mapping) -> dict[str, str]:
+def query_from_state(state: Mapping, *, today: date | None = None) -> dict[str, str]:
     """Query parameters for the values in ``state`` that differ from the defaults (short URLs)."""
     params = {}
+    default = defaults(today=today)
     for key, (name, kind) in FIELDS.items():
         if key not in state:
             continue
         value = state[key]
-        if value == DEFAULTS[key] or (kind == "list" and list(value or []) == DEFAULTS[key]):
+        if value == default[key] or (kind == "list" and list(value or []) == default[key]):
             continue
         if kind == "list":
             params[name] = ",".join(value or [])
@@ -106,10 +122,11 @@ def query_from_state(state: Mapping) -> dict[str, str]:
     return params
 
 
-def filters_from_state(state: Mapping) -> Filters:
+def filters_from_state(state: Mapping, *, today: date | None = None) -> Filters:
     """The :class:`Filters` that the widget values in ``state`` describe."""
+    year = state.get("year")
     return Filters(
-        year=int(state.get("year", DEFAULT_YEAR)),
+        year=int(defaults(today=today)["year"] if year is None else year),
         industries=tuple(state.get("industries") or ()),
         districts=tuple(state.get("districts") or ()),
         levels=tuple(state.get("levels") or ()),

@@ -4,40 +4,55 @@ import pandas as pd
 import pytest
 
 from spaces.reference.targets import load_targets
-from spaces.view.charts import STATUS_BACKGROUND, attainment_bars, city_only_lines, status_table, trend_lines
+from spaces.view.charts import STATUS_BACKGROUND, city_only_lines, progress_bars, status_table, trend_lines
 
 
 def _long():
+    """Two targets for two districts and the city: a met, a behind, an on-track target with a stale figure,
+    and the city's missing value."""
     return pd.DataFrame({
         "adcode": ["330203", "330205", "330200"] * 2,
         "district": ["海曙区", "江北区", "宁波市"] * 2,
         "key": ["a"] * 3 + ["b"] * 3,
-        "attainment": [1.2, 0.3, None, None, 0.7, 0.9],
-        "status": ["met", "behind", None, "met", "on_track", "on_track"],
+        "target": [4.0, 2.0, 20.0, 3.0, 3.0, 40.0],
+        "attainment": [1.2, 0.3, None, 0.5, 0.7, 0.9],
+        "progress": [1.25, 0.3, None, 0.5, 0.7, 0.9],
+        "expected": [0.8, 0.8, None, 0.6, 0.6, 0.8],
+        "stale": [False, False, False, True, False, False],
+        "status": ["met", "behind", None, "behind", "on_track", "on_track"],
     })
 
 
-def test_status_table_keeps_row_order_shows_dashes_and_colours_by_status():
-    styler = status_table(_long(), labels={"a": "甲", "b": "乙"}, district_column="区县")
+STATUS_LABELS = {"met": "已达标", "on_track": "进度正常", "behind": "滞后"}
+
+
+def test_status_table_shows_progress_keeps_row_order_and_colours_by_status():
+    """The cells are progress from the baseline, not actual ÷ target: 海曙's b has attainment 0.5 and
+    progress 0.5, 江北's a attainment 0.3; a stale figure (data of an earlier year) ends in *."""
+    long = _long().assign(progress=[1.25, 0.1, None, 0.45, 0.7, 0.9])
+    styler = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县")
     shown = styler.data
     assert shown.index.tolist() == ["海曙区", "江北区", "宁波市"]  # adcode order, city last
-    assert shown.loc["海曙区", "甲"] == "120.0%" and shown.loc["宁波市", "甲"] == "—"
+    assert shown.loc["海曙区", "甲"] == "125.0%" and shown.loc["江北区", "甲"] == "10.0%"
+    assert shown.loc["宁波市", "甲"] == "—" and shown.loc["海曙区", "乙"] == "45.0%*"
     html = styler.to_html()
     assert STATUS_BACKGROUND["met"] in html and STATUS_BACKGROUND["behind"] in html
 
 
-def test_bars_leave_out_the_city_and_draw_the_elapsed_line():
-    chart = attainment_bars(_long(), key="a", elapsed=0.6, status_labels={"met": "已达标", "on_track": "进度正常",
-                                                                           "behind": "滞后"}, title="甲")
-    spec = chart.to_dict()
+def test_bars_show_progress_against_each_districts_pace_and_leave_out_the_city():
+    spec = progress_bars(_long(), key="b", status_labels=STATUS_LABELS, title="乙", language="zh").to_dict()
     values = [v for dataset in spec["datasets"].values() for v in dataset]
-    assert {"district": "宁波市"} not in [{"district": v.get("district")} for v in values if "district" in v]
-    assert any(v.get("elapsed") == 0.6 for v in values)
+    assert {v["district"] for v in values} == {"海曙区", "江北区"}
+    assert sorted((v["district"], v["progress"], v["expected"]) for v in values) == [
+        ("江北区", 0.7, 0.6), ("海曙区", 0.5, 0.6)]
+    bars, ticks = spec["layer"]
+    assert bars["encoding"]["x"]["field"] == "progress" and ticks["encoding"]["x"]["field"] == "expected"
+    assert bars["mark"]["type"] == "bar" and ticks["mark"]["type"] == "tick"
 
 
 def test_status_table_shows_one_decimal_and_only_the_keys_asked_for():
     """81.69% printed as 81.7%; a city-only target left out is no column of — for every district."""
-    long = _long().assign(attainment=[0.8169, 0.3, None, None, 0.7, 0.9])
+    long = _long().assign(progress=[0.8169, 0.3, None, None, 0.7, 0.9])
     shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", keys=["a"]).data
     assert shown.columns.tolist() == ["甲"]
     assert shown["甲"].tolist() == ["81.7%", "30.0%", "—"]
@@ -72,17 +87,17 @@ def _charts(language="zh"):
 def test_trend_charts_are_one_per_target_with_data_and_no_fixed_width():
     """A faceted chart of fixed 200 px panels ran off the page; single charts stretch to their column."""
     charts = _charts()
-    assert list(charts) == ["战略产业园", "“万亩千亿”新产业平台", "盘活腾退低效工业用地"]  # plan order, no ETDZ
+    assert list(charts) == ["战略产业园", "“万亩千亿”新产业平台（力争）", "盘活腾退低效工业用地"]  # plan order, no ETDZ
     for spec in charts.values():
         assert "width" not in spec and not {"facet", "concat", "hconcat", "vconcat"} & set(spec)
 
 
 def test_count_axes_have_whole_number_ticks_and_a_flat_zero_series_gets_0_to_1():
     charts = _charts()
-    for label in ("战略产业园", "“万亩千亿”新产业平台"):
+    for label in ("战略产业园", "“万亩千亿”新产业平台（力争）"):
         axis = charts[label]["encoding"]["y"]["axis"]
         assert axis["format"] == ",d" and axis["tickMinStep"] == 1
-    assert charts["“万亩千亿”新产业平台"]["encoding"]["y"]["scale"]["domain"] == [0.0, 1.0]
+    assert charts["“万亩千亿”新产业平台（力争）"]["encoding"]["y"]["scale"]["domain"] == [0.0, 1.0]
     land = charts["盘活腾退低效工业用地"]["encoding"]["y"]
     assert land["axis"]["format"] == ",~f" and "tickMinStep" not in land["axis"] and "domain" not in land["scale"]
 
@@ -95,10 +110,38 @@ def test_y_axis_titles_carry_the_unit_in_the_ui_language(language, titles):
     assert [spec["encoding"]["y"]["axis"]["title"] for spec in _charts(language).values()] == titles
 
 
-def test_a_district_allotted_nothing_says_so_instead_of_a_dash():
-    """A target of 0 is met with no attainment to show: "无分解目标" on green, not a bare — on green."""
-    long = _long().assign(attainment=[1.2, None, None, None, 0.7, 0.9], status=["met", "met", None, "met",
-                                                                                "on_track", "on_track"])
-    shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", no_target="无分解目标").data
+def test_a_district_allotted_nothing_or_met_at_baseline_says_so_instead_of_a_dash():
+    """A target of 0 is met with no progress to show: "无分解目标" on green, not a bare — on green; a target
+    whose 2021 baseline already reached it has no progress either and says so."""
+    long = _long().assign(target=[4.0, 0.0, 20.0, 0.0, 2.0, 40.0], progress=[None, None, None, None, 0.7, 0.9],
+                          status=["met", "met", None, "met", "on_track", "on_track"])
+    shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", no_target="无分解目标",
+                         met_at_baseline="基期已达标").data
     assert shown.loc["江北区", "甲"] == "无分解目标" and shown.loc["宁波市", "甲"] == "—"
     assert shown.loc["海曙区", "乙"] == "无分解目标"
+    assert shown.loc["海曙区", "甲"] == "基期已达标"
+
+
+def test_trend_names_the_2021_baseline_fills_it_for_flows_and_marks_a_provisional_year():
+    """Flows and growth have no 2021 value in the data: the baseline (0) is drawn there; 2021 reads 基期 and
+    2025, still in progress, reads 进行中 under the year."""
+    trend = _trend().assign(actual=lambda f: f["actual"].where(~((f["year"] == 2021)
+                                                                & (f["key"] == "reclaimed_land_mu"))))
+    targets = {k: v for k, v in load_targets().items() if k == "reclaimed_land_mu"}
+    (chart,) = trend_lines(trend, targets=targets, language="zh", baselines={"reclaimed_land_mu": 0.0},
+                           provisional=frozenset({2025}))
+    spec = chart.to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert values[0] == {"year": 2021, "actual": 0.0}
+    expr = spec["encoding"]["x"]["axis"]["labelExpr"]
+    assert '["2021", "基期"]' in expr and '["2025", "进行中"]' in expr and "2024" not in expr
+
+
+def test_a_year_not_reported_is_no_point_of_its_own():
+    """2026 not yet reported: the indicator's 2025 value stands for it in the figures, but the trend does not
+    draw a flat 2025–2026 segment as if nothing had happened in 2026."""
+    trend = pd.DataFrame({"year": [2021, 2024, 2025, 2026], "key": ["reclaimed_land_mu"] * 4,
+                          "actual": [None, 300.0, 500.0, 500.0], "as_of": [None, 2024.0, 2025.0, 2025.0]})
+    targets = {"reclaimed_land_mu": load_targets()["reclaimed_land_mu"]}
+    (chart,) = trend_lines(trend, targets=targets, language="zh", baselines={"reclaimed_land_mu": 0.0})
+    assert [v["year"] for v in next(iter(chart.to_dict()["datasets"].values()))] == [2021, 2024, 2025]

@@ -22,7 +22,7 @@ def test_park_detail_counts_what_lies_inside_and_brings_its_districts_attainment
     members = (layers["communities"]["park_id"] == "P001").sum()
     assert contents[("communities", "—")] >= members > 0
     assert contents.loc["plots"].sum() > 0 and contents.loc["factories"].sum() > 0
-    assert len(detail.attainment) == 12
+    assert len(detail.attainment) == 11  # the city-only ETDZ rank has no district value
 
 
 def test_plots_count_by_status_as_of_the_year(layers):
@@ -71,3 +71,51 @@ def test_a_districts_figures_carry_their_units_and_no_raw_decimals(layers, langu
     growth = by_key.loc[by_key.index.str.contains("growth|tax|value_added"), "actual"]
     assert all(text == "—" or (text.endswith("%") and len(text.split(".")[-1]) == 2) for text in growth), growth
     assert "None" not in set(table["actual"]) | set(table["target_value"])
+
+
+def _row(**values):
+    """One compute_attainment row of 盘活腾退低效工业用地 for a district given 50,000 亩, read in 2024."""
+    import pandas as pd
+
+    row = {"key": "reclaimed_land_mu", "actual": 24_000.0, "target": 50_000.0, "status": "behind",
+           "progress": 0.48, "expected": 0.6, "as_of": 2024.0, "stale": False, "projected_2026": 40_000.0,
+           "projected_progress": 0.8}
+    return pd.Series({**row, **values})
+
+
+@pytest.mark.parametrize(("language", "lines"), [
+    ("zh", ["进度 48%（时间进度 60%）", "按当前进度：2026 年约 40,000 亩（80%）"]),
+    ("en", ["Progress 48% (pace 60%)", "At this pace: 40,000 mu by 2026 (80%)"]),
+])
+def test_pace_lines_say_progress_against_the_pace_and_where_2026_lands(language, lines):
+    """24,000 of 50,000 亩 by the end of 2024: 48% of the way, 60% of the time gone; at 8,000 亩 a year
+    2026 ends at 40,000 亩, 80% of the target."""
+    from spaces.reference.targets import load_targets
+    from spaces.view.pace_text import pace_lines
+
+    assert pace_lines(_row(), load_targets()["reclaimed_land_mu"], language) == lines
+
+
+def test_pace_lines_name_a_stale_data_year_and_leave_out_the_projection_of_a_target_met():
+    from spaces.reference.targets import load_targets
+    from spaces.view.pace_text import pace_lines
+
+    land = load_targets()["reclaimed_land_mu"]
+    stale = pace_lines(_row(as_of=2023.0, stale=True), land, "zh")
+    assert stale[-1] == "数据截至 2023 年"
+    met = pace_lines(_row(status="met", progress=1.1, projected_2026=60_000.0, projected_progress=1.2), land, "zh")
+    assert met == ["进度 110%（时间进度 60%）"]
+    assert pace_lines(_row(progress=float("nan"), projected_2026=float("nan")), land, "zh") == []
+
+
+def test_a_park_shows_its_strategic_and_wanmu_qianyi_designations(layers):
+    """Designations as the planner entered them: 命名 with its year, 培育, or not a strategic park."""
+    parks = layers["parks"].set_index("park_id")
+    accepted = parks.index[parks["wanmu_qianyi"] == "accepted"][0]
+    cultivating = parks.index[parks["wanmu_qianyi"] == "cultivating"][0]
+    not_strategic = parks.index[~parks["strategic_park"].astype(bool)][0]
+    year = int(parks.loc[accepted, "wanmu_qianyi_year"])
+    assert park_detail(layers, accepted, year=2025).attributes["wanmu_qianyi"] == f"命名（{year} 年）"
+    assert park_detail(layers, cultivating, year=2025, language="en").attributes["wanmu_qianyi"] == "Cultivating"
+    assert park_detail(layers, not_strategic, year=2025).attributes["strategic_park"] == "否"
+    assert park_detail(layers, accepted, year=2025).attributes["strategic_park"] == "是"
