@@ -9,8 +9,9 @@ import streamlit as st
 
 from spaces import cached
 from spaces.planning import calendar
+from spaces.planning.provenance import DataSource
 from spaces.reference.districts import district_names
-from spaces.reference.i18n import t
+from spaces.reference.i18n import localised, t
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.reference.vocab import load_vocabularies
 from spaces.view.pace_text import year_label
@@ -34,7 +35,7 @@ names = district_names().set_index("adcode")
 with st.sidebar:
     language = st.radio("语言 Language", options=["zh", "en"], horizontal=True, key="language",
                         format_func=lambda code: {"zh": "中文", "en": "English"}[code])
-    lang = "label_zh" if language == "zh" else "label_en"
+    lang = localised("label", language)
     st.title(t("app_title", language))
     st.subheader(t("filters", language))
     st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year",
@@ -45,7 +46,7 @@ with st.sidebar:
                    help=t("industries_help", language))
     st.multiselect(t("districts", language), options=list(names.index[:-1]), key="districts",
                    placeholder=t("all", language),
-                   format_func=lambda code: names.loc[code, "name_zh" if language == "zh" else "name_en"])
+                   format_func=lambda code: names.loc[code, localised("name", language)])
     labels = {kind: getattr(vocab[kind], f"labels_{language}") for kind in ("level", "status")}
     st.multiselect(t("levels", language), options=vocab["level"].values, key="levels",
                    placeholder=t("all", language), format_func=labels["level"].get)
@@ -54,8 +55,8 @@ with st.sidebar:
     st.toggle(t("inside_parks", language), key="inside_parks")
 
 source = cached.source_of_data(store.location, version)
-if "sample" in source:
-    st.warning(t("sample_banner" if source == "sample" else "mixed_banner", language), icon=":material/warning:")
+if source.is_sample:
+    st.warning(t("sample_banner" if source is DataSource.SAMPLE else "mixed_banner", language), icon=":material/warning:")
 
 pages = [
     st.Page("app_pages/map.py", title=t("page_map", language), icon=":material/map:", default=True),

@@ -13,7 +13,8 @@ from spaces.geo.shift import shift_overlays, shift_point
 from spaces.intake import UploadCheck, check_upload
 from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters, apply_filters, industries_in
-from spaces.planning.summary import Summary, build_summary, data_source
+from spaces.planning.provenance import DataSource, data_source
+from spaces.planning.summary import Summary, build_summary
 from spaces.store import Store, open_store
 from spaces.view import deck
 from spaces.view.deck import PlotDrawing
@@ -56,7 +57,7 @@ def _summary(location: str, version: str, year: int, today: date) -> Summary:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def source_of_data(location: str, version: str) -> str:
+def source_of_data(location: str, version: str) -> DataSource:
     return data_source(layers(location, version))
 
 

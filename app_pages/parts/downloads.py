@@ -9,7 +9,7 @@ from spaces.exports import export, exporter
 
 def download_buttons(view: View, *, kind: str, formats: tuple[str, ...], key: str) -> None:
     """One download button per format of an export kind; each file is made only when clicked."""
-    sample = "sample" in cached.source_of_data(view.store.location, view.version)
+    sample = cached.source_of_data(view.store.location, view.version).is_sample
     columns = st.columns(len(formats))
     for column, fmt in zip(columns, formats, strict=True):
 

@@ -7,7 +7,7 @@ from app_pages.parts.view import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
 from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_plot_status
-from spaces.reference.i18n import t
+from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time
@@ -40,7 +40,7 @@ def _undo(view: View, expected_id: int) -> None:
 def intake_panel(view: View) -> None:
     language = view.language
     schemas = load_schemas()
-    label = "label_zh" if language == "zh" else "label_en"
+    label = localised("label", language)
     st.subheader(t("intake", language))
     upload = st.file_uploader(t("upload", language), key=f"upload_{st.session_state.get('_upload_generation', 0)}",
                               type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"])

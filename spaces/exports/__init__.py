@@ -11,6 +11,7 @@ import pandas as pd
 from spaces.errors import ExportError
 from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters
+from spaces.planning.provenance import DataSource
 from spaces.planning.summary import data_source
 
 from . import features
@@ -205,5 +206,5 @@ def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Fil
                             today=today or today_in_beijing())
     data = chosen.render(request)
     source = (data_source(request.feature_layers) if kind == "features" else request.summary.data_source)
-    return Export(data=data, filename=chosen.filename(filters, sample="sample" in source),
+    return Export(data=data, filename=chosen.filename(filters, sample=DataSource(source).is_sample),
                   media_type=chosen.media_type)

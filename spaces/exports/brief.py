@@ -187,7 +187,7 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
     """Every sentence of a page, in ``language``; user-supplied parts are raw (escape them for HTML)."""
     parks = page.parks[:MAX_PARKS_NAMED]
     more = len(page.parks) - len(parks)
-    separator = "、" if language == "zh" else ", "
+    separator = by_language("、", ", ", language)
     park_list = separator.join(parks) + (t("export_brief_more", language).format(count=more) if more else "")
     as_of = (t("export_brief_as_of_running", language).format(date=metadata["read_on"], year=summary.year)
              if summary.provisional else t("export_brief_as_of_year_end", language).format(year=summary.year))
@@ -456,7 +456,7 @@ def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: di
 </section>""")
     title = t("export_brief_document_title", language).format(year=summary.year)
     document = f"""<!doctype html>
-<html lang="{"zh-CN" if language == "zh" else "en"}">
+<html lang="{by_language("zh-CN", "en", language)}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">

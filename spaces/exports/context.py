@@ -12,9 +12,10 @@ import pandas as pd
 
 from spaces.planning.calendar import elapsed_share, final_from, is_provisional, today_in_beijing
 from spaces.planning.filters import Filters
+from spaces.planning.provenance import DataSource
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary, build_summary, data_source
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import colon, t
+from spaces.reference.i18n import by_language, colon, localised, t
 from spaces.reference.targets import load_schedule
 from spaces.reference.vocab import load_vocabularies
 
@@ -39,12 +40,12 @@ def describe_filters(filters: Filters, language: str = "zh") -> str:
     >>> describe_filters(Filters(year=2025, districts=("330206",)))
     '年份 2025；区县：北仑区'
     """
-    separator, listing = ("；", "、") if language == "zh" else ("; ", ", ")
-    names = district_names().set_index("adcode")["name_zh" if language == "zh" else "name_en"]
+    separator, listing = by_language("；", "; ", language), by_language("、", ", ", language)
+    names = district_names().set_index("adcode")[localised("name", language)]
     vocab = load_vocabularies()
 
     def labels(vocabulary: str, values: tuple[str, ...]) -> str:
-        table = vocab[vocabulary].labels_zh if language == "zh" else vocab[vocabulary].labels_en
+        table = vocab[vocabulary].labels(language)
         return listing.join(table.get(value, value) for value in values)
 
     parts = [f"{t('year', language)} {filters.year}"]
@@ -123,13 +124,13 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
     The store is named by its file name only: an export leaves the office, the folder it came from
     (often a user's home) does not need to.
     """
-    sample = "sample" in source
+    sample = DataSource(source).is_sample
     provisional = today is not None and is_provisional(filters.year, today=today)
     metadata = {
         "data_source": source,  # the code (sample, imported, mixed (sample + imported), empty); the label follows
         "data_source_text": data_source_text(source, language),
         "sample": sample,
-        "notice": (SAMPLE_NOTICE_ZH if language == "zh" else SAMPLE_NOTICE_EN) if sample else None,
+        "notice": by_language(SAMPLE_NOTICE_ZH, SAMPLE_NOTICE_EN, language) if sample else None,
         "notice_zh": SAMPLE_NOTICE_ZH if sample else None,
         "notice_en": SAMPLE_NOTICE_EN if sample else None,
         "year": filters.year,

@@ -18,7 +18,7 @@ from matplotlib.path import Path as MplPath
 
 from spaces.reference import palette
 from spaces.reference.districts import CITY_ADCODE, load_city_outline, load_districts
-from spaces.reference.i18n import colon, t
+from spaces.reference.i18n import colon, label, localised, t
 from spaces.reference.palette import hex_colour
 from spaces.reference.schema import load_schemas
 from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR
@@ -68,12 +68,12 @@ def print_style() -> Iterator[None]:
 
 def _label(vocabulary: str, value: str, language: str) -> str:
     vocab = load_vocabularies()[vocabulary]
-    return (vocab.labels_zh if language == "zh" else vocab.labels_en).get(value, value)
+    return (vocab.labels(language)).get(value, value)
 
 
 def _layer_label(layer: str, language: str) -> str:
     schema = load_schemas()[layer]
-    return schema.label_zh if language == "zh" else schema.label_en
+    return label(schema, language)
 
 
 def compound_path(geometries, *, tolerance: float = 0.0) -> MplPath | None:
@@ -155,7 +155,7 @@ def draw_map(ax, area: MapArea, map_layers: dict[str, pd.DataFrame], *, language
     _draw_polygons(ax, np.array([outline]), facecolor="white" if not area.is_city else "none",
                    edgecolor=FOCUS_EDGE, linewidth=1.1, zorder=1, tolerance=tolerance)
     if area.is_city:
-        name_column = "name_zh" if language == "zh" else "name_en"
+        name_column = localised("name", language)
         for record in districts.itertuples():
             spot = record.geometry.representative_point()
             ax.text(spot.x, spot.y, getattr(record, name_column), fontsize=7, color="#252525", ha="center",

@@ -20,11 +20,11 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from spaces.errors import LeafletMissingError
-from spaces.geo.grid import STATUSES, aggregate_plots, plot_cells
+from spaces.geo.grid import PLOT_STATUSES, aggregate_plots, plot_cells
 from spaces.geo.window import ZoomWindow, zoom_window
 from spaces.paths import PROJECT_DIR
 from spaces.planning.summary import Summary
-from spaces.reference.i18n import t
+from spaces.reference.i18n import by_language, localised, t
 from spaces.reference.palette import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,
@@ -250,12 +250,11 @@ class _Labels:
 
     def __init__(self, language: str, districts: gpd.GeoDataFrame):
         self.language = language if language in ("zh", "en") else "zh"
-        english = self.language == "en"
         vocabularies = load_vocabularies()
-        self.status = vocabularies["status"].labels_en if english else vocabularies["status"].labels_zh
-        self.level = vocabularies["level"].labels_en if english else vocabularies["level"].labels_zh
-        self.industries_en = industry_labels_en() if english else {}
-        names = districts["name_en" if english else "name_zh"].astype(str)
+        self.status = vocabularies["status"].labels(self.language)
+        self.level = vocabularies["level"].labels(self.language)
+        self.industries_en = industry_labels_en() if self.language == "en" else {}
+        names = districts[localised("name", self.language)].astype(str)
         self.districts = dict(zip(districts["adcode"].astype(str), names, strict=True))
 
     def __call__(self, key: str) -> str:
@@ -272,7 +271,7 @@ class _Labels:
 
     def industries(self, raw: object) -> str | None:
         parts = [self.industries_en.get(part, part) for part in split_industries(raw)]
-        return ("、" if self.language == "zh" else ", ").join(parts) or None
+        return by_language("、", ", ", self.language).join(parts) or None
 
     def yes_no(self, raw: object) -> str:
         if isinstance(raw, str):
@@ -405,11 +404,11 @@ def _plot_layer(fmap, plots: gpd.GeoDataFrame, labels: _Labels, legend: list[str
                                                       limit=MAX_PLOT_POLYGONS, cells=cells)
     inside = window.holds(cells) if window is not None else np.zeros(len(plots), dtype=bool)
     # A cell sums only the known statuses; the odd plot with another (imports refuse them) is drawn alone.
-    alone = inside | ~basis["status_as_of"].isin(STATUSES).to_numpy(dtype=bool)
+    alone = inside | ~basis["status_as_of"].isin(PLOT_STATUSES).to_numpy(dtype=bool)
     grid = aggregate_plots(basis.loc[~alone], cells=cells)
 
     how = labels("plots_as_grid" if window is None else "plots_as_window_and_grid")
-    name += ("，" if labels.language == "zh" else ", ") + how
+    name += by_language("，", ", ", labels.language) + how
     group = folium.FeatureGroup(name=f"{name} ({len(plots):,})").add_to(fmap)
     _plot_legend(legend, name, status, labels)
     legend.append(_legend_row(labels("legend_grid_cells"), hex_colour(PLOT_COLOURS["pending"]), None, count=len(grid)))
@@ -434,12 +433,12 @@ def _cell_polygons(group, grid: pd.DataFrame, labels: _Labels) -> None:
     plots_word = labels("cell_plots")
     titles = [f"{count:,} {plots_word}" for count in grid["plots"]]
     per_status = [[f"{count:,} {plots_word} · {mu:,.1f} 亩" if count else None
-                   for count, mu in zip(grid[f"{s}_plots"], grid[f"{s}_mu"], strict=True)] for s in STATUSES]
+                   for count, mu in zip(grid[f"{s}_plots"], grid[f"{s}_mu"], strict=True)] for s in PLOT_STATUSES]
     totals = [f"{mu:,.1f} 亩" for mu in grid["area_mu"]]
     rows = [list(row) for row in zip(*per_status, totals, strict=True)]
-    popup = [labels.status_of(s) for s in STATUSES] + [labels("attr_cell_total")]
+    popup = [labels.status_of(s) for s in PLOT_STATUSES] + [labels("attr_cell_total")]
     majority = grid["majority"].to_numpy()
-    for state in STATUSES:
+    for state in PLOT_STATUSES:
         mask = majority == state
         if not mask.any():
             continue

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from spaces.planning.attainment import STATUSES as ATTAINMENT_STATUSES
+from spaces.planning.attainment import ATTAINMENT_STATUSES
 from spaces.planning.filters import Filters
 from spaces.planning.summary import Summary, nested_records, wide_table
 from spaces.reference.districts import CITY_ADCODE, district_names
@@ -183,7 +183,7 @@ def _group_sheet(book: Workbook, group: str, summary: Summary, context: dict, la
 
     sheet.freeze_panes = f"C{FIRST_ROW}"
     sheet.column_dimensions["A"].width = 10
-    sheet.column_dimensions["B"].width = 12 if language == "zh" else 16
+    sheet.column_dimensions["B"].width = by_language(12, 16, language)
     for column in range(3, last_column + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 11
     sheet.row_dimensions[2].height = 30
@@ -276,7 +276,7 @@ def _targets_sheet(book: Workbook, language: str) -> None:
         row = rules_row + offset
         sheet.cell(row, 1, rule).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        sheet.row_dimensions[row].height = 48 if language == "en" else 36
+        sheet.row_dimensions[row].height = by_language(36, 48, language)
     for row in sheet.iter_rows(min_row=2, max_row=rules_row - 2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -12,7 +12,7 @@ from spaces.reference.i18n import t
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS
 from .shift import shift_coordinates
 
-STATUSES = ("pending", "in_progress", "reclaimed", "reclaimed_before_plan")  # as of the year (planning.filters)
+PLOT_STATUSES = ("pending", "in_progress", "reclaimed", "reclaimed_before_plan")  # as of the year (planning.filters)
 CELL_METRES = 1000.0
 # Cell tooltip words; statuses come from the vocabulary catalogue.
 
@@ -96,7 +96,7 @@ def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES,
     200
     """
     columns = ["cell_x", "cell_y", "plots", "area_mu",
-               *(f"{s}_plots" for s in STATUSES), *(f"{s}_mu" for s in STATUSES), "majority", "polygon"]
+               *(f"{s}_plots" for s in PLOT_STATUSES), *(f"{s}_mu" for s in PLOT_STATUSES), "majority", "polygon"]
     if not len(plots):
         return pd.DataFrame(columns=columns)
     cells = aligned_cells(plots, cells, cell_metres=cell_metres)
@@ -104,19 +104,19 @@ def aggregate_plots(plots: pd.DataFrame, *, cell_metres: float = CELL_METRES,
     frame = pd.DataFrame({
         "cell_x": cells["cell_x"].to_numpy(),
         "cell_y": cells["cell_y"].to_numpy(),
-        "status": pd.Categorical(status.to_numpy(), categories=STATUSES),
+        "status": pd.Categorical(status.to_numpy(), categories=PLOT_STATUSES),
         "area_mu": pd.to_numeric(plots["area_mu"], errors="coerce").fillna(0.0).to_numpy(),
     })
     counts = frame.pivot_table(index=["cell_x", "cell_y"], columns="status", values="area_mu",
                                aggfunc="size", fill_value=0, observed=False)
     areas = frame.pivot_table(index=["cell_x", "cell_y"], columns="status", values="area_mu",
                               aggfunc="sum", fill_value=0.0, observed=False)
-    counts = counts.reindex(columns=list(STATUSES), fill_value=0)
-    areas = areas.reindex(index=counts.index, columns=list(STATUSES), fill_value=0.0)
+    counts = counts.reindex(columns=list(PLOT_STATUSES), fill_value=0)
+    areas = areas.reindex(index=counts.index, columns=list(PLOT_STATUSES), fill_value=0.0)
     grid = pd.DataFrame(index=counts.index)
     grid["plots"] = counts.sum(axis=1).astype(int)
     grid["area_mu"] = areas.sum(axis=1)
-    for name in STATUSES:
+    for name in PLOT_STATUSES:
         grid[f"{name}_plots"] = counts[name].astype(int)
         grid[f"{name}_mu"] = areas[name].astype(float)
     grid["majority"] = areas.idxmax(axis=1).astype(str)
@@ -144,7 +144,7 @@ def grid_records(grid: pd.DataFrame, *, status_labels: dict[str, str], colours: 
     records = []
     for row in grid.itertuples(index=False):
         per_status = " · ".join(f"{status_labels.get(s, s)} {getattr(row, f'{s}_mu'):,.1f} 亩"
-                                for s in STATUSES if getattr(row, f"{s}_plots"))
+                                for s in PLOT_STATUSES if getattr(row, f"{s}_plots"))
         records.append({
             "kind": "plot_cell", "id": f"{row.cell_x},{row.cell_y}",
             "polygon": row.polygon,

@@ -16,9 +16,9 @@ from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, Target, loa
 from .calendar import check_year, elapsed_share, is_provisional
 from .pace import judge
 
-__all__ = ["ALL_ADCODES", "STATUSES", "actual_by_year", "check_year", "compute_attainment", "elapsed_share"]
+__all__ = ["ALL_ADCODES", "ATTAINMENT_STATUSES", "actual_by_year", "check_year", "compute_attainment", "elapsed_share"]
 
-STATUSES = ("met", "on_track", "behind")
+ATTAINMENT_STATUSES = ("met", "on_track", "behind")
 ETDZ_ADCODE = "330206"  # 宁波经开区 covers all of 北仑区: its rank may be filed under either code
 ALL_ADCODES = (*DISTRICT_ADCODES, CITY_ADCODE)
 

@@ -12,6 +12,8 @@ from urllib.parse import quote, urlparse
 from spaces.errors import ReferenceDataError, UnknownBasemapError
 from spaces.paths import GEODATA_DIR
 
+from .i18n import label
+
 BASEMAPS_FILE = GEODATA_DIR / "basemaps.toml"
 NO_BASEMAP = "none"
 TILE_CRS = ("wgs84", "cgcs2000", "gcj02")
@@ -57,7 +59,7 @@ class Basemap:
         return self.key_env is not None
 
     def label(self, language: str = "zh") -> str:
-        return self.label_en if language == "en" else self.label_zh
+        return label(self, language)
 
 
 @cache

@@ -14,6 +14,8 @@ import pandas as pd
 from spaces.errors import ReferenceDataError
 from spaces.paths import GEODATA_DIR
 
+from .i18n import by_language, label
+
 TARGETS_FILE = GEODATA_DIR / "targets.toml"
 ALLOCATIONS_FILE = GEODATA_DIR / "allocations.csv"
 WEIGHTS_FILE = GEODATA_DIR / "allocation_weights.csv"
@@ -90,16 +92,16 @@ class Target:
         >>> load_targets()["wanmu_qianyi_platforms"].label("zh")
         '“万亩千亿”新产业平台（力争）'
         """
-        name = self.label_zh if language == "zh" else self.label_en
+        name = label(self, language)
         if self.striving:
-            name += "（力争）" if language == "zh" else " (striving)"
+            name += by_language("（力争）", " (striving)", language)
         return name
 
     def goal_text(self, value: float | None, language: str) -> str:
         """A goal as printed: ``约20`` / ``about 20`` for "about" targets, else the formatted value."""
         text = format_value(value, self)
         if self.about and text != "—":
-            return f"约{text}" if language == "zh" else f"about {text}"
+            return by_language(f"约{text}", f"about {text}", language)
         return text
 
 
@@ -254,6 +256,6 @@ def format_amount(value: float | None, target: Target, language: str = "zh") -> 
     if text == "—":
         return text
     if target.unit_en == "rank":
-        return f"第 {text} 名" if language == "zh" else f"No. {text}"
-    unit = target.unit_zh if language == "zh" else target.unit_en
+        return by_language(f"第 {text} 名", f"No. {text}", language)
+    unit = label(target, language, "unit")
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

@@ -94,7 +94,7 @@ def markdown_text(value) -> str:
 
 def _labels(vocabulary: str, language: str) -> dict[str, str]:
     vocab = load_vocabularies()[vocabulary]
-    return vocab.labels_zh if language == "zh" else vocab.labels_en
+    return vocab.labels(language)
 
 
 def _area(value) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from spaces.geo.spatial import lies_within
 from spaces.planning.filters import status_as_of
 from spaces.reference.districts import CITY_ADCODE, district_names
-from spaces.reference.i18n import t
+from spaces.reference.i18n import by_language, localised, t
 from spaces.reference.targets import format_amount, load_targets
 from spaces.reference.vocab import load_vocabularies, split_industries
 from spaces.view.pace_text import goal_amount, pace_lines
@@ -32,7 +32,7 @@ def _district_name(adcode: str | None, language: str) -> str:
     names = district_names().set_index("adcode")
     if adcode not in names.index:
         return ""
-    return names.loc[adcode, "name_zh" if language == "zh" else "name_en"]
+    return names.loc[adcode, localised("name", language)]
 
 
 def _strategic(park: pd.Series) -> bool:
@@ -55,8 +55,8 @@ def _contents(layers: dict[str, pd.DataFrame], geometry, *, year: int, language:
     """Rows (layer, category, count, area_mu) of what lies inside ``geometry``."""
     statuses = load_vocabularies()["status"]
     levels = load_vocabularies()["level"]
-    status_label = statuses.labels_zh if language == "zh" else statuses.labels_en
-    level_label = levels.labels_zh if language == "zh" else levels.labels_en
+    status_label = statuses.labels(language)
+    level_label = levels.labels(language)
     rows = []
 
     def inside(frame):
@@ -95,8 +95,8 @@ def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, lan
         return None
     park = match.iloc[0]
     levels = load_vocabularies()["level"]
-    label = levels.labels_zh if language == "zh" else levels.labels_en
-    yes, no = ("是", "否") if language == "zh" else ("yes", "no")
+    label = levels.labels(language)
+    yes, no = by_language("是", "yes", language), by_language("否", "no", language)
     attributes = {
         "id": park_id,
         "district": _district_name(park["district_adcode"], language),

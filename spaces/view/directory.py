@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spaces.reference.districts import district_names
+from spaces.reference.i18n import localised
 from spaces.reference.vocab import load_vocabularies, split_industries
 
 COLUMNS = ["key", "kind", "name_zh", "district", "level", "industries", "area_mu", "wanmu_qianyi",
@@ -17,7 +18,7 @@ def directory(layers: dict[str, pd.DataFrame], *, language: str = "zh", search: 
     ``key`` is ``park:<id>`` or ``community:<id>``; ``search`` keeps rows whose name or industries
     contain it (case-insensitive).
     """
-    names = district_names().set_index("adcode")["name_zh" if language == "zh" else "name_en"]
+    names = district_names().set_index("adcode")[localised("name", language)]
     levels = getattr(load_vocabularies()["level"], f"labels_{language}")
     kinds = {"zh": ("战略产业园", "优势产业社区"), "en": ("Park", "Community")}[language]
     parks, communities = layers["parks"], layers["communities"]

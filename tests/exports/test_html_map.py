@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from spaces.errors import LeafletMissingError
 from spaces.exports import html_map as html_map_module
 from spaces.exports.html_map import LEAFLET_DIR, html_map
-from spaces.geo.grid import STATUSES, cell_centre, cell_of
+from spaces.geo.grid import PLOT_STATUSES, cell_centre, cell_of
 from spaces.planning.filters import MAP_LAYERS, Filters, apply_filters
 from spaces.planning.summary import Summary, build_summary
 from spaces.reference.districts import load_districts
@@ -82,9 +82,9 @@ def _fitted_bounds(page: str) -> list[list[float]]:
 
 
 def _cell_counts(feature: dict) -> dict[str, tuple[int, float]]:
-    """Plots and 亩 per status row of a cell's popup (rows follow STATUSES), plus the total 亩."""
+    """Plots and 亩 per status row of a cell's popup (rows follow PLOT_STATUSES), plus the total 亩."""
     counts = {}
-    for status, value in zip(STATUSES, feature["properties"]["r"], strict=False):
+    for status, value in zip(PLOT_STATUSES, feature["properties"]["r"], strict=False):
         if value is not None:
             plots, mu = re.fullmatch(r"([\d,]+) \S+ · ([\d,.]+) 亩", value).groups()
             counts[status] = (int(plots.replace(",", "")), float(mu.replace(",", "")))
@@ -253,7 +253,7 @@ def test_many_plots_become_1_km_cells_whose_popups_add_up(grid_plots, monkeypatc
     counts = [_cell_counts(cell) for cell in cells]
     assert sum(c["total"][0] for c in counts) == len(grid_plots)
     assert sum(c["total"][1] for c in counts) == pytest.approx(grid_plots["area_mu"].sum())
-    for status in STATUSES:
+    for status in PLOT_STATUSES:
         expected = grid_plots.loc[grid_plots["status_as_of"] == status, "area_mu"]
         assert sum(c.get(status, (0, 0))[0] for c in counts) == len(expected), status
         assert sum(c.get(status, (0, 0))[1] for c in counts) == pytest.approx(expected.sum()), status

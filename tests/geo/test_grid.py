@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from spaces.geo.grid import STATUSES, aggregate_plots, grid_records, plot_cells
+from spaces.geo.grid import PLOT_STATUSES, aggregate_plots, grid_records, plot_cells
 from spaces.view.deck import PLOT_COLOURS, build_layers, plot_drawing
 
 
@@ -31,7 +31,7 @@ def test_counts_and_areas_add_up_to_the_input(plots):
     assert len(grid) == 2
     assert grid["plots"].sum() == len(plots)
     assert grid["area_mu"].sum() == pytest.approx(plots["area_mu"].fillna(0).sum())
-    for status in STATUSES:
+    for status in PLOT_STATUSES:
         chosen = plots["status"] == status
         assert grid[f"{status}_plots"].sum() == chosen.sum()
         assert grid[f"{status}_mu"].sum() == pytest.approx(plots.loc[chosen, "area_mu"].fillna(0).sum())
