@@ -188,6 +188,15 @@ def _tooltip(page) -> str:
                          " return t && getComputedStyle(t).display !== 'none' ? t.innerText : ''; })()")
 
 
+def _opened(page, condition: str) -> bool:
+    """Whether the URL meets ``condition`` (JavaScript on ``location``) within ``OPENED``."""
+    try:
+        page.wait_for_function(condition, timeout=OPENED)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError; the caller's assertion says what was lost
+        return False
+    return True
+
+
 def click_once(page, served: Served, kind: str, trial: int) -> tuple[Target, str]:
     """A fresh session at the trial's window size: open the map, hover the kind's target, click once.
 
@@ -228,7 +237,8 @@ def test_one_click_opens_the_panel_of_what_is_under_the_pointer(page, town, scre
     target, tooltip = click_once(page, town, kind, trial)
     where = f"{kind} {target} at {page.viewport_size}, tooltip {tooltip!r}"
     assert target.name in tooltip, f"the pointer is not on the {where}: the test aims wrong"
-    page.wait_for_function(f"location.search.includes('sel={quote(target.sel, safe='')}')", timeout=OPENED)
+    assert _opened(page, f"location.search.includes('sel={quote(target.sel, safe='')}')"), \
+        f"the click on the {where} was lost: the URL is {page.url}"
     page.locator("h4", has_text=target.name).wait_for(timeout=APP_READY)
     if trial == 0:
         screenshot(page, f"click_{kind}")
@@ -239,7 +249,8 @@ def test_one_click_opens_the_panel_of_what_is_under_the_pointer(page, town, scre
 def test_one_click_on_a_cell_zooms_in_around_it(page, city, screenshot, trial):
     target, tooltip = click_once(page, city, "cell", trial)
     assert target.name in tooltip, f"the pointer is not on a cell ({target}, tooltip {tooltip!r}): the test aims wrong"
-    page.wait_for_function("location.search.includes('f=')", timeout=OPENED)
+    assert _opened(page, "location.search.includes('f=')"), \
+        f"the click on a cell ({target}, tooltip {tooltip!r}) was lost: the URL is {page.url}"
     page.get_by_text("黑框内", exact=False).first.wait_for(timeout=APP_READY)
     focus = parse_qs(urlparse(page.url).query)["f"][0]
     lon, lat = (float(v) for v in focus.split(","))
