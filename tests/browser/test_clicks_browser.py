@@ -33,7 +33,7 @@ from spaces.reference.districts import load_districts
 from spaces.sample import build_sample
 from spaces.store import open_store
 from spaces.view.deck import NINGBO_VIEW, PLOT_POLYGON_LIMIT, PlotDrawing, build_layers
-from spaces.view.urlstate import DEFAULT_YEAR, DEFAULTS
+from spaces.view.urlstate import defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_READY = 60_000
@@ -92,8 +92,8 @@ def _deepest_point(region) -> tuple[shapely.Point, float]:
 
 def drawn_layers(layers: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """Geometry in world pixels of every default layer as the map draws it, bottom to top."""
-    shown = apply_filters(layers, Filters(year=DEFAULT_YEAR))
-    order = [layer.id for layer in build_layers(shown, visible=DEFAULTS["layers"], language="zh",
+    shown = apply_filters(layers, Filters(year=defaults()["year"]))
+    order = [layer.id for layer in build_layers(shown, visible=defaults()["layers"], language="zh",
                                                 choropleth={"type": "FeatureCollection", "features": []},
                                                 plots=PlotDrawing([], aggregated=False))]
     communities = _pixels(shown["communities"].geometry.to_numpy())
@@ -119,7 +119,7 @@ def click_targets(layers: dict[str, pd.DataFrame]) -> dict[str, list[Target]]:
     from everything drawn above it; a cell (only when the plots are drawn as cells) where ``EDGE_PX``
     inside a block of cells, so that the pointer is on a cell whichever pixel deck.gl reads.
     """
-    shown = apply_filters(layers, Filters(year=DEFAULT_YEAR))
+    shown = apply_filters(layers, Filters(year=defaults()["year"]))
     drawn = drawn_layers(layers)
     names = list(drawn)
     objects = {
