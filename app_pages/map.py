@@ -111,7 +111,7 @@ if plots and plots.window is not None and (fly or "view" not in st.session_state
 
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
-                                 key=st.session_state["target"], status_labels=status_labels)
+                                 key=st.session_state["target"], status_labels=status_labels, language=language)
 deck = CompactDeck(
     layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
                         plots=plots),

@@ -16,6 +16,7 @@ from spaces.planning.calendar import (
     latest_final_year,
     today_in_beijing,
 )
+from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
@@ -149,9 +150,12 @@ def _summary(args) -> int:
 
     year, today = _year(args)
     store = open_store(args.store)
-    summary = build_summary(store.read_all(), year=year, store=store.location, today=today)
+    layers = store.read_all()
+    summary = build_summary(layers, year=year, store=store.location, today=today)
     if summary.is_sample:
         _warn(f"note: {SAMPLE_NOTICE_EN}")
+    for questioned in indicator_warnings(layers):
+        _warn(f"warning: {questioned.text('en')}")
     payload = SUMMARY_EXPORTERS[args.format](summary)
     if args.out:
         Path(args.out).write_bytes(payload)

@@ -545,3 +545,18 @@ def test_planner_rejected_import_changes_nothing(planner_run):
     again = planner_run["summary_again"]
     assert again.returncode == 0
     assert again.stdout == planner_run["summary"].stdout
+
+
+def test_summary_questions_a_city_count_below_one_of_its_districts(tmp_path, capsys):
+    """Issue 10, finding 13: a city row smaller than a district's value is said on stderr, not passed silently."""
+    store = str(tmp_path / "spaces.gpkg")
+    assert main(["init", "--empty", "--store", store]) == 0
+    indicators = tmp_path / "indicators.csv"
+    indicators.write_text("district_adcode,year,inefficient_enterprises_upgraded\n"
+                          "330206,2023,80\n330200,2023,50\n", encoding="utf-8")
+    assert main(["import", str(indicators), "--layer", "indicators", "--store", store]) == 0
+    capsys.readouterr()
+    assert main(["summary", "--year", "2024", "--store", store]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: the city's inefficient_enterprises_upgraded for 2023 (50) is below district "
+                        "330206's value (80)"]

@@ -34,6 +34,8 @@ from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and te
 )
 from spaces.reference.vocab import load_vocabularies
 
+from .pace_text import share
+
 
 def legend_swatches(visible: set[str], *, language: str, status_labels: dict[str, str]) -> list[tuple[str, list[int]]]:
     """``(label, RGBA)`` for each colour the map uses on the ``visible`` layers, in legend order."""
@@ -106,15 +108,18 @@ def _rounded(geometries: np.ndarray) -> np.ndarray:
 
 
 def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,
-                        status_labels: dict[str, str]) -> dict:
-    """GeoJSON of the districts coloured by the status of target ``key``, with tooltip fields."""
+                        status_labels: dict[str, str], language: str = "zh") -> dict:
+    """GeoJSON of the districts coloured by the status of target ``key``, with tooltip fields: the status,
+    then progress from the 2021 baseline against the pace (as the detail panel says it)."""
     rows = long.loc[long["key"] == key].set_index("adcode")
     features = []
     for record in districts.itertuples():
         status = rows["status"].get(record.adcode)
-        attainment = rows["attainment"].get(record.adcode)
-        shown = "—" if attainment is None or pd.isna(attainment) else f"{attainment:.0%}"
         label = status_labels.get(status, "—") if isinstance(status, str) else "—"
+        progress = rows["progress"].get(record.adcode) if "progress" in rows.columns else None
+        expected = rows["expected"].get(record.adcode) if "expected" in rows.columns else None
+        pace = ("" if progress is None or pd.isna(progress) else
+                t("progress_line", language).format(progress=share(progress), expected=share(expected)))
         features.append({
             "type": "Feature",
             "geometry": record.geometry.__geo_interface__,
@@ -123,8 +128,8 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
                 "id": record.adcode,
                 "fill": STATUS_COLOURS.get(status, NO_DATA_COLOUR),
                 "title": f"{_e(record.name_zh)} {_e(record.name_en)}",
-                "line1": f"{shown} · {label}",
-                "line2": "",
+                "line1": label,
+                "line2": pace,
             },
         })
     return {"type": "FeatureCollection", "features": features}

@@ -11,13 +11,16 @@ def test_colours_follow_status_and_tooltip_fields_are_plain_text():
     """Names go into the tooltip fields verbatim; the chart escapes them (tests/browser proves it)."""
     districts = gpd.GeoDataFrame({"adcode": ["1", "2"], "name_zh": ["<img src=x onerror=alert(1)>", "乙"],
                                   "name_en": ["A", "B"]}, geometry=[shapely.box(0, 0, 1, 1)] * 2, crs=4326)
-    long = pd.DataFrame({"adcode": ["1", "2"], "key": "k", "attainment": [1.2, None], "status": ["met", None]})
+    long = pd.DataFrame({"adcode": ["1", "2"], "key": "k", "attainment": [1.2, None], "status": ["met", None],
+                         "progress": [1.25, None], "expected": [0.8, None]})
     data = district_choropleth(districts, long, key="k", status_labels={"met": "已达标"})
     first, second = (f["properties"] for f in data["features"])
     assert first["fill"] == STATUS_COLOURS["met"]
     assert second["fill"] == NO_DATA_COLOUR
     assert first["title"].startswith("<img src=x onerror=alert(1)>")
-    assert first["line1"] == "120% · 已达标" and second["line1"] == "— · —"
+    # The status, then progress from the baseline against the pace, as the detail panel says it (issue 10).
+    assert (first["line1"], first["line2"]) == ("已达标", "进度 125%（时间进度 80%）")
+    assert (second["line1"], second["line2"]) == ("—", "")
 
 
 def test_every_layer_object_carries_the_tooltip_fields():
