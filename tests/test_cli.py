@@ -137,7 +137,7 @@ def test_summary_json_has_the_documented_shape_and_agrees_with_csv(summaries):
         assert record["district"] == table[record["adcode"]]["district"]
         assert list(record["metrics"]) == TARGET_KEYS
         for key, metric in record["metrics"].items():
-            assert set(metric) == {*METRIC_FIELDS, "stale"}
+            assert set(metric) == {*METRIC_FIELDS, "stale", "annual_task"}
             assert metric["status"] in STATUSES
             assert metric["stale"] is (metric["as_of"] is not None and metric["as_of"] < 2024)
             for part in ("actual", "target", "attainment", "baseline", "progress", "expected", "as_of",

@@ -195,6 +195,21 @@ def _goals(target: Target, allocation: pd.Series) -> pd.Series:
     return goal
 
 
+def _annual_tasks(target: Target, allocations: pd.DataFrame, year: int) -> pd.Series:
+    """Each district's annual task (分年度目标) of ``target`` for ``year``: column ``task_<year>`` of its
+    allocation row; NaN where it has none (and for the city, whose plan sets only 2026)."""
+    tasks = _nothing()
+    column = f"task_{year}"
+    if target.scope != "district" or column not in allocations.columns:
+        return tasks
+    rows = allocations.loc[allocations["target_key"] == target.key]
+    values = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    for adcode, value in zip(rows["district_adcode"], values, strict=True):
+        if adcode in tasks.index:
+            tasks[adcode] = value
+    return tasks
+
+
 def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFrame, *, year: int,
                        today: date | None = None) -> pd.DataFrame:
     """Actual, baseline, progress, pace, status and projection of every target, per district and the city.
@@ -204,7 +219,8 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
     layers
         The store's layers (``parks``, ``communities``, ``plots``, ``factories``, ``indicators``).
     allocations
-        District targets: ``district_adcode, target_key, target``. City targets come from the plan.
+        District targets: ``district_adcode, target_key, target``, and optional annual tasks (分年度目标)
+        ``task_2022`` … ``task_2025``. City targets come from the plan.
     year
         The year the figures are for, 2022–2026.
     today
@@ -220,7 +236,9 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
         (2021), ``progress`` (share of the way from baseline to target), ``expected`` (share of the plan
         elapsed at ``as_of``), ``as_of`` (the data year used), ``stale`` (``as_of`` before ``year``),
         ``projected_2026`` and ``projected_progress`` (where the pace so far lands in 2026),
-        ``provisional`` (``year``'s statistics are not final). ``actual`` is NaN where the data say nothing.
+        ``provisional`` (``year``'s statistics are not final), ``annual_task`` (the district's task for
+        ``year`` where it has one: its status is judged against it). ``actual`` is NaN where the data say
+        nothing.
     """
     check_year(year)
     names = district_names().set_index("adcode")
@@ -234,7 +252,10 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
                                    (measured.actual, measured.baseline, measured.as_of))
         if target.scope == "city":
             actual[list(DISTRICT_ADCODES)] = np.nan
-        judged = judge(target, actual=actual, baseline=baseline, goal=goal, as_of=as_of, year=year, today=today)
+        # An annual task judges the year it is set for; a figure carried from an older year is paced by time.
+        annual_task = _annual_tasks(target, allocations, year).where(as_of == year)
+        judged = judge(target, actual=actual, baseline=baseline, goal=goal, as_of=as_of, year=year, today=today,
+                       annual_task=annual_task)
         safe_goal = goal.where(goal != 0)
         attainment = safe_goal / actual.where(actual > 0) if target.lower_is_better else actual / safe_goal
         frames.append(pd.DataFrame({
@@ -254,6 +275,7 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
             "projected_2026": judged["projected_2026"].to_numpy(),
             "projected_progress": judged["projected_progress"].to_numpy(),
             "provisional": provisional,
+            "annual_task": annual_task.to_numpy(),
         }))
     result = pd.concat(frames, ignore_index=True)
     result["status"] = result["status"].astype(object).where(result["status"].notna(), None)

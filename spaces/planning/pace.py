@@ -79,24 +79,30 @@ def _met(target: Target, actual: pd.Series, baseline: pd.Series, goal: pd.Series
 
 
 def judge(target: Target, *, actual: pd.Series, baseline: pd.Series, goal: pd.Series, as_of: pd.Series,
-          year: int, today: date | None) -> pd.DataFrame:
+          year: int, today: date | None, annual_task: pd.Series | None = None) -> pd.DataFrame:
     """Status, progress, expected share and the projection to 2026 of one target for every adcode.
 
     ``met`` when the target is reached (an "about" target inside its band), ``on_track`` when progress is at
-    least the share of the plan elapsed at the data year, else ``behind``; None where actual or goal is
-    unknown. Figures are compared as printed.
+    least the expected share, else ``behind``; None where actual or goal is unknown. The expected share is
+    the share of the plan elapsed at the data year, or, where a district has an annual task (分年度目标) for
+    that year, the share of the way from its baseline to its goal that the task stands for. Figures are
+    compared as printed.
     """
     shown_actual, shown_baseline = displayed(actual, target), displayed(baseline, target)
     known = actual.notna() & goal.notna()
     progress = progress_of(target, shown_actual, shown_baseline, goal)
-    expected = share_at(as_of, today=today)
+    time_share = share_at(as_of, today=today)
+    expected = time_share
+    if annual_task is not None:
+        tasked = progress_of(target, annual_task, shown_baseline, goal)
+        expected = tasked.where(annual_task.notna() & tasked.notna(), time_share)
     met = _met(target, shown_actual, shown_baseline, goal)
     on_pace = progress.round(PRECISION) >= expected.round(PRECISION)
     status = pd.Series(None, index=actual.index, dtype=object)
     status[known] = "behind"
     status[known & on_pace.fillna(False)] = "on_track"
     status[known & met.fillna(False)] = "met"
-    projected = project(target, actual=actual, baseline=baseline, share=expected)
+    projected = project(target, actual=actual, baseline=baseline, share=time_share)
     return pd.DataFrame({
         "status": status,
         "progress": progress.where(known),

@@ -81,6 +81,7 @@ def nested_records(summary: Summary) -> list[dict]:
                 "status": _status(record.status),
                 **{name: _json_number(value) for name, value in _pace(record).items()},
                 "stale": bool(record.stale),
+                "annual_task": _round(getattr(record, "annual_task", None), record.key),
             }
             for record in group.itertuples()
         }

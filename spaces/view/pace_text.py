@@ -93,8 +93,11 @@ def pace_lines(row: pd.Series, target: Target, language: str) -> list[str]:
     """
     parts = []
     if pd.notna(row["progress"]) and pd.notna(row["expected"]):
-        parts.append(t("progress_line", language).format(progress=share(row["progress"]),
-                                                         expected=share(row["expected"])))
+        # Against the district's annual task (分年度目标) where it has one for the year, else the time share.
+        tasked = pd.notna(row.get("annual_task", None))
+        parts.append(t("progress_task_line" if tasked else "progress_line", language).format(
+            progress=share(row["progress"]), expected=share(row["expected"]),
+            task=goal_amount(target, row["annual_task"], language) if tasked else ""))
     if row["status"] != "met" and pd.notna(row["projected_2026"]) and pd.notna(row["projected_progress"]):
         parts.append(t("projection_line", language).format(
             value=projected_amount(target, row["projected_2026"], language), share=share(row["projected_progress"])))

@@ -275,3 +275,42 @@ def test_sample_designations_follow_the_facts():
     assert pd.isna(parks.loc["鄞州经济开发区", "level"])
     invented = parks.loc[~parks["approximate"].astype(bool) & parks["green_park_year"].notna()]
     assert (invented["green_park_year"] >= invented["established_year"]).all()
+
+
+# Annual tasks (分年度目标).
+def _plots_reclaimed(mu: float, year: int = 2024) -> dict:
+    return {"plot_id": ["a"], "district_adcode": [HAISHU], "status": ["reclaimed"],
+            "reclaimed_year": pd.array([year], dtype="Int64"), "area_mu": [mu]}
+
+
+def test_an_annual_task_replaces_the_time_share_for_its_year():
+    """35 of 100 亩 by 2024 is behind the 60 % time share, but on track against a 2024 task of 30 亩."""
+    allocations = _allocations("reclaimed_land_mu", {HAISHU: 100})
+    plain = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
+                 "reclaimed_land_mu")
+    assert (plain["expected"], plain["status"]) == (pytest.approx(0.6), "behind")
+    tasked = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations.assign(task_2024=30.0),
+                                     year=2024), HAISHU, "reclaimed_land_mu")
+    assert (tasked["annual_task"], tasked["expected"], tasked["status"]) == (30, pytest.approx(0.3), "on_track")
+    assert tasked["projected_2026"] == plain["projected_2026"]  # the projection still follows time
+
+
+def test_a_task_for_another_year_or_a_stale_figure_leaves_the_time_share():
+    allocations = _allocations("reclaimed_land_mu", {HAISHU: 100}).assign(task_2025=90.0)
+    row = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
+               "reclaimed_land_mu")
+    assert row["expected"] == pytest.approx(0.6) and np.isnan(row["annual_task"])
+    rows = [{"district_adcode": HAISHU, "year": y, "inefficient_enterprises_upgraded": 20} for y in (2022, 2023)]
+    allocations = _allocations("inefficient_enterprises_upgraded", {HAISHU: 100}).assign(task_2024=10.0)
+    stale = _row(compute_attainment(_layers(indicators=_indicators(rows)), allocations, year=2024), HAISHU,
+                 "inefficient_enterprises_upgraded")
+    assert stale["as_of"] == 2023 and stale["expected"] == pytest.approx(0.4)
+
+
+def test_annual_task_columns_import_under_their_chinese_headers(tmp_path):
+    from spaces.intake import validate_file
+
+    table = tmp_path / "分年度目标.csv"
+    table.write_text("区县代码,指标代码,目标值,2024年任务\n330203,reclaimed_land_mu,100,30\n", encoding="utf-8")
+    frame = validate_file(table, "allocations").frame
+    assert frame.loc[0, "task_2024"] == 30.0

@@ -50,7 +50,8 @@ def test_nested_records_match_the_long_table(summary):
     assert city["strategic_parks"]["target"] == 20
     assert records[0]["metrics"]["etdz_national_rank"] == {
         "actual": None, "target": None, "attainment": None, "status": None, "baseline": None, "progress": None,
-        "expected": None, "as_of": None, "projected_2026": None, "stale": False}
+        "expected": None, "as_of": None, "projected_2026": None, "stale": False,
+        "annual_task": None}
     assert {r["provisional"] for r in records} == {False} and {r["year"] for r in records} == {2024}
 
 
@@ -118,7 +119,8 @@ def test_json_flags_stale_values_and_keeps_the_csv_numbers(small_2024):
     assert (tax["as_of"], tax["stale"], tax["baseline"]) == (2023, True, 0)
     land = records[HAISHU]["metrics"]["reclaimed_land_mu"]
     assert land == {"actual": 300, "target": 1000, "attainment": 0.3, "status": "behind", "baseline": 0,
-                    "progress": 0.3, "expected": 0.6, "as_of": 2024, "projected_2026": 500, "stale": False}
+                    "progress": 0.3, "expected": 0.6, "as_of": 2024, "projected_2026": 500, "stale": False,
+                    "annual_task": None}
     assert records[HAISHU]["provisional"] is False
 
 

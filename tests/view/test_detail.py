@@ -119,3 +119,16 @@ def test_a_park_shows_its_strategic_and_wanmu_qianyi_designations(layers):
     assert park_detail(layers, cultivating, year=2025, language="en").attributes["wanmu_qianyi"] == "Cultivating"
     assert park_detail(layers, not_strategic, year=2025).attributes["strategic_park"] == "否"
     assert park_detail(layers, accepted, year=2025).attributes["strategic_park"] == "是"
+
+
+def test_a_district_with_an_annual_task_is_paced_by_it_in_the_panel():
+    """Issue 10: where a district has a task for the year, the panel names it instead of the time share."""
+    import pandas as pd
+
+    from spaces.reference.targets import load_targets
+    from spaces.view.pace_text import pace_lines
+
+    row = pd.Series({"progress": 0.35, "expected": 0.3, "annual_task": 30.0, "status": "on_track",
+                     "projected_2026": 58.3, "projected_progress": 0.583, "stale": False, "as_of": 2024})
+    lines = pace_lines(row, load_targets()["reclaimed_land_mu"], "zh")
+    assert lines[0] == "进度 35%（年度任务 30.0 亩，即 30%）"
