@@ -3,6 +3,7 @@
 import pydeck as pdk
 import streamlit as st
 
+from app_pages.parts.city_header import city_header
 from app_pages.parts.detail_panel import detail_panel
 from app_pages.parts.map_notes import map_notes, plots_note
 from app_pages.parts.view import current_view
@@ -80,6 +81,7 @@ def _on_search() -> None:
         _select(kind, ident, fly=True)
 
 
+city_header(summary.long, districts=filters.districts, year=filters.year, language=language)
 controls = st.columns([2, 3, 2, 1.3])
 controls[0].selectbox(t("choropleth_target", language), options=list(targets), key="target",
                       format_func=lambda k: getattr(targets[k], f"label_{language}"))

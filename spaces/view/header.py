@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from spaces.reference.districts import CITY_ADCODE
 from spaces.reference.i18n import label, t
 from spaces.reference.palette import NO_DATA_COLOUR, STATUS_HEX, hex_colour
 from spaces.reference.targets import Target, format_value, load_schedule, load_targets
 from spaces.view.pace_text import counts_whole, goal_amount, pace_lines
-
-CITY_ADCODE = "330200"
 
 
 @dataclass(frozen=True)
