@@ -51,8 +51,11 @@ STATUS_TEXT = {status: colours.print_text for status, colours in STATUS_PALETTE.
 # green) nor the grey of a pending plot.
 PLOT_COLOURS = {"pending": [120, 120, 120, 200], "in_progress": [230, 120, 20, 220], "reclaimed": [0, 109, 44, 230],
                 "reclaimed_before_plan": [140, 107, 75, 210]}
-# Municipal factories are teal, not blue: at city scale their dots would hide the parks' blue outlines.
-FACTORY_COLOURS = {"national": [203, 24, 29, 240], "provincial": [106, 81, 163, 240], "municipal": [0, 151, 167, 240]}
+# Factories take hues that are no status's (red, amber, green): a red national factory read as 滞后 and vanished
+# on a red district. Municipal factories are teal, not blue: at city scale their dots would hide the parks' blue
+# outlines. Every dot has a white rim (FACTORY_RIM) so that it stands out on any district colour.
+FACTORY_COLOURS = {"national": [174, 1, 126, 240], "provincial": [106, 81, 163, 240], "municipal": [0, 151, 167, 240]}
 PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
+FACTORY_RIM = [255, 255, 255, 230]
 COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
 WINDOW_LINE = [0, 0, 0, 255]

@@ -25,6 +25,7 @@ from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and te
     COMMUNITY_FILL,
     COMMUNITY_LINE,
     FACTORY_COLOURS,
+    FACTORY_RIM,
     NO_DATA_COLOUR,
     PARK_FILL,
     PARK_LINE,
@@ -47,7 +48,7 @@ def legend_swatches(visible: set[str], *, language: str, status_labels: dict[str
     if "parks" in visible:
         swatches += [(t("layer_parks", language), PARK_LINE)]
     if "communities" in visible:
-        swatches += [(t("layer_communities", language), COMMUNITY_LINE)]
+        swatches += [(t("layer_communities", language), COMMUNITY_FILL)]  # the orange drawn, not the brown rim
     if "plots" in visible:
         swatches += [(f"{t('layer_plots', language)}·{names['status'][s]}", c) for s, c in PLOT_COLOURS.items()]
     if "factories" in visible:
@@ -274,7 +275,7 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
     if "factories" in visible:
         built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),
                                id="factories", pickable=True, get_position="position", get_fill_color="color",
-                               get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
+                               stroked=True, get_line_color=FACTORY_RIM, line_width_min_pixels=1, get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
     return built
 
 

@@ -101,3 +101,15 @@ def test_outlines_are_drawn_but_never_picked():
     for layer in stroked:
         assert layer["pickable"] is True, layer["id"]
         assert layer["_subLayerProps"] == {"polygons-stroke": {"pickable": False}}, layer["id"]
+
+
+def test_factories_wear_no_status_colour_and_the_community_swatch_is_the_orange_drawn():
+    """Red means 滞后 on the map: a factory dot must not read as a status (issue 12, finding 8)."""
+    from spaces.view.deck import COMMUNITY_FILL, FACTORY_COLOURS, STATUS_COLOURS, legend_swatches
+
+    def distance(a, b):
+        return sum((x - y) ** 2 for x, y in zip(a[:3], b[:3], strict=True)) ** 0.5
+
+    assert min(distance(f, s) for f in FACTORY_COLOURS.values() for s in STATUS_COLOURS.values()) > 80
+    swatches = dict(legend_swatches({"communities"}, language="zh", status_labels={}))
+    assert list(swatches.values()) == [COMMUNITY_FILL]
