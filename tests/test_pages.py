@@ -144,6 +144,27 @@ def test_map_draws_the_default_layers(page):
     assert len(_layer(deck, "districts")["data"]["features"]) == 10
 
 
+def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_target(page):
+    from spaces.reference.i18n import t
+    from spaces.reference.targets import TARGET_KEYS
+
+    at = page("map", year=2025).run()
+    cards = [button for button in at.button if str(button.key).startswith("card_")]
+    assert [button.key for button in cards] == [f"card_{key}" for key in TARGET_KEYS]
+    assert t("header_city").format(year=2025) in [c.value for c in at.caption]
+    before = json.dumps(_layer(_deck(at), "districts")["data"])
+    at.button(key="card_inefficient_enterprises_upgraded").click().run()
+    assert not at.exception and at.session_state["target"] == "inefficient_enterprises_upgraded"
+    assert json.dumps(_layer(_deck(at), "districts")["data"]) != before  # the choropleth follows the card
+
+
+def test_the_city_header_follows_one_chosen_district(page):
+    from spaces.reference.i18n import t
+
+    at = page("map", districts=["330206"], year=2025).run()
+    assert t("header_district").format(year=2025, district="北仑区") in [c.value for c in at.caption]
+
+
 def test_industry_filter_changes_what_is_drawn(page):
     at = page("map", industries=["生物医药"]).run()
     parks = _layer(_deck(at), "parks")["data"]["features"]
