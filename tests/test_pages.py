@@ -155,6 +155,8 @@ def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_t
     before = json.dumps(_layer(_deck(at), "districts")["data"])
     at.button(key="card_inefficient_enterprises_upgraded").click().run()
     assert not at.exception and at.session_state["target"] == "inefficient_enterprises_upgraded"
+    assert {b.key: b.proto.type for b in at.button if str(b.key).startswith("card_")}[
+        "card_inefficient_enterprises_upgraded"] == "secondary"  # the map's target stands out, never in red
     assert json.dumps(_layer(_deck(at), "districts")["data"]) != before  # the choropleth follows the card
 
 

@@ -27,11 +27,12 @@ def city_header(long, *, districts: tuple[str, ...], year: int, language: str) -
     for start in range(0, len(cards), PER_ROW):
         for column, card in zip(st.columns(PER_ROW, gap="small"), cards[start:start + PER_ROW], strict=False):
             with column.container(border=True):
+                # The map's target is a bordered button, not a primary one: the theme's primary is red (滞后).
                 st.button(card.title, key=f"card_{card.key}", on_click=_show_target, args=(card.key,),
-                          type="primary" if st.session_state.get("target") == card.key else "tertiary",
+                          type="secondary" if st.session_state.get("target") == card.key else "tertiary",
                           help=t("header_show_on_map", language))
                 lines = [f"<b>{html.escape(card.figures)}</b>", html.escape(card.pace), html.escape(card.gap)]
                 st.markdown(  # our own catalogue text, escaped all the same; the bar is the status colour
-                    f"<div style='border-left:4px solid {card.colour};padding-left:6px;font-size:0.8rem;"
+                    f"<div style='border-left:4px solid {card.colour};padding-left:6px;font-size:0.75rem;"
                     f"line-height:1.3'>{'<br>'.join(line for line in lines if line)}</div>",
                     unsafe_allow_html=True)
