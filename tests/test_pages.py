@@ -7,7 +7,9 @@ would have set, where its widgets can be driven over several runs.
 """
 
 import json
+import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -430,3 +432,12 @@ def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
     assert status["规上工业亩均税收增长"].str.endswith("*").all()
     assert not status["战略产业园"].str.endswith("*").any()
     assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")
+
+
+def test_parks_table_downloads_through_the_projects_csv_not_streamlits(page):
+    """Streamlit's table download writes =HYPERLINK(…) as a formula: it is off, the page offers its own CSV."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    at = page("parks").run()
+    assert not at.exception
+    assert any("directory_csv" in str(button.proto) for button in at.get("download_button"))

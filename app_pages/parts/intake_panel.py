@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.parts.view import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
+from spaces.exports.cells import csv_bytes
 from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_plot_status
 from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
@@ -62,7 +63,7 @@ def intake_panel(view: View) -> None:
             st.caption(t("report", language))
             shown = presented_report(report, language)
             st.dataframe(shown, hide_index=True, key="upload_report")
-            st.download_button(t("report_download", language), data=shown.to_csv(index=False).encode("utf-8-sig"),
+            st.download_button(t("report_download", language), data=csv_bytes(shown),
                                file_name=f"{upload.name}.report.csv", mime="text/csv", key="report_csv",
                                on_click="ignore")
         if not check.ok:
