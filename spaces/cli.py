@@ -22,7 +22,7 @@ from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.store import describe_store, dumps, open_store
 
-from .errors import SpacesError, ValidationError
+from .errors import ReadError, SpacesError, ValidationError
 from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocation_layer
 
 EXIT_ERROR = 1
@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             _warn(str(problem))
         _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
+        return EXIT_INVALID
+    except ReadError as exc:  # a file that cannot be read is rejected like one that fails validation
+        _warn(f"error: {exc}")
         return EXIT_INVALID
     except SpacesError as exc:
         _warn(f"error: {exc}")

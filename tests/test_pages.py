@@ -441,3 +441,9 @@ def test_parks_table_downloads_through_the_projects_csv_not_streamlits(page):
     at = page("parks").run()
     assert not at.exception
     assert any("directory_csv" in str(button.proto) for button in at.get("download_button"))
+
+
+def test_visitors_never_see_tracebacks():
+    """Streamlit shows tracebacks with install paths unless told not to; only a generic message is shown."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"

@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.errors import GEOSException
 
 from spaces.errors import ReadError
 
@@ -169,6 +170,10 @@ def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise _error("not_vector", f"{label}: cannot read as a vector file: {exc}", file=label,
                      detail=str(exc)) from exc
+    except GEOSException as exc:
+        # GEOS refuses some geometries outright while reading: a ring of 2 points, a ring that is not closed.
+        raise _error("unreadable_geometry", f"{label}: a geometry in the file cannot be read (a ring needs at "
+                     f"least 4 points and must be closed): {exc}", file=label, detail=str(exc)) from exc
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any()
     return RawFile(frame=frame, file_crs=info_crs, has_geometry=has_geometry, notes=notes)
 

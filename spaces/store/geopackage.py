@@ -63,6 +63,10 @@ def open_store(location: str | None = None) -> Store:
     return GeoPackageStore(Path(location))
 
 
+# Every SQLite database, and so every GeoPackage, starts with these 16 bytes.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class GeoPackageStore:
     """A GeoPackage holding one table per layer, an import log and a little metadata.
 
@@ -96,6 +100,12 @@ class GeoPackageStore:
     def _require(self) -> None:
         if not self.exists():
             raise StoreError(f"{self.path}: no store here; run `python -m spaces init --sample` or `--empty` first")
+        # GDAL and sqlite report a damaged file as a missing table ("nothing to undo") or a raw traceback.
+        with open(self.path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{self.path}: not a GeoPackage store (the file is not an SQLite database; damaged "
+                             "or replaced?); restore it from a backup or run `python -m spaces init`")
 
     def read_layer(self, layer: str) -> pd.DataFrame:
         self._require()
