@@ -447,3 +447,14 @@ def test_visitors_never_see_tracebacks():
     """Streamlit shows tracebacks with install paths unless told not to; only a generic message is shown."""
     config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_data_page_shows_the_store_file_name_not_its_folders(store_path, page):
+    """Where the store lives on the server is not the visitors' business: only its file name is shown."""
+    at = page("data").run()
+    assert not at.exception
+    shown = [str(element.proto) for kind in ("caption", "markdown", "success", "info", "warning", "error", "button")
+             for element in at.get(kind)]
+    folder = str(Path(store_path).parent)
+    assert not [text for text in shown if folder in text]
+    assert any("spaces.gpkg" in text.replace("\\", "") for text in shown)

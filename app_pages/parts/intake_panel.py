@@ -11,7 +11,7 @@ from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_pl
 from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
-from spaces.store import readable_time
+from spaces.store import readable_time, store_name
 from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
 
 
@@ -35,7 +35,7 @@ def _undo(view: View, expected_id: int) -> None:
         st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file,
                                                      time=readable_time(entry.time))
     except SpacesError as exc:
-        st.session_state["intake_result"] = str(exc)
+        st.session_state["intake_result"] = str(exc).replace(view.store.location, store_name(view.store.location))
 
 
 def intake_panel(view: View) -> None:
