@@ -11,9 +11,12 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
+from spaces.intake import validate_file
 from spaces.sample import build_sample
 from spaces.store import open_store
 from spaces.view.urlstate import DEFAULTS
@@ -360,7 +363,8 @@ def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch)
     # A refused update says why in the planner's language, naming the plot as typed.
     at.text_input(key="status_plot").set_value("NO-SUCH-PLOT")
     at.get("form_submit_button")[0].click().run()
-    assert at.error and "NO-SUCH-PLOT" in at.error[0].value and " no " not in at.error[0].value
+    shown = at.error[0].value.replace("\\", "")  # as rendered: markdown escapes gone
+    assert "NO-SUCH-PLOT" in shown and " no " not in shown
 
 
 @pytest.fixture
@@ -458,3 +462,31 @@ def test_data_page_shows_the_store_file_name_not_its_folders(store_path, page):
     folder = str(Path(store_path).parent)
     assert not [text for text in shown if folder in text]
     assert any("spaces.gpkg" in text.replace("\\", "") for text in shown)
+
+
+def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, monkeypatch):
+    """Anyone's file name or typed plot id reaches every visitor's page: markdown in it must stay inert,
+    and a bidi override (U+202E) must not reorder what is shown."""
+    location = tmp_path / "spaces.gpkg"
+    store = open_store(str(location))
+    store.initialise(build_sample(plots=100), dataset="sample")
+    plots = store.read_layer("plots").head(1)
+    table = pd.DataFrame(plots.drop(columns="geometry"))
+    table["wkt"] = shapely.to_wkt(plots.geometry.to_numpy())
+    hostile = tmp_path / "**bold** :red[a] $x^2$ \u202egpj.csv"
+    hostile.write_bytes(table.to_csv(index=False).encode("utf-8"))
+    store.upsert(validate_file(hostile, "plots"))
+    monkeypatch.setenv("SPACES_STORE", str(location))
+    at = AppTest.from_file("../app_pages/data.py", default_timeout=60)
+    for key, value in DEFAULTS.items():
+        at.session_state[key] = value
+    at.run()
+    label = at.button(key="undo_last").label
+    assert "\\*\\*bold\\*\\*" in label and "\\:red\\[a\\]" in label and "\\$x^2\\$" in label
+    assert "\u202e" not in label
+    at.button(key="undo_last").click().run()
+    [done] = at.success
+    assert "\\*\\*bold\\*\\*" in done.value and "\u202e" not in done.value
+    at.text_input(key="status_plot").set_value("**P** $x$")
+    at.get("form_submit_button")[0].click().run()
+    assert at.error and "\\*\\*P\\*\\* \\$x\\$" in at.error[0].value

@@ -101,3 +101,10 @@ def test_outlines_are_drawn_but_never_picked():
     for layer in stroked:
         assert layer["pickable"] is True, layer["id"]
         assert layer["_subLayerProps"] == {"polygons-stroke": {"pickable": False}}, layer["id"]
+
+
+def test_markdown_text_leaves_maths_colours_links_and_bidi_inert():
+    from spaces.view.deck import markdown_text
+
+    assert markdown_text("$x^2$ :red[a] http://x") == "\\$x^2\\$ \\:red\\[a\\] http\\://x"
+    assert markdown_text("a\u202eb\nc") == "ab c"
