@@ -98,7 +98,7 @@ def with_unit(text: str, unit: str, language: str) -> str:
 
 
 def printable(value) -> str:
-    """``value`` as text safe to show: control characters become spaces, format characters (bidi overrides
+    r"""``value`` as text safe to show: control characters become spaces, format characters (bidi overrides
     such as U+202E, zero-width spaces) are dropped, so a name cannot spoof its own reading order.
 
     Examples
