@@ -584,3 +584,25 @@ def test_a_store_of_random_bytes_is_named_as_damaged(tmp_path, capsys, command):
     assert main([*args, "--store", str(store)]) == 1
     err = capsys.readouterr().err
     assert "not a GeoPackage store" in err and "nothing to undo" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["init", "--sample", "--plots", "1000001"], ["init", "--sample", "--plots", "100000000"],
+     ["export", "summary", "csv", "--district", "999999"], ["export", "features", "geojson", "--district", "../x"]],
+    ids=["plots-just-over", "plots-1e8", "district-unknown", "district-path"],
+)
+def test_out_of_range_plots_and_unknown_districts_are_refused_before_any_work(args, tmp_path, capsys, monkeypatch):
+    """`--plots 1e8` ran 11 minutes at 3–6 GB; `--district 999999` wrote an empty export named after it."""
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("nothing may be built or read before the arguments are checked")
+
+    monkeypatch.setattr("spaces.cli.build_sample", no_work)
+    monkeypatch.setattr("spaces.cli.open_store", no_work)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--store", str(tmp_path / "spaces.gpkg")])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "at most 1,000,000" in err or "not a Ningbo district" in err
+    assert list(tmp_path.iterdir()) == []
