@@ -19,7 +19,7 @@ from spaces.paths import default_store_location
 from spaces.reference.schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
 from . import history, in_place, layer_io, sql
-from .atomic import locked, transaction
+from .atomic import locked, sweep_when_idle, transaction
 from .base import Store, ValidatedRows
 from .history import (
     FID_COLUMN,
@@ -60,7 +60,9 @@ def open_store(location: str | None = None) -> Store:
     location = location or default_store_location()
     if location.startswith(("postgresql://", "postgres://")):
         raise StoreError(f"{location.split('@')[-1]}: the PostGIS store is not built yet; use a .gpkg path")
-    return GeoPackageStore(Path(location))
+    path = Path(location)
+    sweep_when_idle(path)  # copies left by a writer killed mid-write, each the size of the store
+    return GeoPackageStore(path)
 
 
 # Every SQLite database, and so every GeoPackage, starts with these 16 bytes.
