@@ -72,10 +72,11 @@ def remove_stale_temporaries(path: Path) -> None:
 def sweep_when_idle(path: Path) -> None:
     """At start: remove dead writers' copies if no one is writing the store now; never waits, never fails.
 
-    A folder without the store, or one this process cannot write, is left alone.
+    A folder where no writer ever ran, or one this process cannot write, is left alone.
     """
     lock_path = path.with_name(path.name + ".lock")
-    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+    # No store and no lock: no writer ever ran here, so there is nothing to sweep and no lock file to make.
+    if not (path.exists() or lock_path.exists()) or not os.access(path.parent, os.W_OK):
         return
     try:
         with open(lock_path, "a+") as lock:
