@@ -75,11 +75,11 @@ def sweep_when_idle(path: Path) -> None:
     A folder where no writer ever ran, or one this process cannot write, is left alone.
     """
     lock_path = path.with_name(path.name + ".lock")
-    # No store and no lock: no writer ever ran here, so there is nothing to sweep and no lock file to make.
-    if not (path.exists() or lock_path.exists()) or not os.access(path.parent, os.W_OK):
+    # Every writer makes the lock file first: without one no writer ever ran here, and none is made for a read.
+    if not lock_path.exists() or not os.access(path.parent, os.W_OK):
         return
     try:
-        with open(lock_path, "a+") as lock:
+        with open(lock_path) as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # a writer is at work: its copy is alive; the next write sweeps
