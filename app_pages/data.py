@@ -10,14 +10,15 @@ from spaces.exports import DATA_SOURCE_KEYS, data_source_text
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.provenance import layer_provenance
 from spaces.reference.i18n import t
-from spaces.store import LOG_COLUMNS, readable_time
+from spaces.store import LOG_COLUMNS, readable_time, store_name
 from spaces.view.deck import markdown_text
 
 view = current_view()
 language, store = view.language, view.store
 
 st.header(t("page_data", language))
-st.caption(f"{t('store_location', language)}: `{store.location}`")
+# Only the file's name: where it lives on the server is nobody's business but the administrator's.
+st.caption(f"{t('store_location', language)}: {markdown_text(store_name(store.location))}")
 provenance = layer_provenance(view.everything)
 provenance["layer"] = provenance["layer"].map(lambda name: t(f"layer_{name}", language))
 provenance["source"] = provenance["source"].map(lambda s: t(f"source_{s}", language) if s in SOURCES else s)

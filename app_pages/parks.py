@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.parts.detail_panel import detail_panel
 from app_pages.parts.view import current_view
+from spaces.exports.cells import csv_bytes
 from spaces.reference.i18n import t
 from spaces.view.deck import TOOLTIP, CompactDeck, build_layers, view_for
 from spaces.view.detail import community_detail, park_detail
@@ -31,6 +32,9 @@ event = st.dataframe(
         "established_year": st.column_config.NumberColumn(t("attr_established_year", language), format="%d"),
         "park": t("attr_park", language),
     })
+# Streamlit's own table download cannot neutralise formulas (client.disableDataExport hides it); this one does.
+st.download_button("CSV", data=csv_bytes(table.drop(columns="key")), file_name="parks.csv", mime="text/csv",
+                   key="directory_csv", on_click="ignore", icon=":material/download:")
 rows = event.selection.rows if event is not None else []
 # No st.stop() here: it would end the run before the frame writes the URL (language, filters) back.
 if not rows:

@@ -18,12 +18,13 @@ from spaces.planning.calendar import (
 )
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
+from spaces.reference.districts import DISTRICT_ADCODES
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.store import describe_store, dumps, open_store
 
-from .errors import SpacesError, ValidationError
-from .sample import DEFAULT_PLOTS, DEFAULT_SEED, build_sample, default_allocation_layer
+from .errors import ReadError, SpacesError, ValidationError
+from .sample import DEFAULT_PLOTS, DEFAULT_SEED, MAX_PLOTS, build_sample, default_allocation_layer
 
 EXIT_ERROR = 1
 EXIT_INVALID = 2
@@ -43,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     kind = init.add_mutually_exclusive_group(required=True)
     kind.add_argument("--sample", action="store_true", help="fill it with the simulated sample dataset")
     kind.add_argument("--empty", action="store_true", help="create it with empty layers")
-    init.add_argument("--plots", type=_positive, default=DEFAULT_PLOTS, help="sample plots (default %(default)s)")
+    init.add_argument("--plots", type=_plot_count, default=DEFAULT_PLOTS,
+                      help=f"sample plots (default %(default)s, at most {MAX_PLOTS:,})")
     init.add_argument("--seed", type=int, default=DEFAULT_SEED, help=argparse.SUPPRESS)
 
     for name, text in (("import", "validate FILE and upsert it into a layer"),
@@ -68,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--store")
     export.add_argument("--year", type=int, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
                         metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}", help=YEAR_HELP)
-    export.add_argument("--district", action="append", default=[], help="adcode; repeat for several")
+    export.add_argument("--district", action="append", default=[], type=_district,
+                        help="a Ningbo district's adcode (330203 …); repeat for several")
     export.add_argument("--industry", action="append", default=[], help="repeat for several")
     export.add_argument("--level", action="append", default=[], choices=("national", "provincial", "municipal"))
     export.add_argument("--status", action="append", default=[], choices=("pending", "in_progress", "reclaimed"))
@@ -92,6 +95,20 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
     return number
+
+
+def _plot_count(text: str) -> int:
+    number = _positive(text)
+    if number > MAX_PLOTS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PLOTS:,} sample plots, got {text!r}")
+    return number
+
+
+def _district(text: str) -> str:
+    # Checked before any work: an unknown code made an empty export named after the raw value.
+    if text.strip() not in DISTRICT_ADCODES:
+        raise argparse.ArgumentTypeError(f"not a Ningbo district's adcode: {text!r} (one of {', '.join(DISTRICT_ADCODES)})")
+    return text.strip()
 
 
 def _warn(message: str) -> None:
@@ -206,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             _warn(str(problem))
         _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
+        return EXIT_INVALID
+    except ReadError as exc:  # a file that cannot be read is rejected like one that fails validation
+        _warn(f"error: {exc}")
         return EXIT_INVALID
     except SpacesError as exc:
         _warn(f"error: {exc}")

@@ -22,6 +22,8 @@ from spaces.reference.targets import load_default_allocations
 
 DEFAULT_SEED = 20260
 DEFAULT_PLOTS = 6000
+# What the README promises init can build (about 2 minutes); 1e8 ran 11 minutes at 3–6 GB before failing.
+MAX_PLOTS = 1_000_000
 SAMPLE_SOURCE = "sample"
 # Total plot area stays near this (亩) whatever the plot count, so a million plots still fit.
 PLOT_AREA_BUDGET_MU = 150_000

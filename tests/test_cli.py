@@ -560,3 +560,49 @@ def test_summary_questions_a_city_count_below_one_of_its_districts(tmp_path, cap
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
     assert warnings == ["warning: the city's inefficient_enterprises_upgraded for 2023 (50) is below district "
                         "330206's value (80)"]
+
+
+def test_a_ring_of_two_points_is_rejected_with_a_message_not_a_traceback(run_cli, tmp_path):
+    """GEOS refuses such a ring while the file is read; the CLI names the file and exits 2 like any rejection."""
+    ring = tmp_path / "ring.geojson"
+    ring.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"plot_id": "P1"},
+        "geometry": {"type": "Polygon", "coordinates": [[[121.5, 29.8], [121.6, 29.8]]]}}]}), "utf-8")
+    done = run_cli("validate", ring, "--layer", "plots")
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "Traceback" not in err
+    assert "ring.geojson: a geometry in the file cannot be read" in err
+
+
+@pytest.mark.parametrize("command", ["import", "undo"])
+def test_a_store_of_random_bytes_is_named_as_damaged(tmp_path, capsys, command):
+    """A store overwritten with garbage says so; `undo` must not answer "nothing to undo"."""
+    store = tmp_path / "spaces.gpkg"
+    store.write_bytes(np.random.default_rng(14).bytes(4096))
+    args = ["import", str(_plots(tmp_path / "p.geojson", ["P1"])), "--layer", "plots"] if command == "import" else ["undo"]
+    assert main([*args, "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "not a GeoPackage store" in err and "nothing to undo" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["init", "--sample", "--plots", "1000001"], ["init", "--sample", "--plots", "100000000"],
+     ["export", "summary", "csv", "--district", "999999"], ["export", "features", "geojson", "--district", "../x"]],
+    ids=["plots-just-over", "plots-1e8", "district-unknown", "district-path"],
+)
+def test_out_of_range_plots_and_unknown_districts_are_refused_before_any_work(args, tmp_path, capsys, monkeypatch):
+    """`--plots 1e8` ran 11 minutes at 3–6 GB; `--district 999999` wrote an empty export named after it."""
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("nothing may be built or read before the arguments are checked")
+
+    monkeypatch.setattr("spaces.cli.build_sample", no_work)
+    monkeypatch.setattr("spaces.cli.open_store", no_work)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--store", str(tmp_path / "spaces.gpkg")])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "at most 1,000,000" in err or "not a Ningbo district" in err
+    assert list(tmp_path.iterdir()) == []

@@ -7,11 +7,16 @@ would have set, where its widgets can be driven over several runs.
 """
 
 import json
+import tomllib
 from datetime import date
+from pathlib import Path
 
+import pandas as pd
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
+from spaces.intake import validate_file
 from spaces.sample import build_sample
 from spaces.store import open_store
 from spaces.view.urlstate import DEFAULTS
@@ -381,7 +386,8 @@ def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch)
     # A refused update says why in the planner's language, naming the plot as typed.
     at.text_input(key="status_plot").set_value("NO-SUCH-PLOT")
     at.get("form_submit_button")[0].click().run()
-    assert at.error and "NO-SUCH-PLOT" in at.error[0].value and " no " not in at.error[0].value
+    shown = at.error[0].value.replace("\\", "")  # as rendered: markdown escapes gone
+    assert "NO-SUCH-PLOT" in shown and " no " not in shown
 
 
 @pytest.fixture
@@ -453,3 +459,57 @@ def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
     assert status["规上工业亩均税收增长"].str.endswith("*").all()
     assert not status["战略产业园"].str.endswith("*").any()
     assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")
+
+
+def test_parks_table_downloads_through_the_projects_csv_not_streamlits(page):
+    """Streamlit's table download writes =HYPERLINK(…) as a formula: it is off, the page offers its own CSV."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    at = page("parks").run()
+    assert not at.exception
+    assert any("directory_csv" in str(button.proto) for button in at.get("download_button"))
+
+
+def test_visitors_never_see_tracebacks():
+    """Streamlit shows tracebacks with install paths unless told not to; only a generic message is shown."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_data_page_shows_the_store_file_name_not_its_folders(store_path, page):
+    """Where the store lives on the server is not the visitors' business: only its file name is shown."""
+    at = page("data").run()
+    assert not at.exception
+    shown = [str(element.proto) for kind in ("caption", "markdown", "success", "info", "warning", "error", "button")
+             for element in at.get(kind)]
+    folder = str(Path(store_path).parent)
+    assert not [text for text in shown if folder in text]
+    assert any("spaces.gpkg" in text.replace("\\", "") for text in shown)
+
+
+def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, monkeypatch):
+    """Anyone's file name or typed plot id reaches every visitor's page: markdown in it must stay inert,
+    and a bidi override (U+202E) must not reorder what is shown."""
+    location = tmp_path / "spaces.gpkg"
+    store = open_store(str(location))
+    store.initialise(build_sample(plots=100), dataset="sample")
+    plots = store.read_layer("plots").head(1)
+    table = pd.DataFrame(plots.drop(columns="geometry"))
+    table["wkt"] = shapely.to_wkt(plots.geometry.to_numpy())
+    hostile = tmp_path / "**bold** :red[a] $x^2$ \u202egpj.csv"
+    hostile.write_bytes(table.to_csv(index=False).encode("utf-8"))
+    store.upsert(validate_file(hostile, "plots"))
+    monkeypatch.setenv("SPACES_STORE", str(location))
+    at = AppTest.from_file("../app_pages/data.py", default_timeout=60)
+    for key, value in DEFAULTS.items():
+        at.session_state[key] = value
+    at.run()
+    label = at.button(key="undo_last").label
+    assert "\\*\\*bold\\*\\*" in label and "\\:red\\[a\\]" in label and "\\$x^2\\$" in label
+    assert "\u202e" not in label
+    at.button(key="undo_last").click().run()
+    [done] = at.success
+    assert "\\*\\*bold\\*\\*" in done.value and "\u202e" not in done.value
+    at.text_input(key="status_plot").set_value("**P** $x$")
+    at.get("form_submit_button")[0].click().run()
+    assert at.error and "\\*\\*P\\*\\* \\$x\\$" in at.error[0].value

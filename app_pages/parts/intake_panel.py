@@ -6,12 +6,13 @@ import streamlit as st
 from app_pages.parts.view import View
 from spaces import cached
 from spaces.errors import SpacesError, ValidationError
+from spaces.exports.cells import csv_bytes
 from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_plot_status
 from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
-from spaces.store import readable_time
-from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, preview_layers
+from spaces.store import readable_time, store_name
+from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, markdown_text, preview_layers
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -23,7 +24,8 @@ def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) ->
     counts = view.store.upsert(check.intake)
     # A new uploader: the imported file leaves the page, so its confirm button cannot be pressed twice.
     st.session_state["_upload_generation"] = st.session_state.get("_upload_generation", 0) + 1
-    st.session_state["intake_result"] = _message("import_done", view.language, file=name, layer=layer,
+    # Names typed or uploaded by anyone are shown as text, never as markdown (links, :red[…], $maths$).
+    st.session_state["intake_result"] = _message("import_done", view.language, file=markdown_text(name), layer=layer,
                                                  added=counts.added, updated=counts.updated,
                                                  unchanged=counts.unchanged)
 
@@ -31,10 +33,11 @@ def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) ->
 def _undo(view: View, expected_id: int) -> None:
     try:  # expected_id: never undo a colleague's newer change by accident
         entry = view.store.undo_last(expected_id=expected_id)
-        st.session_state["intake_result"] = _message("undo_done", view.language, file=entry.file,
+        st.session_state["intake_result"] = _message("undo_done", view.language, file=markdown_text(entry.file),
                                                      time=readable_time(entry.time))
     except SpacesError as exc:
-        st.session_state["intake_result"] = str(exc)
+        st.session_state["intake_result"] = markdown_text(
+            str(exc).replace(view.store.location, store_name(view.store.location)))
 
 
 def intake_panel(view: View) -> None:
@@ -62,7 +65,7 @@ def intake_panel(view: View) -> None:
             st.caption(t("report", language))
             shown = presented_report(report, language)
             st.dataframe(shown, hide_index=True, key="upload_report")
-            st.download_button(t("report_download", language), data=shown.to_csv(index=False).encode("utf-8-sig"),
+            st.download_button(t("report_download", language), data=csv_bytes(shown),
                                file_name=f"{upload.name}.report.csv", mime="text/csv", key="report_csv",
                                on_click="ignore")
         if not check.ok:
@@ -77,7 +80,7 @@ def intake_panel(view: View) -> None:
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
     if (last := view.store.next_undo()) is not None:
-        st.button(f"{t('undo_last', language)}: {last.file} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
+        st.button(f"{t('undo_last', language)}: {markdown_text(last.file)} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
         st.caption(t("nothing_to_undo", language))
@@ -95,8 +98,8 @@ def intake_panel(view: View) -> None:
             try:
                 update_plot_status(view.store, plot_id.strip(), status=status,
                                    reclaimed_year=None if year is None else int(year))
-                st.session_state["intake_result"] = _message("status_saved", language, plot=plot_id)
+                st.session_state["intake_result"] = _message("status_saved", language, plot=markdown_text(plot_id))
                 st.rerun()  # redraw the page (undo button, log) with the update in it
             except ValidationError as exc:
-                st.error("\n".join(f"{p.feature_id}：" * bool(p.feature_id) + problem_text(p, language)
-                                    for p in exc.errors))
+                st.error("  \n".join(markdown_text(f"{p.feature_id}：" * bool(p.feature_id) + problem_text(p, language))
+                                      for p in exc.errors))

@@ -20,6 +20,7 @@ from spaces.reference.i18n import by_language, colon, label, localised, t, with_
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
 from spaces.reference.targets import load_targets, target_groups
 
+from .cells import csv_bytes, safe_text
 from .context import attainment_rules, export_metadata, provisional_note, status_rule
 
 # Columns the CSV adds to the summary's wide table, so a file passed on still says what it reflects.
@@ -46,7 +47,7 @@ def summary_csv(summary: Summary, *, filters: Filters | None = None, bom: bool =
     table["year"] = summary.year
     table["filters"] = context["filters_text"]
     table["sample_notice"] = context["notice_zh"] or ""
-    return table.to_csv(index=False).encode("utf-8-sig" if bom else "utf-8")
+    return csv_bytes(table, bom=bom)
 
 
 def summary_json(summary: Summary, *, filters: Filters | None = None) -> bytes:
@@ -285,6 +286,15 @@ def _targets_sheet(book: Workbook, language: str) -> None:
     sheet.freeze_panes = "A2"
 
 
+def _neutralise_formulas(book: Workbook) -> None:
+    """Every text cell as text: a store named ``=HYPERLINK(…).gpkg`` must not become a live formula."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = safe_text(cell.value)
+
+
 def summary_xlsx(summary: Summary, *, filters: Filters | None = None, language: str = "zh") -> bytes:
     """A sheet per target group: per target its 2021 baseline, actual, goal (约20 for "about" targets),
     attainment, progress against the pace, status (coloured), data year (stale ones marked), and where 2026
@@ -298,6 +308,7 @@ def summary_xlsx(summary: Summary, *, filters: Filters | None = None, language: 
     _metadata_sheet(book, summary, context, language)
     book.properties.title = t("summary_table", language)
     book.properties.subject = context["notice"] or ""
+    _neutralise_formulas(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

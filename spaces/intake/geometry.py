@@ -16,6 +16,7 @@ from spaces.reference.districts import load_city_outline
 from spaces.reference.schema import LayerSchema
 
 from .findings import Findings
+from .limits import VERTICES_VARIABLE, current_limits
 
 AREA_TOLERANCE = 0.05
 # Features farther than this from the city outline (degrees, about 2 km) are outside Ningbo.
@@ -132,7 +133,17 @@ def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: Findings) ->
                      key=f"wrong_geometry_{'_'.join(schema.geometry)}", params={"layer": schema.name},
                      rows=wrong, column="geometry",
                      values=pd.Series(kinds, index=frame.index).map(GEOMETRY_TYPE_NAMES))
-    invalid = present & ~wrong & ~shapely.is_valid(geometries)
+    # Checked before is_valid and make_valid: repairing a huge self-crossing ring takes minutes.
+    max_vertices = current_limits().max_vertices
+    vertices = shapely.get_num_coordinates(geometries)
+    too_complex = present & ~wrong & (vertices > max_vertices)
+    if too_complex.any():
+        findings.add("error", f"the geometry has more vertices than the limit of {max_vertices} "
+                     f"(set ${VERTICES_VARIABLE} to change it)", key="too_many_vertices",
+                     params={"limit": max_vertices, "variable": VERTICES_VARIABLE}, rows=too_complex,
+                     column="geometry", values=pd.Series(vertices, index=frame.index))
+        geometries[too_complex] = None
+    invalid = present & ~wrong & ~too_complex & ~shapely.is_valid(geometries)
     if invalid.any():
         findings.add("warning", "invalid geometry repaired with make_valid", key="repaired", rows=invalid,
                      column="geometry",
@@ -143,7 +154,7 @@ def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: Findings) ->
         findings.add("error", "the geometry is empty after repair (a degenerate polygon)", key="empty_after_repair",
                      rows=collapsed, column="geometry")
     # Wrong kinds and collapsed shapes are reported; dropping them keeps later checks from judging them twice.
-    geometries[wrong | collapsed] = None
+    geometries[wrong | collapsed | too_complex] = None
     return frame.set_geometry(gpd.GeoSeries(geometries, index=frame.index, crs=frame.crs))
 
 

@@ -1,4 +1,4 @@
-"""Limits on what an upload may be: its size, and for a zip its members, unpacked size and compression."""
+"""Limits on what an upload may be: its size, for a zip its members, unpacked size and compression, vertices per feature."""
 
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ UPLOAD_MB_VARIABLE = "SPACES_MAX_UPLOAD_MB"
 UNZIPPED_MB_VARIABLE = "SPACES_MAX_UNZIPPED_MB"
 ZIP_MEMBERS_VARIABLE = "SPACES_MAX_ZIP_MEMBERS"
 ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
+VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
 DEFAULT_UPLOAD_MB = 200
 DEFAULT_UNZIPPED_MB = 1024
 DEFAULT_ZIP_MEMBERS = 200
 # Deflate packs at most about 1030:1, which zip bombs (runs of zeros) reach; real DBFs of mostly empty,
 # space-padded text fields reach about 200:1 (measured: 15 empty 80-character fields, 184:1), plots ~30:1.
 DEFAULT_ZIP_RATIO = 500.0
+# Repairing a self-crossing ring costs far more than linear time (20k vertices: a minute in make_valid);
+# surveyed plots have tens to a few thousand vertices, so a feature over this is refused before repair.
+DEFAULT_VERTICES = 10_000
 # Small members may pack at any ratio and cannot hurt; only members larger than this are held to it.
 RATIO_CHECKED_ABOVE = 1 * MB
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -38,6 +42,7 @@ class Limits:
     max_unzipped_bytes: int = DEFAULT_UNZIPPED_MB * MB
     max_zip_members: int = DEFAULT_ZIP_MEMBERS
     max_compression_ratio: float = DEFAULT_ZIP_RATIO
+    max_vertices: int = DEFAULT_VERTICES
 
 
 def current_limits() -> Limits:
@@ -56,6 +61,7 @@ def current_limits() -> Limits:
         max_unzipped_bytes=round(_setting(UNZIPPED_MB_VARIABLE, DEFAULT_UNZIPPED_MB) * MB),
         max_zip_members=round(_setting(ZIP_MEMBERS_VARIABLE, DEFAULT_ZIP_MEMBERS)),
         max_compression_ratio=_setting(ZIP_RATIO_VARIABLE, DEFAULT_ZIP_RATIO),
+        max_vertices=round(_setting(VERTICES_VARIABLE, DEFAULT_VERTICES)),
     )
 
 

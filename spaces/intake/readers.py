@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.errors import GEOSException
 
 from spaces.errors import ReadError
 
@@ -26,7 +27,8 @@ VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".shp"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
 LON_HEADERS = ("lon", "lng", "long", "longitude", "x", "经度")
 LAT_HEADERS = ("lat", "latitude", "y", "纬度")
-WKT_HEADERS = ("wkt", "geometry", "geom", "the_geom", "几何")
+# Not "geom": the README keeps a column of that name as geom_in_file (a GeoPackage reserves it), never as WKT.
+WKT_HEADERS = ("wkt", "geometry", "the_geom", "几何")
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 DBF_CHUNK = 1 << 20
 
@@ -169,6 +171,10 @@ def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise _error("not_vector", f"{label}: cannot read as a vector file: {exc}", file=label,
                      detail=str(exc)) from exc
+    except GEOSException as exc:
+        # GEOS refuses some geometries outright while reading: a ring of 2 points, a ring that is not closed.
+        raise _error("unreadable_geometry", f"{label}: a geometry in the file cannot be read (a ring needs at "
+                     f"least 4 points and must be closed): {exc}", file=label, detail=str(exc)) from exc
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any()
     return RawFile(frame=frame, file_crs=info_crs, has_geometry=has_geometry, notes=notes)
 
@@ -262,6 +268,8 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
         for encoding in TEXT_ENCODINGS:
             try:
                 frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
+                header = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False,
+                                     header=None, nrows=1)
                 if encoding != "utf-8-sig":
                     notes.append(_note("not_utf8", f"not UTF-8; read as {encoding}", encoding=encoding))
                 break
@@ -277,6 +285,7 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
     else:
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+            header = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, header=None, nrows=1)
         except ImportError as exc:
             # Only .xlsx has an engine installed (openpyxl); old .xls workbooks need another.
             raise _error("excel_format", f"{label}: cannot read this Excel format; save it as .xlsx",
@@ -284,9 +293,27 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
         except (ValueError, zipfile.BadZipFile, KeyError) as exc:
             raise _error("excel_unreadable", f"{label}: not a readable Excel file: {exc}", file=label,
                          detail=str(exc)) from exc
+    _refuse_repeated_headers(list(header.iloc[0]) if len(header) else [], label)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
     return _geometry_from_columns(frame, label, notes)
+
+
+def _refuse_repeated_headers(names: list, label: str) -> None:
+    """Two columns of one name: pandas would silently call the second ``name.1``; say which ones instead.
+
+    Names differing in case (``remark``, ``REMARK``) are left to the column matching, which keeps or refuses them.
+    """
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        folded = str(name).strip()
+        if not folded:
+            continue
+        if folded in seen:
+            raise _error("repeated_column", f"{label}: columns {seen[folded]} and {position} are both named "
+                         f"{str(name).strip()!r}; keep one", file=label, first=seen[folded], second=position,
+                         column=str(name).strip())
+        seen[folded] = position
 
 
 def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

@@ -9,7 +9,7 @@ import shapely
 
 from spaces.errors import Problem, ReadError, SpacesError, ValidationError
 from spaces.geo.crs import suggest_crs
-from spaces.reference.i18n import t
+from spaces.reference.i18n import printable, t
 
 from .readers import read_bytes
 from .result import Intake
@@ -115,7 +115,8 @@ def check_upload(name: str, data: bytes, *, layer: str, crs: str | None) -> Uplo
 
 
 def raw_name(name: str) -> str:
-    return name.replace("\\", "/").rsplit("/", 1)[-1]
+    """The uploaded file's own name, without folders, control or bidi characters (it is logged and shown)."""
+    return printable(name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
 
 
 def _suggestions(frame: pd.DataFrame) -> list[str]:

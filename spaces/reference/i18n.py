@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from functools import cache
 
@@ -94,3 +95,22 @@ def with_unit(text: str, unit: str, language: str) -> str:
     ('实际（亩）', 'Actual (mu)')
     """
     return by_language(f"{text}（{unit}）", f"{text} ({unit})", language)
+
+
+def printable(value) -> str:
+    r"""``value`` as text safe to show: control characters become spaces, format characters (bidi overrides
+    such as U+202E, zero-width spaces) are dropped, so a name cannot spoof its own reading order.
+
+    Examples
+    --------
+    >>> printable("plots\u202egpj.csv\nx")
+    'plotsgpj.csv x'
+    """
+    kept = []
+    for ch in str(value):
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append(ch)
+    return "".join(kept)

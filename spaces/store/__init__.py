@@ -1,6 +1,6 @@
 """The layer store: a GeoPackage written atomically, with history and undo."""
 
-from .base import Store, ValidatedRows, describe_store, dumps
+from .base import Store, ValidatedRows, describe_store, dumps, store_name
 from .geopackage import GeoPackageStore, open_store
 from .history import LOG_COLUMNS, LogEntry, readable_time
 from .rows import ChangeCounts, canonical, empty_layer
@@ -18,4 +18,5 @@ __all__ = [
     "empty_layer",
     "open_store",
     "readable_time",
+    "store_name",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 from typing import Protocol
 
 import pandas as pd
@@ -62,3 +63,14 @@ def describe_store(store: Store) -> dict:
 
 def dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def store_name(location: str) -> str:
+    """What visitors may see of a store's location: its file name, never the folders on the server.
+
+    Examples
+    --------
+    >>> store_name("/srv/ningbo/data/spaces.gpkg")
+    'spaces.gpkg'
+    """
+    return PurePath(location).name

@@ -19,7 +19,7 @@ from spaces.paths import default_store_location
 from spaces.reference.schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
 from . import history, in_place, layer_io, sql
-from .atomic import locked, transaction
+from .atomic import locked, sweep_when_idle, transaction
 from .base import Store, ValidatedRows
 from .history import (
     FID_COLUMN,
@@ -60,7 +60,13 @@ def open_store(location: str | None = None) -> Store:
     location = location or default_store_location()
     if location.startswith(("postgresql://", "postgres://")):
         raise StoreError(f"{location.split('@')[-1]}: the PostGIS store is not built yet; use a .gpkg path")
-    return GeoPackageStore(Path(location))
+    path = Path(location)
+    sweep_when_idle(path)  # copies left by a writer killed mid-write, each the size of the store
+    return GeoPackageStore(path)
+
+
+# Every SQLite database, and so every GeoPackage, starts with these 16 bytes.
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class GeoPackageStore:
@@ -96,6 +102,12 @@ class GeoPackageStore:
     def _require(self) -> None:
         if not self.exists():
             raise StoreError(f"{self.path}: no store here; run `python -m spaces init --sample` or `--empty` first")
+        # GDAL and sqlite report a damaged file as a missing table ("nothing to undo") or a raw traceback.
+        with open(self.path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{self.path}: not a GeoPackage store (the file is not an SQLite database; damaged "
+                             "or replaced?); restore it from a backup or run `python -m spaces init`")
 
     def read_layer(self, layer: str) -> pd.DataFrame:
         self._require()

@@ -20,7 +20,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from spaces.geo.grid import aggregate_plots, aligned_cells, grid_records
 from spaces.geo.window import ZoomWindow, zoom_window
-from spaces.reference.i18n import t
+from spaces.reference.i18n import printable, t
 from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and tests take the palette from here)
     COMMUNITY_FILL,
     COMMUNITY_LINE,
@@ -90,9 +90,10 @@ def _e(value) -> str:
 
 
 def markdown_text(value) -> str:
-    """``value`` safe to put in Streamlit markdown: HTML escaped and markdown punctuation backslashed."""
-    escaped = html.escape(str(value), quote=False)  # quotes need no escape in text; "&#x27;" would lose its "#"
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>" else ch for ch in escaped)
+    """``value`` safe to put in Streamlit markdown: :func:`printable`, HTML escaped and markdown punctuation
+    backslashed, including ``$`` (maths) and ``:`` (``:red[…]``, and what makes ``http://x`` a live link)."""
+    escaped = html.escape(printable(value), quote=False)  # quotes need no escape; "&#x27;" would lose its "#"
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>$:" else ch for ch in escaped)
 
 
 def _labels(vocabulary: str, language: str) -> dict[str, str]:

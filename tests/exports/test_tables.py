@@ -254,3 +254,15 @@ def test_xlsx_of_imported_data_says_it_is_not_sample(imported_layers):
     notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
     assert notes["示例数据"] == "否" and notes["数据来源"] == "导入数据"
     assert SAMPLE_NOTICE_ZH not in [cell.value for cell in book["平台载体"]["A"]]
+
+
+def test_xlsx_writes_a_store_named_like_a_formula_as_text(layers):
+    """A store file named ``=HYPERLINK(…).gpkg`` must not become a live formula in the 说明 sheet."""
+    name = '=HYPERLINK("x.cn","click").gpkg'
+    result = export("summary", "xlsx", layers, filters=Filters(year=YEAR), store=name, today=READ_ON)
+    book = openpyxl.load_workbook(io.BytesIO(result.data))
+    [cell] = [row[1] for row in book["说明"].iter_rows(min_row=2) if row[0].value == "数据库"]
+    assert cell.data_type == "s" and cell.value == "'" + name
+    formulas = [c.coordinate for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []

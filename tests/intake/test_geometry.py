@@ -404,3 +404,23 @@ def test_supplied_area_mu_is_checked_against_the_geometry(factor, warned):
         assert area_warnings == []
     assert intake.frame["area_mu"].iloc[1] == pytest.approx(geodesic, rel=1e-3)
     assert intake.frame["area_mu_supplied"].iloc[1] == pytest.approx(geodesic * factor, rel=1e-3)
+
+
+def test_self_crossing_polygon_of_20k_vertices_is_refused_before_repair(tmp_path, monkeypatch):
+    """A 20k-vertex self-crossing ring costs a minute in make_valid; it is refused, naming the count and limit."""
+    def no_repair(*args, **kwargs):
+        raise AssertionError("make_valid must not be called for a geometry over the vertex limit")
+
+    monkeypatch.setattr(shapely, "make_valid", no_repair)
+    rows = plot_rows(2)
+    lon, lat = inside(YINZHOU)
+    # Vertices in random order inside a 100 m box: the ring crosses itself thousands of times.
+    count = 20_000
+    offsets = np.random.default_rng(14).random((count, 2)) * 0.001
+    rows[1]["geometry"] = shapely.Polygon(offsets + [lon, lat])
+    assert not rows[1]["geometry"].is_valid
+    exc = rejected(csv_plots(tmp_path, rows))
+    [problem] = exc.errors
+    assert "more vertices than the limit of 10000" in problem.message
+    assert "SPACES_MAX_VERTICES" in problem.message
+    assert_names(problem, file="plots.csv", row=2, feature_id="P2", column="geometry", value=str(count + 1))

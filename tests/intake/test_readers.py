@@ -26,6 +26,7 @@ from fixtures_intake import (
 )
 
 from spaces.errors import ReadError
+from spaces.intake import validate_file
 from spaces.intake.readers import read_any, read_bytes
 
 CHINESE_NAMES = ["鄞州区姜山镇低效地块", "海曙区<b>高桥</b>厂房", "慈溪市周巷镇"]
@@ -517,3 +518,26 @@ def test_a_broken_upload_is_named_by_its_file_name_only(private_temp, name, data
         read_bytes(name, data)
     assert str(private_temp) not in str(caught.value)
     assert list(private_temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_two_columns_of_one_name_are_refused_naming_both(tmp_path, suffix):
+    """pandas reads a second ``factory_id`` as ``factory_id.1``, which was then kept silently as an extra column."""
+    table = with_lonlat(factories_frame())
+    table.insert(3, "factory_id ", ["X1", "X2"])  # same name once the header is trimmed, as Excel users type it
+    table.columns = [c.strip() for c in table.columns]
+    path = tmp_path / f"factories.{suffix}"
+    write_csv(table, path) if suffix == "csv" else write_xlsx(table, path)
+    with pytest.raises(ReadError) as exc:
+        read_any(path)
+    assert f"factories.{suffix}: columns 1 and 4 are both named 'factory_id'" in str(exc.value)
+    assert exc.value.key == "repeated_column"
+
+
+def test_a_geom_column_in_a_csv_is_data_not_wkt(tmp_path):
+    """The README keeps ``geom`` as ``geom_in_file``; it was read as WKT, so lon/lat files with one were refused."""
+    table = with_lonlat(factories_frame())
+    table["geom"] = ["A-1", "B-2"]
+    intake = validate_file(write_csv(table, tmp_path / "factories.csv"), "factories")
+    assert intake.frame["geom_in_file"].tolist() == ["A-1", "B-2"]
+    assert intake.frame.geometry.geom_type.tolist() == ["Point", "Point"]

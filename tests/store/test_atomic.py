@@ -31,7 +31,8 @@ from fixtures_store import (
 from spaces.intake.validation import validate_file
 from spaces.reference.schema import load_schemas
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, open_store
+from spaces.store.atomic import locked
 
 CHILD_TIMEOUT = 90
 
@@ -205,7 +206,7 @@ open_store().upsert(validate_file(file, "plots"))
 """
 
 
-def test_a_writer_killed_midway_loses_nothing_and_its_leftovers_go_later(sample_store, sample_layers, tmp_path,
+def test_a_writer_killed_midway_loses_nothing_and_its_leftovers_go_at_the_next_write(sample_store, sample_layers, tmp_path,
                                                                        spawn_python):
     path = plots_file(tmp_path / "plots.geojson", sample_layers, [f"K{n:03d}" for n in range(30)])
     before = snapshot(sample_store.path)
@@ -220,18 +221,15 @@ def test_a_writer_killed_midway_loses_nothing_and_its_leftovers_go_later(sample_
     assert len(killed) == 1, strays(sample_store.path)
 
     folder = sample_store.path.parent
-    stale = [folder / killed[0], folder / f".spaces.{'a' * 32}.tmp.gpkg-journal"]
-    young = folder / f".spaces.{'b' * 32}.tmp.gpkg"
+    # A killed writer's copy of any age (each the size of the store) goes; another store's stays.
+    stale = [folder / killed[0], folder / f".spaces.{'a' * 32}.tmp.gpkg-journal", folder / f".spaces.{'b' * 32}.tmp.gpkg"]
     other_store = folder / f".spaces.v2.{'c' * 32}.tmp.gpkg"
-    for leftover in (stale[1], young, other_store):
+    for leftover in (*stale[1:], other_store):
         leftover.write_bytes(b"x")
-    two_hours_ago = time.time() - 7200
-    for leftover in (*stale, other_store):
-        os.utime(leftover, (two_hours_ago, two_hours_ago))
 
-    # The next write takes the lock (the kernel released the dead writer's) and sweeps old leftovers.
+    # The next write takes the lock (the kernel released the dead writer's): no other writer is alive.
     assert counts_of(import_file(sample_store, path, "plots")) == (30, 0, 0)
-    assert strays(sample_store.path) == sorted([young.name, other_store.name])
+    assert strays(sample_store.path) == [other_store.name]
     assert len(sample_store.read_layer("plots")) == 330
 
 
@@ -266,3 +264,16 @@ def test_undo_waits_for_a_writer_holding_the_lock(sample_store, sample_layers, t
     worker.join(timeout=CHILD_TIMEOUT)
     assert done.is_set()
     assert len(sample_store.read_layer("plots")) == 300
+
+
+def test_opening_the_store_sweeps_dead_writers_copies_unless_a_writer_is_at_work(tmp_path):
+    """Copies left by a crash used to stay an hour; opening the store (app or CLI start) removes them at once,
+    but never the copy of a writer holding the lock."""
+    store = tmp_path / "spaces.gpkg"
+    leftover = tmp_path / f".spaces.{'d' * 32}.tmp.gpkg"
+    leftover.write_bytes(b"x" * 1024)
+    with locked(store):
+        open_store(str(store))
+        assert leftover.exists()
+    open_store(str(store))
+    assert not leftover.exists()

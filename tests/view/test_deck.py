@@ -113,3 +113,10 @@ def test_factories_wear_no_status_colour_and_the_community_swatch_is_the_orange_
     assert min(distance(f, s) for f in FACTORY_COLOURS.values() for s in STATUS_COLOURS.values()) > 80
     swatches = dict(legend_swatches({"communities"}, language="zh", status_labels={}))
     assert list(swatches.values()) == [COMMUNITY_FILL]
+
+
+def test_markdown_text_leaves_maths_colours_links_and_bidi_inert():
+    from spaces.view.deck import markdown_text
+
+    assert markdown_text("$x^2$ :red[a] http://x") == "\\$x^2\\$ \\:red\\[a\\] http\\://x"
+    assert markdown_text("a\u202eb\nc") == "ab c"
