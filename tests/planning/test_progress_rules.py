@@ -3,18 +3,15 @@ progress, "about" targets, designations, levels held, missing years and the dist
 
 from datetime import date
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
+from hand_made import allocations_of, hand_layers, row_of
 
 from spaces.planning.attainment import compute_attainment
 from spaces.planning.calendar import elapsed_share, is_provisional, latest_final_year
 from spaces.planning.pace import district_scores
-from spaces.reference.schema import load_schemas
 from spaces.sample import build_sample
-from spaces.store import empty_layer
 
 HAISHU, JIANGBEI, BEILUN, YINZHOU = "330203", "330205", "330206", "330212"
 CITY = "330200"
@@ -22,27 +19,8 @@ INDICATOR_COLUMNS = ["district_adcode", "year", "tax_per_mu", "value_added_per_m
                      "scattered_polluting_enterprises_cleared", "etdz_national_rank"]
 
 
-def _layers(**frames) -> dict[str, pd.DataFrame]:
-    """Every layer empty except the ones given (as plain dicts of columns)."""
-    layers = {name: empty_layer(schema) for name, schema in load_schemas().items()}
-    for name, columns in frames.items():
-        frame = pd.DataFrame(columns)
-        if load_schemas()[name].is_spatial:
-            frame = gpd.GeoDataFrame(frame, geometry=[shapely.Point(121.5, 29.8)] * len(frame), crs=4326)
-        layers[name] = frame
-    return layers
-
-
 def _indicators(rows: list[dict]) -> dict:
     return {c: [r.get(c) for r in rows] for c in INDICATOR_COLUMNS}
-
-
-def _allocations(key: str, targets: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame({"district_adcode": list(targets), "target_key": key, "target": list(targets.values())})
-
-
-def _row(result: pd.DataFrame, adcode: str, key: str) -> pd.Series:
-    return result.loc[(result["adcode"] == adcode) & (result["key"] == key)].iloc[0]
 
 
 def _growth(rows: list[tuple[int, float]], adcode: str = CITY) -> dict:
@@ -52,8 +30,8 @@ def _growth(rows: list[tuple[int, float]], adcode: str = CITY) -> dict:
 # 1. Exact targets are met as printed, with no float noise.
 def test_exact_plus_40_percent_is_met_not_behind():
     """40 → 56 is 39.99999999999999 % in floating point: printed and judged as +40.0 %, met."""
-    layers = _layers(indicators=_growth([(2021, 40.0), (2026, 56.0)]))
-    row = _row(compute_attainment(layers, _allocations("x", {}), year=2026), CITY, "tax_per_mu_growth_pct")
+    layers = hand_layers(indicators=_growth([(2021, 40.0), (2026, 56.0)]))
+    row = row_of(compute_attainment(layers, allocations_of("x", {}), year=2026), CITY, "tax_per_mu_growth_pct")
     assert row["status"] == "met"
 
 
@@ -61,8 +39,8 @@ def test_the_same_growth_gets_the_same_status_whatever_the_levels():
     """41.7 → 51.708 and 30 → 37.2 are both +24 %: the same status in 2024."""
     statuses = set()
     for base, later in ((41.7, 51.708), (30.0, 37.2)):
-        layers = _layers(indicators=_growth([(2021, base), (2024, later)]))
-        statuses.add(_row(compute_attainment(layers, _allocations("x", {}), year=2024), CITY,
+        layers = hand_layers(indicators=_growth([(2021, base), (2024, later)]))
+        statuses.add(row_of(compute_attainment(layers, allocations_of("x", {}), year=2024), CITY,
                           "tax_per_mu_growth_pct")["status"])
     assert statuses == {"on_track"}
 
@@ -73,7 +51,7 @@ def test_a_steady_path_to_plus_40_is_on_pace_every_year(year):
     """6.96 %/year reaches +40 % in 2026 exactly: on track each year before, not behind."""
     rate = 1.4 ** (1 / 5)
     rows = [(2021, 100.0)] + [(y, 100.0 * rate ** (y - 2021)) for y in range(2022, year + 1)]
-    row = _row(compute_attainment(_layers(indicators=_growth(rows)), _allocations("x", {}), year=year),
+    row = row_of(compute_attainment(hand_layers(indicators=_growth(rows)), allocations_of("x", {}), year=year),
                CITY, "tax_per_mu_growth_pct")
     assert row["status"] == "on_track"
     assert row["progress"] == pytest.approx(row["expected"], abs=2e-3)
@@ -82,8 +60,8 @@ def test_a_steady_path_to_plus_40_is_on_pace_every_year(year):
 # 3. A rank is paced from its 2021 rank.
 def test_a_rank_far_from_the_target_is_behind():
     """Rank 50 in 2022 (no 2021 rank) was on track as 10/50 = 20 %; it is behind."""
-    layers = _layers(indicators=_indicators([{"district_adcode": CITY, "year": 2022, "etdz_national_rank": 50}]))
-    row = _row(compute_attainment(layers, _allocations("x", {}), year=2022), CITY, "etdz_national_rank")
+    layers = hand_layers(indicators=_indicators([{"district_adcode": CITY, "year": 2022, "etdz_national_rank": 50}]))
+    row = row_of(compute_attainment(layers, allocations_of("x", {}), year=2022), CITY, "etdz_national_rank")
     assert row["status"] == "behind"
     assert np.isnan(row["progress"])
 
@@ -92,7 +70,7 @@ def test_a_rank_progresses_from_its_2021_rank():
     """From 30th (2021) to 22nd (2022): 8 of the 20 places to the top 10 = 40 % ≥ 20 % elapsed."""
     rows = [{"district_adcode": CITY, "year": 2021, "etdz_national_rank": 30},
             {"district_adcode": CITY, "year": 2022, "etdz_national_rank": 22}]
-    row = _row(compute_attainment(_layers(indicators=_indicators(rows)), _allocations("x", {}), year=2022),
+    row = row_of(compute_attainment(hand_layers(indicators=_indicators(rows)), allocations_of("x", {}), year=2022),
                CITY, "etdz_national_rank")
     assert row["baseline"] == 30
     assert row["progress"] == pytest.approx(0.4)
@@ -105,13 +83,13 @@ def test_green_factories_certified_before_2022_are_not_progress():
     """Six national green factories from 2018 put 海曙 on track in 2022; they are its baseline."""
     factories = {"factory_id": [f"F{n}" for n in range(7)], "district_adcode": [HAISHU] * 7,
                  "level": ["national"] * 7, "national_year": pd.array([2018] * 6 + [2022], dtype="Int64")}
-    allocations = _allocations("national_green_factories", {HAISHU: 10})
-    row = _row(compute_attainment(_layers(factories=factories), allocations, year=2022), HAISHU,
+    allocations = allocations_of("national_green_factories", {HAISHU: 10})
+    row = row_of(compute_attainment(hand_layers(factories=factories), allocations, year=2022), HAISHU,
                "national_green_factories")
     assert (row["actual"], row["baseline"]) == (7, 6)
     assert row["progress"] == pytest.approx(0.25)  # one of the four still to gain
     assert row["status"] == "on_track"
-    before = _row(compute_attainment(_layers(factories={**factories, "national_year": pd.array(
+    before = row_of(compute_attainment(hand_layers(factories={**factories, "national_year": pd.array(
         [2018] * 7, dtype="Int64")}), allocations, year=2022), HAISHU, "national_green_factories")
     assert before["status"] == "behind"
 
@@ -119,7 +97,7 @@ def test_green_factories_certified_before_2022_are_not_progress():
 def test_a_baseline_already_at_the_target_is_met():
     factories = {"factory_id": ["a", "b"], "district_adcode": [HAISHU] * 2, "level": ["national"] * 2,
                  "national_year": pd.array([2019, 2020], dtype="Int64")}
-    row = _row(compute_attainment(_layers(factories=factories), _allocations("national_green_factories",
+    row = row_of(compute_attainment(hand_layers(factories=factories), allocations_of("national_green_factories",
                                                                               {HAISHU: 2}), year=2022),
                HAISHU, "national_green_factories")
     assert row["status"] == "met"
@@ -140,10 +118,10 @@ def test_a_year_still_running_is_provisional_and_paced_by_the_part_gone_by():
     assert elapsed_share(2026, today=date(2027, 2, 1)) == 1.0
     parks = {"park_id": ["a"], "district_adcode": [HAISHU], "strategic_park": [True],
              "established_year": pd.array([2023], dtype="Int64")}
-    result = compute_attainment(_layers(parks=parks), _allocations("strategic_parks", {HAISHU: 1}), year=2026,
+    result = compute_attainment(hand_layers(parks=parks), allocations_of("strategic_parks", {HAISHU: 1}), year=2026,
                                 today=today)
     assert result["provisional"].all()
-    final = compute_attainment(_layers(parks=parks), _allocations("strategic_parks", {HAISHU: 1}), year=2025,
+    final = compute_attainment(hand_layers(parks=parks), allocations_of("strategic_parks", {HAISHU: 1}), year=2025,
                                today=today)
     assert not final["provisional"].any()
 
@@ -153,7 +131,7 @@ def test_a_year_still_running_is_provisional_and_paced_by_the_part_gone_by():
 def test_about_20_parks_is_met_inside_the_band(parks, status):
     frame = {"park_id": [f"P{n}" for n in range(parks)], "district_adcode": [HAISHU] * parks,
              "strategic_park": [True] * parks, "established_year": pd.array([2023] * parks, dtype="Int64")}
-    row = _row(compute_attainment(_layers(parks=frame), _allocations("x", {}), year=2026), CITY, "strategic_parks")
+    row = row_of(compute_attainment(hand_layers(parks=frame), allocations_of("x", {}), year=2026), CITY, "strategic_parks")
     assert row["status"] == status
 
 
@@ -162,9 +140,9 @@ def test_a_green_park_that_is_not_strategic_does_not_count_among_the_20():
     parks = {"park_id": ["s", "g"], "district_adcode": [HAISHU, HAISHU], "strategic_park": [True, False],
              "established_year": pd.array([2022, 2022], dtype="Int64"), "green_park_level": [None, "national"],
              "green_park_year": pd.array([None, 2023], dtype="Int64")}
-    result = compute_attainment(_layers(parks=parks), _allocations("x", {}), year=2024)
-    assert _row(result, CITY, "strategic_parks")["actual"] == 1
-    assert _row(result, CITY, "green_parks")["actual"] == 1
+    result = compute_attainment(hand_layers(parks=parks), allocations_of("x", {}), year=2024)
+    assert row_of(result, CITY, "strategic_parks")["actual"] == 1
+    assert row_of(result, CITY, "green_parks")["actual"] == 1
 
 
 # 8. 万亩千亿: only accepted platforms, from their year of acceptance.
@@ -173,8 +151,8 @@ def test_only_accepted_platforms_count_from_their_acceptance_year():
              "established_year": pd.array([2022] * 3, dtype="Int64"),
              "wanmu_qianyi": ["accepted", "cultivating", "accepted"],
              "wanmu_qianyi_year": pd.array([2023, None, 2025], dtype="Int64")}
-    result = compute_attainment(_layers(parks=parks), _allocations("x", {}), year=2024)
-    assert _row(result, CITY, "wanmu_qianyi_platforms")["actual"] == 1
+    result = compute_attainment(hand_layers(parks=parks), allocations_of("x", {}), year=2024)
+    assert row_of(result, CITY, "wanmu_qianyi_platforms")["actual"] == 1
 
 
 # 9. A factory counts towards every level it holds.
@@ -182,30 +160,30 @@ def test_a_factory_promoted_to_national_stays_among_the_municipal():
     factories = {"factory_id": ["a", "b"], "district_adcode": [YINZHOU] * 2, "level": ["national", "municipal"],
                  "municipal_year": pd.array([2022, 2023], dtype="Int64"),
                  "national_year": pd.array([2024, None], dtype="Int64")}
-    result = compute_attainment(_layers(factories=factories), _allocations("x", {}), year=2024)
-    assert _row(result, YINZHOU, "municipal_green_factories")["actual"] == 2
-    assert _row(result, YINZHOU, "national_green_factories")["actual"] == 1
+    result = compute_attainment(hand_layers(factories=factories), allocations_of("x", {}), year=2024)
+    assert row_of(result, YINZHOU, "municipal_green_factories")["actual"] == 2
+    assert row_of(result, YINZHOU, "national_green_factories")["actual"] == 1
 
 
 def test_old_files_with_level_and_no_year_columns_still_count():
     """A factory with only ``level`` holds that level; with no year it is taken as held before the plan."""
     factories = {"factory_id": ["a"], "district_adcode": [YINZHOU], "level": ["municipal"]}
-    row = _row(compute_attainment(_layers(factories=factories), _allocations("x", {}), year=2024), YINZHOU,
+    row = row_of(compute_attainment(hand_layers(factories=factories), allocations_of("x", {}), year=2024), YINZHOU,
                "municipal_green_factories")
     assert (row["actual"], row["baseline"]) == (1, 1)
 
 
 # 10. Missing years, empty layers and stale values.
 def test_an_empty_layer_gives_null_not_zero_behind():
-    result = compute_attainment(_layers(), _allocations("strategic_parks", {HAISHU: 2}), year=2024)
-    row = _row(result, HAISHU, "strategic_parks")
+    result = compute_attainment(hand_layers(), allocations_of("strategic_parks", {HAISHU: 2}), year=2024)
+    row = row_of(result, HAISHU, "strategic_parks")
     assert np.isnan(row["actual"]) and row["status"] is None
 
 
 def test_a_layer_with_rows_elsewhere_gives_zero_in_a_district():
     parks = {"park_id": ["a"], "district_adcode": [BEILUN], "strategic_park": [True],
              "established_year": pd.array([2022], dtype="Int64")}
-    row = _row(compute_attainment(_layers(parks=parks), _allocations("strategic_parks", {HAISHU: 2}), year=2024),
+    row = row_of(compute_attainment(hand_layers(parks=parks), allocations_of("strategic_parks", {HAISHU: 2}), year=2024),
                HAISHU, "strategic_parks")
     assert row["actual"] == 0 and row["status"] == "behind"
 
@@ -213,16 +191,16 @@ def test_a_layer_with_rows_elsewhere_gives_zero_in_a_district():
 def test_a_flow_with_a_missing_year_is_judged_at_its_last_complete_year():
     """2022 and 2023 reported, 2024 not: judged at 2023 (40 % elapsed), flagged stale, never 2024 as 0."""
     rows = [{"district_adcode": HAISHU, "year": y, "inefficient_enterprises_upgraded": 20} for y in (2022, 2023)]
-    allocations = _allocations("inefficient_enterprises_upgraded", {HAISHU: 100})
-    row = _row(compute_attainment(_layers(indicators=_indicators(rows)), allocations, year=2024), HAISHU,
+    allocations = allocations_of("inefficient_enterprises_upgraded", {HAISHU: 100})
+    row = row_of(compute_attainment(hand_layers(indicators=_indicators(rows)), allocations, year=2024), HAISHU,
                "inefficient_enterprises_upgraded")
     assert (row["actual"], row["as_of"], row["expected"]) == (40, 2023, pytest.approx(0.4))
     assert row["stale"] and row["status"] == "on_track"
 
 
 def test_an_old_growth_value_standing_for_a_later_year_is_flagged():
-    layers = _layers(indicators=_growth([(2021, 50.0), (2022, 55.0)], adcode=HAISHU))
-    row = _row(compute_attainment(layers, _allocations("tax_per_mu_growth_pct", {HAISHU: 40}), year=2026),
+    layers = hand_layers(indicators=_growth([(2021, 50.0), (2022, 55.0)], adcode=HAISHU))
+    row = row_of(compute_attainment(layers, allocations_of("tax_per_mu_growth_pct", {HAISHU: 40}), year=2026),
                HAISHU, "tax_per_mu_growth_pct")
     assert row["as_of"] == 2022 and row["stale"]
 
@@ -261,7 +239,7 @@ def test_equal_scores_share_a_rank():
 def test_projection_follows_the_pace_so_far():
     plots = {"plot_id": ["a"], "district_adcode": [HAISHU], "status": ["reclaimed"],
              "reclaimed_year": pd.array([2023], dtype="Int64"), "area_mu": [30.0]}
-    row = _row(compute_attainment(_layers(plots=plots), _allocations("reclaimed_land_mu", {HAISHU: 100}), year=2024),
+    row = row_of(compute_attainment(hand_layers(plots=plots), allocations_of("reclaimed_land_mu", {HAISHU: 100}), year=2024),
                HAISHU, "reclaimed_land_mu")
     assert row["projected_2026"] == pytest.approx(50.0)  # 30 亩 in 60 % of the time
     assert row["projected_progress"] == pytest.approx(0.5)
@@ -285,24 +263,24 @@ def _plots_reclaimed(mu: float, year: int = 2024) -> dict:
 
 def test_an_annual_task_replaces_the_time_share_for_its_year():
     """35 of 100 亩 by 2024 is behind the 60 % time share, but on track against a 2024 task of 30 亩."""
-    allocations = _allocations("reclaimed_land_mu", {HAISHU: 100})
-    plain = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
+    allocations = allocations_of("reclaimed_land_mu", {HAISHU: 100})
+    plain = row_of(compute_attainment(hand_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
                  "reclaimed_land_mu")
     assert (plain["expected"], plain["status"]) == (pytest.approx(0.6), "behind")
-    tasked = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations.assign(task_2024=30.0),
+    tasked = row_of(compute_attainment(hand_layers(plots=_plots_reclaimed(35)), allocations.assign(task_2024=30.0),
                                      year=2024), HAISHU, "reclaimed_land_mu")
     assert (tasked["annual_task"], tasked["expected"], tasked["status"]) == (30, pytest.approx(0.3), "on_track")
     assert tasked["projected_2026"] == plain["projected_2026"]  # the projection still follows time
 
 
 def test_a_task_for_another_year_or_a_stale_figure_leaves_the_time_share():
-    allocations = _allocations("reclaimed_land_mu", {HAISHU: 100}).assign(task_2025=90.0)
-    row = _row(compute_attainment(_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
+    allocations = allocations_of("reclaimed_land_mu", {HAISHU: 100}).assign(task_2025=90.0)
+    row = row_of(compute_attainment(hand_layers(plots=_plots_reclaimed(35)), allocations, year=2024), HAISHU,
                "reclaimed_land_mu")
     assert row["expected"] == pytest.approx(0.6) and np.isnan(row["annual_task"])
     rows = [{"district_adcode": HAISHU, "year": y, "inefficient_enterprises_upgraded": 20} for y in (2022, 2023)]
-    allocations = _allocations("inefficient_enterprises_upgraded", {HAISHU: 100}).assign(task_2024=10.0)
-    stale = _row(compute_attainment(_layers(indicators=_indicators(rows)), allocations, year=2024), HAISHU,
+    allocations = allocations_of("inefficient_enterprises_upgraded", {HAISHU: 100}).assign(task_2024=10.0)
+    stale = row_of(compute_attainment(hand_layers(indicators=_indicators(rows)), allocations, year=2024), HAISHU,
                  "inefficient_enterprises_upgraded")
     assert stale["as_of"] == 2023 and stale["expected"] == pytest.approx(0.4)
 

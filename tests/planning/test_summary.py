@@ -6,17 +6,14 @@ import io
 import json
 from datetime import date
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
+from hand_made import hand_layers
 
 from spaces.exports import summary_csv, summary_json
 from spaces.planning.summary import build_summary, data_source, nested_records, wide_table
-from spaces.reference.schema import load_schemas
 from spaces.reference.targets import TARGET_KEYS
 from spaces.sample import build_sample
-from spaces.store import empty_layer
 
 HAISHU, CITY = "330203", "330200"
 PACE_FIELDS = ("baseline", "progress", "expected", "as_of", "projected_2026")
@@ -57,14 +54,7 @@ def test_nested_records_match_the_long_table(summary):
 
 # -- the values, on a hand-built store -------------------------------------------------------------------
 def _layers(**frames) -> dict[str, pd.DataFrame]:
-    """Every layer empty except the ones given (plain dicts of columns; spatial ones get a point each)."""
-    layers = {name: empty_layer(schema) for name, schema in load_schemas().items()}
-    for name, columns in frames.items():
-        frame = pd.DataFrame(columns)
-        if load_schemas()[name].is_spatial:
-            frame = gpd.GeoDataFrame(frame, geometry=[shapely.Point(121.5, 29.8)] * len(frame), crs=4326)
-        layers[name] = frame.assign(source="import")
-    return layers
+    return hand_layers(source="import", **frames)
 
 
 @pytest.fixture(scope="module")
