@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from spaces.planning.attainment import ATTAINMENT_STATUSES
 from spaces.planning.filters import Filters
-from spaces.planning.summary import Summary, nested_records, wide_table
+from spaces.planning.summary import Summary, nested_records, rounded_share, wide_table
 from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import by_language, colon, label, localised, t, with_unit
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
@@ -204,10 +204,7 @@ SHARE_FIELDS = ("attainment", "progress", "expected", "projected_progress")
 
 def _metric(row: pd.Series, target) -> dict:
     """One metric of the long table as the sheet writes it: shares to 4 decimals, figures as printed."""
-    def share(value):
-        return None if value is None or pd.isna(value) or not math.isfinite(value) else round(float(value), 4)
-
-    record = {field: share(row[field]) for field in SHARE_FIELDS}
+    record = {field: rounded_share(row[field]) for field in SHARE_FIELDS}
     for field in ("actual", "target", "baseline", "projected_2026"):
         value = row[field]
         record[field] = None if pd.isna(value) or not math.isfinite(value) else float(value)

@@ -94,14 +94,23 @@ def nested_records(summary: Summary) -> list[dict]:
 PACE_COLUMNS = ("baseline", "progress", "expected", "as_of", "projected_2026")
 
 
+def rounded_share(value) -> float | None:
+    """A share (progress, pace) as exports write it: 4 decimals, None when unknown or infinite.
+
+    Examples
+    --------
+    >>> rounded_share(0.123456), rounded_share(float("-inf"))
+    (0.1235, None)
+    """
+    return None if value is None or pd.isna(value) or not math.isfinite(value) else round(float(value), 4)
+
+
 def _pace(record) -> dict:
     """The pace fields of one metric: baseline and projection in the target's unit, shares to 4 decimals."""
-    def share(value):
-        return None if pd.isna(value) or not math.isfinite(value) else round(float(value), 4)
     return {
         "baseline": _round(record.baseline, record.key),
-        "progress": share(record.progress),
-        "expected": share(record.expected),
+        "progress": rounded_share(record.progress),
+        "expected": rounded_share(record.expected),
         "as_of": None if pd.isna(record.as_of) else int(record.as_of),
         "projected_2026": _round(record.projected_2026, record.key, decimals=1),
     }
