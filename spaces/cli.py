@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spaces.intake import validate_file
+from spaces.intake import Known, validate_file
 from spaces.planning.calendar import (
     TODAY_VARIABLE,
     final_from,
@@ -19,7 +19,7 @@ from spaces.planning.calendar import (
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.districts import DISTRICT_ADCODES
-from spaces.reference.schema import layer_names
+from spaces.reference.schema import layer_names, load_schemas
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.store import describe_store, dumps, open_store
 
@@ -54,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("file")
         command.add_argument("--layer", required=True, choices=layer_names())
         command.add_argument("--crs", help="CRS of the coordinates: EPSG:4326, EPSG:4490, EPSG:4549 …, gcj02, bd09")
-        if name == "import":
-            command.add_argument("--store")
+        command.add_argument("--store", help="the store whose plots and parks enterprise rows may name"
+                             if name == "validate" else None)
 
     summary = commands.add_parser("summary", help="attainment per district and for the city")
     summary.add_argument("--store")
@@ -131,8 +131,15 @@ def _report(intake) -> None:
         _warn(str(problem))
 
 
+def _known(store, layer: str) -> Known | None:
+    """The store's plots and parks, for a layer whose rows point to them (enterprises); None otherwise."""
+    if load_schemas()[layer].geometry_optional_when is None or not store.exists():
+        return None
+    return Known.from_layers({name: store.read_layer(name) for name in ("plots", "parks")})
+
+
 def _validate(args) -> int:
-    intake = validate_file(args.file, args.layer, crs=args.crs)
+    intake = validate_file(args.file, args.layer, crs=args.crs, known=_known(open_store(args.store), args.layer))
     _report(intake)
     _warn(f"{args.file}: {len(intake.frame)} rows valid for layer {args.layer!r} "
           f"({len(intake.warnings)} warning(s)); nothing written")
@@ -143,7 +150,7 @@ def _import(args) -> int:
     store = open_store(args.store)
     if not store.exists():
         raise SpacesError(f"{store.location}: no store here; run `python -m spaces init --empty` first")
-    intake = validate_file(args.file, args.layer, crs=args.crs)
+    intake = validate_file(args.file, args.layer, crs=args.crs, known=_known(store, args.layer))
     _report(intake)
     counts = store.upsert(intake)
     _warn(f"{args.file} → {args.layer}: {counts.added} added, {counts.updated} updated, "

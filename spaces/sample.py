@@ -20,6 +20,8 @@ from spaces.geo.crs import EQUAL_AREA_CRS, STORAGE_CRS, area_mu
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
 from spaces.reference.targets import load_default_allocations
 
+from .sample_mujun import sample_enterprises
+
 DEFAULT_SEED = 20260
 DEFAULT_PLOTS = 6000
 # What the README promises init can build (about 2 minutes); 1e8 ran 11 minutes at 3–6 GB before failing.
@@ -413,6 +415,9 @@ def build_sample(*, plots: int = DEFAULT_PLOTS, seed: int = DEFAULT_SEED) -> dic
         "indicators": _indicators(rng),
         "allocations": default_allocation_layer(),
     }
+    layers["enterprises"] = sample_enterprises(np.random.default_rng(seed + 1), parks=layers["parks"],
+                                               plots=layers["plots"], plot_areas=area_mu(layers["plots"].geometry),
+                                               indicators=layers["indicators"])
     provenance = f"sample (seed {seed})"
     for name, frame in layers.items():
         if name == "allocations":

@@ -498,7 +498,7 @@ def test_planner_init_empty_leaves_only_the_default_allocations(planner_run):
     assert planner_run["init"].returncode == 0, planner_run["init"].stderr.decode()
     layers = planner_run["after_init"]
     assert {name: len(frame) for name, frame in layers.items() if name != "allocations"} == dict.fromkeys(
-        ["plots", "factories", "parks", "communities", "indicators"], 0)
+        ["plots", "factories", "parks", "communities", "indicators", "enterprises"], 0)
     assert len(layers["allocations"]) == len(default_allocation_layer())
 
 

@@ -1,5 +1,6 @@
 """What comes in: reading files, limits, validation against the schemas, uploads and plot status updates."""
 
+from .enterprises import Known
 from .readers import read_any, read_bytes
 from .result import Intake
 from .status import update_plot_status, validate_plot_status
@@ -9,6 +10,7 @@ from .validation import validate_bytes, validate_file, validate_frame, validate_
 __all__ = [
     "CRS_CHOICES",
     "Intake",
+    "Known",
     "UploadCheck",
     "check_upload",
     "presented_report",

@@ -264,6 +264,8 @@ COERCERS: dict[str, Coercer] = {
     "status": _as_vocabulary,
     "level": _as_vocabulary,
     "designation": _as_designation,
+    "group": _as_vocabulary,
+    "grade": _as_vocabulary,
     "industries": _as_industries,
     "adcode": _as_adcode,
     "target_key": _as_target_key,

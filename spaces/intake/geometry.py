@@ -46,14 +46,19 @@ def source_crs(file: str, file_crs: str | None, override: str | None, findings: 
     return crs_module.parse_crs("EPSG:4326")
 
 
-def geometry_checks(out, geometries, schema: LayerSchema, source, findings: Findings) -> gpd.GeoDataFrame:
-    """``out`` with the file's geometries in WGS-84, repaired, checked to lie in Ningbo, with districts and areas."""
+def geometry_checks(out, geometries, schema: LayerSchema, source, findings: Findings, *,
+                    may_be_missing: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """``out`` with the file's geometries in WGS-84, repaired, checked to lie in Ningbo, with districts and areas.
+
+    ``may_be_missing``: rows allowed to come without geometry (an enterprise linked to a plot).
+    """
     geometries = np.asarray(geometries, dtype=object)
-    missing = shapely.is_missing(geometries) | shapely.is_empty(geometries)
+    absent = shapely.is_missing(geometries) | shapely.is_empty(geometries)
+    missing = absent if may_be_missing is None else absent & ~may_be_missing
     if missing.any():
         findings.add("error", "the feature has no geometry", key="no_geometry", rows=missing, column="geometry")
     # Heights (CAD exports, GPS) mean nothing for plots and a NaN z poisons reprojection and areas.
-    geometries = shapely.force_2d(np.where(missing, None, geometries))
+    geometries = shapely.force_2d(np.where(absent, None, geometries))
     finite = _finite(geometries)
     if not finite.all():
         findings.add("error", "the geometry has non-numeric coordinates (NaN or infinite)", key="non_numeric_coordinates",

@@ -10,6 +10,7 @@ import pandas as pd
 from spaces.planning.consistency import indicator_warnings
 from spaces.reference.targets import PLAN_START_YEAR
 
+from .enterprises import enterprise_rules
 from .findings import Findings, is_blank
 from .plot_years import check_plot_years
 
@@ -110,4 +111,5 @@ RULES: dict[str, Rule] = {
     "parks": _parks,
     "factories": _factory_levels,
     "indicators": _city_indicators,
+    "enterprises": enterprise_rules,
 }

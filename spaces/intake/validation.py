@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from spaces.errors import Problem, ValidationError
+from spaces.geo import crs as crs_module
 from spaces.planning.calendar import today_in_beijing
 from spaces.reference.schema import load_schemas
 
 from .columns import check_ids, coerce, id_series, rename_columns
+from .enterprises import Known, link_enterprises
 from .findings import Findings, is_blank
 from .geometry import geometry_checks, source_crs
 from .limits import Limits
@@ -23,19 +25,20 @@ from .result import Intake
 from .rules import RowRules, apply_rules
 
 
-def validate_file(path: str | Path, layer: str, *, crs: str | None = None) -> Intake:
+def validate_file(path: str | Path, layer: str, *, crs: str | None = None, known: Known | None = None) -> Intake:
     """Read and validate ``path`` as ``layer``; raises :class:`ValidationError` listing every error.
 
-    ``crs`` overrides the CRS the file declares (any pyproj string, or ``gcj02`` / ``bd09``).
+    ``crs`` overrides the CRS the file declares (any pyproj string, or ``gcj02`` / ``bd09``). ``known``: the
+    store's plots and parks that enterprise rows may name (None: not checked).
     """
     raw = read_any(path)
     name = Path(path).name
     return validate_frame(raw.frame, layer, file=name, file_crs=raw.file_crs, crs=crs,
-                          has_geometry=raw.has_geometry, notes=raw.notes)
+                          has_geometry=raw.has_geometry, notes=raw.notes, known=known)
 
 
 def validate_bytes(name: str, data: bytes, layer: str, *, crs: str | None = None,
-                   limits: Limits | None = None) -> Intake:
+                   limits: Limits | None = None, known: Known | None = None) -> Intake:
     """Validate an upload held in memory (a name and its bytes) as ``layer``, as :func:`validate_file` does.
 
     The upload size and zip limits apply (:mod:`spaces.intake.limits`); nothing is written anywhere.
@@ -43,7 +46,7 @@ def validate_bytes(name: str, data: bytes, layer: str, *, crs: str | None = None
     raw = read_bytes(name, data, limits=limits)
     label = PurePosixPath(name.replace("\\", "/")).name
     return validate_frame(raw.frame, layer, file=label, file_crs=raw.file_crs, crs=crs,
-                          has_geometry=raw.has_geometry, notes=raw.notes)
+                          has_geometry=raw.has_geometry, notes=raw.notes, known=known)
 
 
 def validate_values(layer: str, values: dict[str, object], *, file: str, feature_id: str | None = None) -> dict:
@@ -88,12 +91,15 @@ def validate_frame(
     has_geometry: bool | None = None,
     notes: list[str] | None = None,
     today: date | None = None,
+    known: Known | None = None,
 ) -> Intake:
     """Validate an in-memory frame as ``layer`` (see :func:`validate_file`); ``frame`` is not changed.
 
     ``file_crs`` defaults to the CRS a GeoDataFrame carries; with neither, EPSG:4326 is assumed (with a warning).
     Each layer's cross-column rules (:mod:`spaces.intake.rules`) judge years against ``today``
-    (default: today in 北京时间).
+    (default: today in 北京时间). A layer whose rows may go without geometry (enterprises linked to a plot by
+    ``plot_id``) takes a file without any, or rows without; ``known`` (the store's plots and parks) checks
+    what they point to.
     """
     schemas = load_schemas()
     if layer not in schemas:
@@ -127,15 +133,28 @@ def validate_frame(
     out = apply_rules(layer, out, RowRules(table=table, this_year=(today or today_in_beijing()).year), findings)
 
     source_label = None
+    optional = schema.geometry_optional_when
     if schema.is_spatial:
         geometry_present = has_geometry if has_geometry is not None else isinstance(frame, gpd.GeoDataFrame)
-        if not geometry_present or not isinstance(frame, gpd.GeoDataFrame):
+        geometry_present = geometry_present and isinstance(frame, gpd.GeoDataFrame)
+        linked = None if optional is None else out[optional].notna().to_numpy(dtype=bool)
+        if not geometry_present and linked is not None:
+            out = geometry_checks(out, np.full(len(out), None, dtype=object), schema,
+                                  crs_module.parse_crs("EPSG:4326"), findings, may_be_missing=np.ones(len(out), bool))
+            unlinked = ~linked
+            if unlinked.any():
+                findings.add("error", f"no location: give lon/lat (or a point geometry) or a {optional}",
+                             key="no_location", params={"column": optional}, rows=unlinked, column=optional)
+        elif not geometry_present:
             findings.add("error", f"layer {layer!r} needs geometry: a vector file, or CSV/XLSX with lon/lat or WKT columns",
                          key="needs_geometry", params={"layer": layer})
             raise ValidationError(file, findings.items)
-        source = source_crs(file, file_crs, crs, findings)
-        source_label = source.label
-        out = geometry_checks(out, frame.geometry.to_numpy(), schema, source, findings)
+        else:
+            source = source_crs(file, file_crs, crs, findings)
+            source_label = source.label
+            out = geometry_checks(out, frame.geometry.to_numpy(), schema, source, findings, may_be_missing=linked)
+        if optional is not None and not findings.has_errors:
+            out = link_enterprises(out, known, findings)
     elif isinstance(frame, gpd.GeoDataFrame) and has_geometry:
         findings.add("warning", f"layer {layer!r} is a table; the geometry in the file is ignored",
                      key="geometry_ignored", params={"layer": layer})

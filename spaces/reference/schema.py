@@ -11,7 +11,7 @@ from spaces.paths import GEODATA_DIR
 
 LAYERS_FILE = GEODATA_DIR / "layers.toml"
 COLUMN_TYPES = {"text", "int", "year", "float", "bool", "adcode", "status", "level", "designation", "industries",
-                "target_key"}
+                "target_key", "group", "grade"}
 GEOMETRY_KINDS = {"polygon", "point", "none"}
 SHAPEFILE_FIELD_WIDTH = 10
 # Columns the store adds to every row; an imported file may not set them.
@@ -36,6 +36,8 @@ class LayerSchema:
     id_columns: tuple[str, ...]
     geometry: tuple[str, ...]
     columns: dict[str, Column]
+    # A column whose value lets a row go without geometry (enterprises: plot_id links a plot); None: never.
+    geometry_optional_when: str | None = None
 
     @property
     def is_spatial(self) -> bool:
@@ -118,7 +120,10 @@ def load_schemas() -> dict[str, LayerSchema]:
             id_columns=tuple(spec["id"]),
             geometry=tuple(spec["geometry"]),
             columns=columns,
+            geometry_optional_when=spec.get("geometry_optional_when"),
         )
+        if schemas[name].geometry_optional_when not in (None, *columns):
+            raise ReferenceDataError(f"{LAYERS_FILE}: {name}: geometry_optional_when names no column")
     return schemas
 
 

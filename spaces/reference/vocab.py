@@ -48,7 +48,7 @@ class Vocabulary:
         )
 
 
-VOCABULARIES = ("status", "level", "designation")
+VOCABULARIES = ("status", "level", "designation", "group", "grade")
 
 
 def _fold(raw: object) -> str:
@@ -57,7 +57,7 @@ def _fold(raw: object) -> str:
 
 @cache
 def load_vocabularies() -> dict[str, Vocabulary]:
-    """The ``status``, ``level`` and ``designation`` (万亩千亿 培育/命名) vocabularies."""
+    """The ``status``, ``level``, ``designation`` (万亩千亿 培育/命名), ``group`` and ``grade`` (亩均评价) vocabularies."""
     with VOCAB_FILE.open("rb") as fh:
         data = tomllib.load(fh)
     vocabularies = {}

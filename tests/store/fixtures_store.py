@@ -22,7 +22,7 @@ from spaces.store.history import FID_COLUMN, load_undo
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header, per the GeoPackage standard
 STORE_GEOMETRY_TYPES = {"plots": "MULTIPOLYGON", "factories": "POINT", "parks": "MULTIPOLYGON",
-                        "communities": "GEOMETRY"}
+                        "communities": "GEOMETRY", "enterprises": "POINT"}
 
 
 # -- helpers -----------------------------------------------------------------------------------
