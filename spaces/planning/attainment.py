@@ -14,7 +14,11 @@ from spaces.reference.schema import load_schemas
 from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, Target, load_targets
 
 from .calendar import check_year, elapsed_share, is_provisional
+from .mujun_aggregates import per_mu_by_year
 from .pace import judge
+
+# The enterprises column summed over land for each 亩均 indicator column.
+RATIOS_BY_TARGET = {"tax_per_mu": "tax", "value_added_per_mu": "value_added"}
 
 __all__ = ["ALL_ADCODES", "ATTAINMENT_STATUSES", "actual_by_year", "check_year", "compute_attainment", "elapsed_share"]
 
@@ -30,6 +34,7 @@ class Measured:
     actual: pd.Series
     baseline: pd.Series
     as_of: pd.Series  # the latest year the actual value rests on (NaN where there is no value)
+    source: pd.Series | None = None  # per adcode, the layer a 亩均 figure comes from (enterprises / indicators)
 
 
 def _matches(frame: pd.DataFrame, where: dict, layer: str) -> pd.Series:
@@ -153,17 +158,40 @@ def _latest(series: pd.Series, year: int, *, after: int) -> tuple[float, float]:
 
 
 def _indicator_growth(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
-    # Ratios cannot be summed: the city value comes from city rows (330200) only.
+    """Growth from 2021 to ``year`` (or the latest year before it). A 亩均 target comes from the enterprises
+    layer (Σ tax ÷ Σ land of its group's firms) for a district whose firms cover 2021 and a year in 2022..``year``,
+    from ``indicators`` otherwise; the city from firms only where all ten districts do (ratios are not summed:
+    otherwise the city rows, 330200)."""
     matrix = _indicator_matrix(layers, target.column)
+    firms = None
+    if target.enterprise_group is not None:
+        firms = per_mu_by_year(layers.get("enterprises"), column=RATIOS_BY_TARGET[target.column],
+                               groups=(target.enterprise_group,))
     actual, as_of = _nothing(), _nothing()
+    source = pd.Series(None, index=list(ALL_ADCODES), dtype=object)
     for adcode in ALL_ADCODES:
-        series = matrix[adcode]
-        base = series.get(BASELINE_YEAR, np.nan)
-        latest, latest_year = _latest(series, year, after=BASELINE_YEAR)
-        if np.isfinite(base) and base > 0 and np.isfinite(latest):
-            actual[adcode] = (latest / base - 1.0) * 100.0
-            as_of[adcode] = latest_year
-    return Measured(actual, _everywhere(0.0), as_of)
+        found = {name: _growth(table[adcode], year) for name, table in (("enterprises", firms), ("indicators", matrix))
+                 if table is not None and adcode in table.columns}
+        found = {name: value for name, value in found.items() if value is not None}
+        # Firms stand where they reach as recent a year as the indicators do (a stale firm figure does not
+        # replace a newer typed one).
+        if "enterprises" in found and found.get("indicators", (0, -1))[1] <= found["enterprises"][1]:
+            name = "enterprises"
+        else:
+            name = "indicators" if "indicators" in found else None
+        if name is not None:
+            actual[adcode], as_of[adcode] = found[name]
+            source[adcode] = name
+    return Measured(actual, _everywhere(0.0), as_of, source)
+
+
+def _growth(series: pd.Series, year: int) -> tuple[float, float] | None:
+    """% change from the 2021 value to the latest one in 2022..``year``, and that year; None without both."""
+    base = series.get(BASELINE_YEAR, np.nan)
+    latest, latest_year = _latest(series, year, after=BASELINE_YEAR)
+    if np.isfinite(base) and base > 0 and np.isfinite(latest):
+        return (latest / base - 1.0) * 100.0, latest_year
+    return None
 
 
 def _indicator_latest(target: Target, layers: dict[str, pd.DataFrame], year: int) -> Measured:
@@ -276,9 +304,12 @@ def compute_attainment(layers: dict[str, pd.DataFrame], allocations: pd.DataFram
             "projected_progress": judged["projected_progress"].to_numpy(),
             "provisional": provisional,
             "annual_task": annual_task.to_numpy(),
+            "source": (measured.source.reindex(list(ALL_ADCODES)).to_numpy() if measured.source is not None
+                       else None),
         }))
     result = pd.concat(frames, ignore_index=True)
-    result["status"] = result["status"].astype(object).where(result["status"].notna(), None)
+    for column in ("status", "source"):
+        result[column] = result[column].astype(object).where(result[column].notna(), None)
     return result
 
 

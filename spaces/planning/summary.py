@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from spaces.reference.mujun_method import CLASSES, Method
 from spaces.reference.targets import load_targets
 
 from .attainment import compute_attainment
+from .mujun_aggregates import mujun_blocks
 from .provenance import DataSource, data_source
 
 SAMPLE_NOTICE_ZH = "示例数据：除区县边界和有出处的名称外均为模拟，不是官方数据"
@@ -28,6 +30,7 @@ class Summary:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
     today: date | None = None  # the date the figures were read on (None: every year taken as over)
+    mujun: dict[str, dict] | None = None  # per adcode, the 亩均 record of the year (None: no enterprises layer in use)
 
     @property
     def is_sample(self) -> bool:
@@ -35,13 +38,14 @@ class Summary:
 
 
 def build_summary(layers: dict[str, pd.DataFrame], *, year: int, store: str = "",
-                  today: date | None = None) -> Summary:
+                  today: date | None = None, method: Method | None = None) -> Summary:
     """Compute the summary of ``layers`` (a store's content) for ``year``, read on ``today``
-    (see :func:`~spaces.planning.attainment.compute_attainment`; None takes every year as over)."""
+    (see :func:`~spaces.planning.attainment.compute_attainment`; None takes every year as over), with the
+    enterprises scored by ``method`` (default: :func:`~spaces.reference.mujun_method.load_method`)."""
     long = compute_attainment(layers, layers["allocations"], year=year, today=today)
     provisional = bool(long["provisional"].any()) if len(long) else False
     return Summary(year=year, long=long, data_source=data_source(layers), store=store, provisional=provisional,
-                   today=today)
+                   today=today, mujun=mujun_blocks(layers.get("enterprises"), year=year, method=method))
 
 
 def wide_table(summary: Summary) -> pd.DataFrame:
@@ -59,6 +63,9 @@ def wide_table(summary: Summary) -> pd.DataFrame:
             row[f"{record.key}_status"] = _status(record.status)
             for name, value in _pace(record).items():
                 row[f"{record.key}_{name}"] = value
+            if record.key in SOURCED_KEYS:
+                row[f"{record.key}_source"] = _status(getattr(record, "source", None))
+        row.update(_mujun_columns(summary, adcode))
         row["provisional"] = summary.provisional
         row["data_source"] = summary.data_source
         rows.append(row)
@@ -82,13 +89,31 @@ def nested_records(summary: Summary) -> list[dict]:
                 **{name: _json_number(value) for name, value in _pace(record).items()},
                 "stale": bool(record.stale),
                 "annual_task": _round(getattr(record, "annual_task", None), record.key),
+                **({"source": _status(getattr(record, "source", None))} if record.key in SOURCED_KEYS else {}),
             }
             for record in group.itertuples()
         }
         records.append({"adcode": adcode, "district": group["district"].iloc[0], "metrics": metrics,
+                        "mujun": None if summary.mujun is None else summary.mujun.get(adcode),
                         "year": summary.year, "provisional": summary.provisional,
                         "data_source": summary.data_source})
     return records
+
+
+# The 亩均 targets, whose figures come from enterprises or indicators and say which (``source``).
+SOURCED_KEYS = tuple(key for key, target in load_targets().items() if target.enterprise_group is not None)
+MUJUN_COLUMNS = ("mujun_year", "mujun_enterprises", "mujun_land_mu", "mujun_tax_per_mu", "mujun_value_added_per_mu",
+                 *(f"mujun_class_{c}" for c in CLASSES))
+
+
+def _mujun_columns(summary: Summary, adcode: str) -> dict:
+    """The wide table's columns of the ``mujun`` record (empty when the store has no enterprises)."""
+    block = (summary.mujun or {}).get(adcode)
+    if block is None:
+        return dict.fromkeys(MUJUN_COLUMNS)
+    return {"mujun_year": block["year"], "mujun_enterprises": block["enterprises"], "mujun_land_mu": block["land_mu"],
+            "mujun_tax_per_mu": block["tax_per_mu"], "mujun_value_added_per_mu": block["value_added_per_mu"],
+            **{f"mujun_class_{c}": block["classes"][c] for c in CLASSES}}
 
 
 PACE_COLUMNS = ("baseline", "progress", "expected", "as_of", "projected_2026")

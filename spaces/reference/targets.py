@@ -74,6 +74,9 @@ class Target:
     striving: bool = False
     note_zh: str | None = None
     note_en: str | None = None
+    # 亩均 targets: the enterprises group (规上 above_scale) whose Σ tax / Σ land stands for the district where the
+    # enterprises layer has it; None: indicators only.
+    enterprise_group: str | None = None
 
     @property
     def lower_is_better(self) -> bool:

@@ -17,8 +17,13 @@ from spaces.sample import build_sample
 
 HAISHU, CITY = "330203", "330200"
 PACE_FIELDS = ("baseline", "progress", "expected", "as_of", "projected_2026")
+# The 亩均 targets also say where their figure came from (enterprises or indicators); then the year's 亩均 record.
+SOURCED = ("tax_per_mu_growth_pct", "value_added_per_mu_growth_pct")
 WIDE_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS
-                                         for part in ("actual", "target", "attainment", "status", *PACE_FIELDS)]
+                                         for part in ("actual", "target", "attainment", "status", *PACE_FIELDS,
+                                                      *(("source",) if key in SOURCED else ()))] + [
+    "mujun_year", "mujun_enterprises", "mujun_land_mu", "mujun_tax_per_mu", "mujun_value_added_per_mu",
+    *(f"mujun_class_{c}" for c in "ABCDT")]
 READ_ON = date(2026, 12, 1)  # 2025 is final, 2026 is provisional
 
 
