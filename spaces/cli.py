@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from spaces.planning.calendar import (
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.reference.mujun_method import METHOD_VARIABLE, load_method
 from spaces.reference.schema import layer_names, load_schemas
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.store import describe_store, dumps, open_store
@@ -33,6 +35,10 @@ EXIT_INVALID = 2
 SUMMARY_FORMATS = ("csv", "json", "xlsx")
 YEAR_HELP = (f"default: the latest year whose statistics are final (a year is final from 1 April of the next); "
              f"${TODAY_VARIABLE}=YYYY-MM-DD reads the figures as on that day")
+
+
+METHOD_HELP = (f"the 亩均 evaluation method (a TOML file like geodata/mujun.toml); default: ${METHOD_VARIABLE}, "
+               "else the shipped illustrative one")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,10 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                          metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}", help=YEAR_HELP)
     summary.add_argument("--format", choices=SUMMARY_FORMATS, default="csv")
     summary.add_argument("--out", help="write to this file instead of stdout")
+    summary.add_argument("--method", help=METHOD_HELP)
 
     export = commands.add_parser("export", help="district summaries, filtered features or the printable brief")
-    export.add_argument("kind", choices=("summary", "features", "brief"))
-    export.add_argument("format", help="summary: csv, xlsx, json; features: geojson, gpkg, shp-zip; brief: pdf, html")
+    export.add_argument("kind", choices=("summary", "features", "brief", "mujun"))
+    export.add_argument("format", help="summary: csv, xlsx, json; features: geojson, gpkg, shp-zip; brief: pdf, html; "
+                        "mujun (the 亩均 class list): csv, xlsx")
+    export.add_argument("--method", help=METHOD_HELP)
     export.add_argument("--store")
     export.add_argument("--year", type=int, choices=range(PLAN_START_YEAR, PLAN_END_YEAR + 1),
                         metavar=f"{{{PLAN_START_YEAR}..{PLAN_END_YEAR}}}", help=YEAR_HELP)
@@ -167,9 +176,17 @@ def _year(args) -> tuple[int, date]:
     return year, today
 
 
+def _use_method(args) -> None:
+    """``--method FILE``: checked now (a bad file stops the command), then used as ``$SPACES_MUJUN_METHOD``."""
+    if args.method:
+        load_method(args.method)
+        os.environ[METHOD_VARIABLE] = str(Path(args.method).resolve())
+
+
 def _summary(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise SpacesError("xlsx is binary: pass --out FILE.xlsx")
+    _use_method(args)
     from spaces.exports import SUMMARY_EXPORTERS  # only `summary` needs the exports (see SUMMARY_FORMATS)
 
     year, today = _year(args)
@@ -195,6 +212,7 @@ def _export(args) -> int:
     from spaces.exports import export  # here, not at the top: see SUMMARY_FORMATS
     from spaces.planning.filters import Filters
 
+    _use_method(args)
     year, today = _year(args)
     store = open_store(args.store)
     filters = Filters(year=year, industries=tuple(args.industry), districts=tuple(args.district),

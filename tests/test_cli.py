@@ -35,7 +35,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 TARGET_KEYS = [entry["key"] for entry in tomllib.loads((PROJECT_DIR / "geodata" / "targets.toml").read_text())["target"]]
 METRIC_FIELDS = ("actual", "target", "attainment", "status", "baseline", "progress", "expected", "as_of",
                  "projected_2026")
-CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS for part in METRIC_FIELDS]
+# The two 亩均 targets also say where their figure came from (issue 11); then the year's 亩均 record.
+SOURCED_KEYS = ("tax_per_mu_growth_pct", "value_added_per_mu_growth_pct")
+CSV_COLUMNS = ["adcode", "district"] + [f"{key}_{part}" for key in TARGET_KEYS
+                                        for part in (*METRIC_FIELDS, *(("source",) if key in SOURCED_KEYS else ()))] + [
+    "mujun_year", "mujun_enterprises", "mujun_land_mu", "mujun_tax_per_mu", "mujun_value_added_per_mu",
+    *(f"mujun_class_{c}" for c in "ABCDT")]
 # After the documented columns the CSV carries whether the year is provisional, then what it reflects: the data
 # source and the context columns the export registry declares (year, filters, sample notice). Nothing else.
 TRAILING_COLUMNS = ["provisional", "data_source", *CSV_CONTEXT_COLUMNS]
@@ -133,11 +138,14 @@ def test_summary_json_has_the_documented_shape_and_agrees_with_csv(summaries):
     assert isinstance(records, list) and [r["adcode"] for r in records] == ALL_ADCODES
     table = {row["adcode"]: row for row in csv.DictReader(io.StringIO(summaries["csv"].stdout.decode()))}
     for record in records:
-        assert {"adcode", "district", "metrics"} <= set(record)
+        assert {"adcode", "district", "metrics", "mujun"} <= set(record)
         assert record["district"] == table[record["adcode"]]["district"]
         assert list(record["metrics"]) == TARGET_KEYS
+        assert record["mujun"]["enterprises"] == int(table[record["adcode"]]["mujun_enterprises"])
         for key, metric in record["metrics"].items():
-            assert set(metric) == {*METRIC_FIELDS, "stale", "annual_task"}
+            sourced = {"source"} if key in SOURCED_KEYS else set()
+            assert set(metric) == {*METRIC_FIELDS, "stale", "annual_task", *sourced}
+            assert metric.get("source") == (table[record["adcode"]].get(f"{key}_source") or None)
             assert metric["status"] in STATUSES
             assert metric["stale"] is (metric["as_of"] is not None and metric["as_of"] < 2024)
             for part in ("actual", "target", "attainment", "baseline", "progress", "expected", "as_of",

@@ -115,6 +115,31 @@ def _brief_html(request: ExportRequest) -> bytes:
                             request.metadata("export_scope_brief"), language=request.language)
 
 
+def _mujun_metadata(request: ExportRequest) -> dict:
+    """The class list's metadata: sample or not by the enterprises layer alone."""
+    return export_metadata(source=_mujun_source(request), filters=request.filters, store=request.store,
+                           exported_at=request.created_at, scope="export_scope_mujun", language=request.language,
+                           today=request.today)
+
+
+def _mujun_source(request: ExportRequest) -> str:
+    return data_source({"enterprises": request.layers.get("enterprises", pd.DataFrame())})
+
+
+def _mujun_csv(request: ExportRequest) -> bytes:
+    from .mujun_tables import class_list, class_list_csv  # scoring: only for this export
+
+    return class_list_csv(class_list(request.layers, request.filters),
+                          notice=_mujun_metadata(request)["notice_zh"])
+
+
+def _mujun_xlsx(request: ExportRequest) -> bytes:
+    from .mujun_tables import class_list, class_list_xlsx
+
+    return class_list_xlsx(class_list(request.layers, request.filters), _mujun_metadata(request),
+                           language=request.language)
+
+
 _ZIP = "application/zip"
 # The registry, in the order the UI and `available_exports` list it.
 EXPORTERS: dict[tuple[str, str], Exporter] = {(record.kind, record.format): record for record in (
@@ -127,6 +152,9 @@ EXPORTERS: dict[tuple[str, str], Exporter] = {(record.kind, record.format): reco
     Exporter("features", "shp-zip", "shp.zip", _ZIP, _features_shapefile),
     Exporter("brief", "pdf", "pdf", "application/pdf", _brief_pdf),
     Exporter("brief", "html", "html", "text/html; charset=utf-8", _brief_html),
+    Exporter("mujun", "csv", "csv", "text/csv; charset=utf-8", _mujun_csv),
+    Exporter("mujun", "xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             _mujun_xlsx),
 )}
 
 
@@ -182,7 +210,7 @@ def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Fil
     ----------
     kind, fmt
         One of :func:`available_exports`: ``summary`` (csv, xlsx, json), ``features`` (geojson,
-        gpkg, shp-zip) or ``brief`` (pdf, html).
+        gpkg, shp-zip), ``brief`` (pdf, html) or ``mujun`` (csv, xlsx: the 亩均 class list of the year).
     layers
         Every layer of the store (``open_store(...).read_all()``), unfiltered: the summary and the
         brief's attainment need all of it; the filters are applied here.
@@ -205,6 +233,11 @@ def export(kind: str, fmt: str, layers: dict[str, pd.DataFrame], *, filters: Fil
     request = ExportRequest(layers=layers, filters=filters, store=store, language=language,
                             today=today or today_in_beijing())
     data = chosen.render(request)
-    source = (data_source(request.feature_layers) if kind == "features" else request.summary.data_source)
+    if kind == "features":
+        source = data_source(request.feature_layers)
+    elif kind == "mujun":
+        source = _mujun_source(request)
+    else:
+        source = request.summary.data_source
     return Export(data=data, filename=chosen.filename(filters, sample=DataSource(source).is_sample),
                   media_type=chosen.media_type)

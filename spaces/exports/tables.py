@@ -22,6 +22,7 @@ from spaces.reference.targets import load_targets, target_groups
 
 from .cells import csv_bytes, safe_text
 from .context import attainment_rules, export_metadata, provisional_note, status_rule
+from .mujun_tables import mujun_summary_sheet
 
 # Columns the CSV adds to the summary's wide table, so a file passed on still says what it reflects.
 CSV_CONTEXT_COLUMNS = ("year", "filters", "sample_notice")
@@ -302,6 +303,7 @@ def summary_xlsx(summary: Summary, *, filters: Filters | None = None, language: 
     book.remove(book.active)
     for group in target_groups():
         _group_sheet(book, group, summary, context, language)
+    mujun_summary_sheet(book, summary, language)
     _metadata_sheet(book, summary, context, language)
     book.properties.title = t("summary_table", language)
     book.properties.subject = context["notice"] or ""

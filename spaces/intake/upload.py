@@ -11,6 +11,7 @@ from spaces.errors import Problem, ReadError, SpacesError, ValidationError
 from spaces.geo.crs import suggest_crs
 from spaces.reference.i18n import printable, t
 
+from .enterprises import Known
 from .readers import read_bytes
 from .result import Intake
 from .validation import validate_frame
@@ -88,8 +89,9 @@ def presented_report(report: pd.DataFrame, language: str) -> pd.DataFrame:
     return shown.rename(columns={column: t(f"report_{column}", language) for column in REPORT_COLUMNS})
 
 
-def check_upload(name: str, data: bytes, *, layer: str, crs: str | None) -> UploadCheck:
-    """Read and validate an upload as ``layer`` (``crs`` None: the file's own); writes nothing.
+def check_upload(name: str, data: bytes, *, layer: str, crs: str | None, known: Known | None = None) -> UploadCheck:
+    """Read and validate an upload as ``layer`` (``crs`` None: the file's own); writes nothing. ``known``: the
+    store's plots and parks that enterprise rows may name (:class:`~spaces.intake.enterprises.Known`).
 
     Examples
     --------
@@ -108,7 +110,7 @@ def check_upload(name: str, data: bytes, *, layer: str, crs: str | None) -> Uplo
     suggestions = _suggestions(raw.frame)
     try:
         intake = validate_frame(raw.frame, layer, file=raw_name(name), file_crs=raw.file_crs, crs=crs,
-                                has_geometry=raw.has_geometry, notes=raw.notes)
+                                has_geometry=raw.has_geometry, notes=raw.notes, known=known)
     except ValidationError as exc:
         return UploadCheck(file=name, layer=layer, intake=None, problems=exc.problems, suggestions=suggestions)
     return UploadCheck(file=name, layer=layer, intake=intake, problems=intake.problems, suggestions=suggestions)

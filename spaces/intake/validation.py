@@ -138,13 +138,15 @@ def validate_frame(
         geometry_present = has_geometry if has_geometry is not None else isinstance(frame, gpd.GeoDataFrame)
         geometry_present = geometry_present and isinstance(frame, gpd.GeoDataFrame)
         linked = None if optional is None else out[optional].notna().to_numpy(dtype=bool)
+        # A firm of an official list (a table: no coordinates, no plot) counts in its district, undrawn.
+        placed = None if linked is None else linked | out["district_adcode"].notna().to_numpy(dtype=bool)
         if not geometry_present and linked is not None:
             out = geometry_checks(out, np.full(len(out), None, dtype=object), schema,
                                   crs_module.parse_crs("EPSG:4326"), findings, may_be_missing=np.ones(len(out), bool))
-            unlinked = ~linked
-            if unlinked.any():
-                findings.add("error", f"no location: give lon/lat (or a point geometry) or a {optional}",
-                             key="no_location", params={"column": optional}, rows=unlinked, column=optional)
+            if not placed.all():
+                findings.add("error", f"no location: give lon/lat (or a point geometry), a {optional} or a "
+                             "district_adcode", key="no_location", params={"column": optional}, rows=~placed,
+                             column=optional)
         elif not geometry_present:
             findings.add("error", f"layer {layer!r} needs geometry: a vector file, or CSV/XLSX with lon/lat or WKT columns",
                          key="needs_geometry", params={"layer": layer})
@@ -152,9 +154,15 @@ def validate_frame(
         else:
             source = source_crs(file, file_crs, crs, findings)
             source_label = source.label
-            out = geometry_checks(out, frame.geometry.to_numpy(), schema, source, findings, may_be_missing=linked)
+            out = geometry_checks(out, frame.geometry.to_numpy(), schema, source, findings, may_be_missing=placed)
         if optional is not None and not findings.has_errors:
             out = link_enterprises(out, known, findings)
+            unplaced = ~linked & (out.geometry.isna() | out.geometry.is_empty).to_numpy(dtype=bool)
+            if unplaced.any():
+                findings.add("warning", f"no location and no {optional}: kept and counted in its district, but not "
+                             "drawn on the map nor found in a park or community", key="not_drawn",
+                             params={"column": optional}, rows=unplaced, column="district_adcode",
+                             values=out["district_adcode"])
     elif isinstance(frame, gpd.GeoDataFrame) and has_geometry:
         findings.add("warning", f"layer {layer!r} is a table; the geometry in the file is ignored",
                      key="geometry_ignored", params={"layer": layer})

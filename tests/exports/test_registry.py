@@ -34,7 +34,7 @@ def test_the_registry_lists_every_kind_and_format():
     assert available_exports() == [
         ("summary", "csv"), ("summary", "xlsx"), ("summary", "json"),
         ("features", "geojson"), ("features", "gpkg"), ("features", "shp-zip"),
-        ("brief", "pdf"), ("brief", "html"),
+        ("brief", "pdf"), ("brief", "html"), ("mujun", "csv"), ("mujun", "xlsx"),
     ]
     for kind, fmt in available_exports():
         assert callable(exporter(kind, fmt).render)

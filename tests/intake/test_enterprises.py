@@ -197,3 +197,12 @@ def test_every_file_kind_comes_in(tmp_path, kind):
     assert intake.frame["name_zh"].tolist() == ["企业0", "企业1", "企业2"]
     assert intake.frame["group"].tolist() == ["above_scale"] * 3
     assert intake.frame["district_adcode"].tolist() == [YINZHOU] * 3
+
+
+def test_an_official_list_without_locations_is_kept_in_its_districts_with_a_warning():
+    """Published result lists hold names, districts and grades, no coordinates: counted, not drawn."""
+    frame = pd.DataFrame(rows()).drop(columns=["lon", "lat"]).assign(区县=["北仑区", "鄞州", None],
+                                                                    地块编号=[None, None, "L1"])
+    intake = check(frame, known=Known({"L1": YINZHOU}, frozenset()))
+    assert intake.frame["district_adcode"].tolist() == ["330206", YINZHOU, YINZHOU]
+    assert [(p.key, p.row) for p in intake.warnings] == [("not_drawn", 1), ("not_drawn", 2)]
