@@ -29,3 +29,12 @@ def test_store_writes_benchmark_runs_on_a_tiny_store(tmp_path):
                   "machine:"):
         assert label in result.stdout, label
     assert "| same plots layer and log after both | yes |" in result.stdout
+
+
+def test_mujun_scoring_benchmark_runs_and_agrees_with_its_naive_baseline(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "mujun_scoring.py"),
+                             "--rows", "3000", "--naive-rows", "500", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "| same scores and classes both ways | yes |" in result.stdout
+    assert "ratio naive / vectorised" in result.stdout
