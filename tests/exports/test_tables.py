@@ -121,7 +121,7 @@ def _target_columns(sheet) -> dict[str, int]:
 
 
 def test_xlsx_has_a_sheet_per_target_group_then_metadata(workbook):
-    assert workbook.sheetnames == [*GROUP_SHEETS_ZH, "说明", "指标说明"]
+    assert workbook.sheetnames == [*GROUP_SHEETS_ZH, "亩均评价", "说明", "指标说明"]  # 亩均: the sample has firms
     for name, group in zip(GROUP_SHEETS_ZH, ("platforms", "land", "enterprises", "green"), strict=True):
         labels = list(_target_columns(workbook[name]))
         assert labels == [target.label("zh") for target in load_targets().values() if target.group == group]
@@ -238,7 +238,7 @@ def test_xlsx_ignores_industry_filters_for_attainment(layers):
 
 def test_xlsx_in_english(layers):
     book = openpyxl.load_workbook(io.BytesIO(_export("summary", "xlsx", layers, language="en").data))
-    assert book.sheetnames == [*GROUP_SHEETS_EN, "About", "Targets"]
+    assert book.sheetnames == [*GROUP_SHEETS_EN, "Per-mu evaluation", "About", "Targets"]
     sheet = book["Land and efficiency"]
     assert sheet.cell(2, 3).value == "Low-efficiency industrial land reclaimed"
     assert sheet.cell(3, 3).value == "2021 baseline (mu)"
