@@ -12,7 +12,14 @@ from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
-from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.view.deck import (
+    NINGBO_VIEW,
+    PREVIEW_FEATURES,
+    TOOLTIP,
+    CompactDeck,
+    markdown_text,
+    preview_layers,
+)
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -74,6 +81,8 @@ def intake_panel(view: View) -> None:
             warnings = int((report["severity"] == "warning").sum()) if not report.empty else 0
             st.info(_message("upload_valid", language, rows=len(check.intake.frame), warnings=warnings))
             if schemas[layer].is_spatial:
+                if (rows := len(check.intake.frame)) > PREVIEW_FEATURES:
+                    st.caption(_message("preview_sampled", language, shown=f"{PREVIEW_FEATURES:,}", rows=f"{rows:,}"))
                 st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
                                          initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
