@@ -29,3 +29,12 @@ def test_store_writes_benchmark_runs_on_a_tiny_store(tmp_path):
                   "machine:"):
         assert label in result.stdout, label
     assert "| same plots layer and log after both | yes |" in result.stdout
+
+
+def test_upload_memory_benchmark_runs_on_tiny_files(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "upload_memory.py"),
+                             "--rows", "300", "--runs", "1", "--formats", "csv", "geojson"],
+                            capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith(("csv ", "geojson "))]
+    assert [(row[0], row[1], row[-1]) for row in rows] == [("csv", "300", "ok"), ("geojson", "300", "ok")]
