@@ -18,7 +18,9 @@ ZIP_MEMBERS_VARIABLE = "SPACES_MAX_ZIP_MEMBERS"
 ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
 VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
 UPLOAD_ROWS_VARIABLE = "SPACES_MAX_UPLOAD_ROWS"
-DEFAULT_UPLOAD_MB = 200
+# Text costs memory too: a 200 MB CSV of 200,000 plots with a long remark each peaked at 1.1 GB (its text
+# held as read, as validated and pickled in the Data page's cache); at 100 MB, about 0.55 GB.
+DEFAULT_UPLOAD_MB = 100
 DEFAULT_UNZIPPED_MB = 1024
 DEFAULT_ZIP_MEMBERS = 200
 # Deflate packs at most about 1030:1, which zip bombs (runs of zeros) reach; real DBFs of mostly empty,

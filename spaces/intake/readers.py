@@ -112,7 +112,7 @@ def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFi
     """Read an uploaded file held in memory (``st.file_uploader`` gives a name and bytes).
 
     ``name`` picks the format by its suffix and names the file in every message; folders in it
-    are dropped. The upload size limit applies (``$SPACES_MAX_UPLOAD_MB``, default 200 MB), and a
+    are dropped. The upload size limit applies (``$SPACES_MAX_UPLOAD_MB``, default 100 MB), and a
     zip is held to the zip limits. CSV, XLSX, GeoJSON and GeoPackage are read in memory; a zip is
     written, still zipped, into a private temporary folder for GDAL's /vsizip/ and removed at once.
     The row limit (``$SPACES_MAX_UPLOAD_ROWS``) is checked before the rows are read where that is cheap

@@ -54,7 +54,7 @@ def shapefile_zip(folder: Path, *, extra: dict[str, bytes] | None = None, prefix
 def test_defaults():
     limits = current_limits()
     assert limits == Limits()
-    assert (limits.max_upload_bytes, limits.max_unzipped_bytes) == (200 * MB, 1024 * MB)
+    assert (limits.max_upload_bytes, limits.max_unzipped_bytes) == (100 * MB, 1024 * MB)
     assert (limits.max_zip_members, limits.max_compression_ratio) == (200, 500)
 
 
@@ -75,10 +75,10 @@ def test_a_mistyped_setting_is_refused_not_ignored(monkeypatch, value):
 
 def test_upload_size_message_names_file_size_and_limit():
     with pytest.raises(ReadError) as caught:
-        check_upload_size("地块.zip", 201 * MB + MB // 2, Limits())
-    assert str(caught.value) == ("地块.zip: the file is 201.5 MB, more than the upload limit of 200.0 MB "
+        check_upload_size("地块.zip", 101 * MB + MB // 2, Limits())
+    assert str(caught.value) == ("地块.zip: the file is 101.5 MB, more than the upload limit of 100.0 MB "
                                  "(set $SPACES_MAX_UPLOAD_MB to change it)")
-    check_upload_size("地块.zip", 200 * MB, Limits())  # exactly at the limit is allowed
+    check_upload_size("地块.zip", 100 * MB, Limits())  # exactly at the limit is allowed
 
 
 def test_upload_limit_from_the_environment_applies_to_read_bytes(monkeypatch):
@@ -288,3 +288,11 @@ def test_row_limit_does_not_apply_to_files_on_disk(tmp_path, monkeypatch):
     path = plots_file(tmp_path, "csv", 6)
     monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "5")
     assert len(read_any(path).frame) == 6
+
+
+def test_streamlit_lets_through_what_the_upload_limit_allows_and_no_more():
+    """Streamlit refuses a larger file before the app's own check; the two must say the same number."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] * MB == Limits().max_upload_bytes
