@@ -19,7 +19,7 @@ ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
 VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
 UPLOAD_ROWS_VARIABLE = "SPACES_MAX_UPLOAD_ROWS"
 # Text costs memory too: a 200 MB CSV of 200,000 plots with a long remark each peaked at 1.1 GB (its text
-# held as read, as validated and pickled in the Data page's cache); at 100 MB, about 0.55 GB.
+# held as read, as validated and pickled in the Data page's cache); 93 MB of it, 0.57 GB.
 DEFAULT_UPLOAD_MB = 100
 DEFAULT_UNZIPPED_MB = 1024
 DEFAULT_ZIP_MEMBERS = 200
@@ -31,7 +31,7 @@ DEFAULT_ZIP_RATIO = 500.0
 DEFAULT_VERTICES = 10_000
 # Checking an upload costs about 2 KB of memory per row whatever its format (shapely geometries, the columns
 # as read and as validated, district assignment; benchmarks/upload_memory.py), so rows, not megabytes, bound
-# it: 200,000 rows peak near 0.4 GB, seven uploads at once under 3 GB. Counted before the rows are read.
+# it: 200,000 rows peak near 0.4 GB, seven uploads at once 2.8 GB. Counted before the rows are read.
 DEFAULT_UPLOAD_ROWS = 200_000
 # Small members may pack at any ratio and cannot hurt; only members larger than this are held to it.
 RATIO_CHECKED_ABOVE = 1 * MB
