@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from spaces.store import local_actor
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -70,7 +72,7 @@ def measure(size: int, runs: int) -> dict:
     out: dict = {"size": size, "runs": runs, "notes": []}
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "spaces.gpkg")
-        open_store(path).initialise(build_sample(plots=size), dataset="sample")
+        open_store(path).initialise(build_sample(plots=size), dataset="sample", actor=local_actor())
         out["store_mb"] = os.path.getsize(path) / 1e6
         out["peak_after_build_mb"] = _peak_mb()
 

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -90,7 +90,7 @@ def streamlit_server():
 def app_url(tmp_path_factory):
     """The app served by `streamlit run` on a small sample store; stopped after the session."""
     store = tmp_path_factory.mktemp("store") / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=500), dataset="sample")
+    open_store(str(store)).initialise(build_sample(plots=500), dataset="sample", actor=local_actor())
     with _streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
                           log_dir=tmp_path_factory.mktemp("log")) as url:
         yield url

@@ -7,7 +7,7 @@ import pytest
 
 from spaces.geo.chinacoords import wgs84_to_gcj02
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 READY = 60_000
 
@@ -19,7 +19,7 @@ def writable_app(tmp_path_factory, streamlit_server):
 
     folder = tmp_path_factory.mktemp("intake")
     store = folder / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample")
+    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample", actor=local_actor())
     with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
                           log_dir=folder) as url:
         yield url, store
