@@ -9,7 +9,7 @@ from spaces import cached
 from spaces.reference.i18n import t
 from spaces.store import ANONYMOUS, Action, Actor, Store, Via, actor_for, local_actor
 from spaces.store.access import desktop_mode
-from spaces.view.deck import markdown_text
+from spaces.view.deck import code_text
 
 MODE_VARIABLE = "SPACES_MODE"
 
@@ -51,9 +51,9 @@ def sign_in_box(access: Access, language: str) -> None:
     """The sidebar's line on who is signed in, with the sign-in or sign-out button (server mode with sign-in)."""
     actor = access.actor
     if access.desktop:
-        st.caption(t("desktop_mode", language).format(user=markdown_text(actor.shown)))
+        st.caption(t("desktop_mode", language).format(user=code_text(actor.shown)))
     elif access.auth and actor.user:
-        st.caption(t("signed_in_as", language).format(user=markdown_text(actor.shown),
+        st.caption(t("signed_in_as", language).format(user=code_text(actor.shown),
                                                       role=t(f"role_{actor.role.value}", language)))
         st.button(t("sign_out", language), key="sign_out", on_click=st.logout, icon=":material/logout:")
     elif access.auth:

@@ -380,6 +380,8 @@ class GeoPackageStore:
         """
         with locked(self.path):
             self._require()
+            with self._refusals(actor, Action.UNDO, layer="", file=""):
+                require_editor(actor, "undo changes")
             log = self.import_log()
             entry = last_standing(log)
             if entry is None:

@@ -20,7 +20,7 @@ def writable_app(tmp_path_factory, streamlit_server):
     folder = tmp_path_factory.mktemp("intake")
     store = folder / "spaces.gpkg"
     open_store(str(store)).initialise(build_sample(plots=200), dataset="sample", actor=local_actor())
-    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
+    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store), "SPACES_MODE": "desktop"}, cwd=ROOT,
                           log_dir=folder) as url:
         yield url, store
 
