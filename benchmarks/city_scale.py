@@ -26,8 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from spaces.store import local_actor
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -66,7 +64,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.planning.summary import build_summary
     from spaces.reference.districts import load_districts
     from spaces.sample import build_sample
-    from spaces.store import open_store
+    from spaces.store import local_actor, open_store
     from spaces.view.deck import PLOT_POLYGON_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
 
     out: dict = {"size": size, "runs": runs, "notes": []}

@@ -28,8 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from spaces.store import local_actor
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -91,7 +89,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.intake.status import update_plot_status
     from spaces.intake.validation import validate_file
     from spaces.sample import build_sample
-    from spaces.store import GeoPackageStore, open_store
+    from spaces.store import GeoPackageStore, local_actor, open_store
 
     # One clock for both copies: imported rows are stamped with the time, and the rewrite is seconds slower.
     store_module._now = lambda: "2026-11-28T00:00:00+00:00"
