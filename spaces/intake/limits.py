@@ -16,6 +16,7 @@ UNZIPPED_MB_VARIABLE = "SPACES_MAX_UNZIPPED_MB"
 ZIP_MEMBERS_VARIABLE = "SPACES_MAX_ZIP_MEMBERS"
 ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
 VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
+REPAIR_SECONDS_VARIABLE = "SPACES_REPAIR_SECONDS"
 DEFAULT_UPLOAD_MB = 200
 DEFAULT_UNZIPPED_MB = 1024
 DEFAULT_ZIP_MEMBERS = 200
@@ -25,6 +26,8 @@ DEFAULT_ZIP_RATIO = 500.0
 # Repairing a self-crossing ring costs far more than linear time (20k vertices: a minute in make_valid);
 # surveyed plots have tens to a few thousand vertices, so a feature over this is refused before repair.
 DEFAULT_VERTICES = 10_000
+# ... and crossings, not vertices, make the cost (100 random vertices: 2.6 s): every repair has this budget.
+DEFAULT_REPAIR_SECONDS = 5.0
 # Small members may pack at any ratio and cannot hurt; only members larger than this are held to it.
 RATIO_CHECKED_ABOVE = 1 * MB
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -43,6 +46,7 @@ class Limits:
     max_zip_members: int = DEFAULT_ZIP_MEMBERS
     max_compression_ratio: float = DEFAULT_ZIP_RATIO
     max_vertices: int = DEFAULT_VERTICES
+    repair_seconds: float = DEFAULT_REPAIR_SECONDS
 
 
 def current_limits() -> Limits:
@@ -62,6 +66,7 @@ def current_limits() -> Limits:
         max_zip_members=round(_setting(ZIP_MEMBERS_VARIABLE, DEFAULT_ZIP_MEMBERS)),
         max_compression_ratio=_setting(ZIP_RATIO_VARIABLE, DEFAULT_ZIP_RATIO),
         max_vertices=round(_setting(VERTICES_VARIABLE, DEFAULT_VERTICES)),
+        repair_seconds=_setting(REPAIR_SECONDS_VARIABLE, DEFAULT_REPAIR_SECONDS),
     )
 
 

@@ -1,9 +1,4 @@
-"""Repairing invalid polygons under a time budget: a child process runs make_valid and is stopped when time is up.
-
-make_valid's cost grows with the crossings of a ring, not its vertices: 100 random vertices take 2.6 s on this
-machine, 200 take 20 s, so no vertex limit bounds it. Small repairs run in place; larger ones in a child process
-that is killed at the budget, so an upload can hold a server's core for the budget at most.
-"""
+"""Repairing invalid polygons under a time budget: a child process runs make_valid and is stopped when time is up."""
 
 from __future__ import annotations
 
@@ -14,6 +9,8 @@ import sys
 import numpy as np
 import shapely
 
+# make_valid's cost grows with a ring's crossings, not its vertices (BENCHMARKS.md, "Repair"): no vertex limit
+# bounds it, so an upload can hold a server's core for the budget at most.
 # At most this many vertices to repair run in this process: a worst case (every edge crossing every other) of
 # this size takes about 0.1 s; the child process costs about 0.3 s to start.
 IN_PROCESS_VERTICES = 60
