@@ -29,3 +29,11 @@ def test_store_writes_benchmark_runs_on_a_tiny_store(tmp_path):
                   "machine:"):
         assert label in result.stdout, label
     assert "| same plots layer and log after both | yes |" in result.stdout
+
+
+def test_repair_budget_benchmark_runs_on_small_rings(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "repair_budget.py"),
+                             "--sizes", "20", "70", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == ["repaired", "repaired"]
