@@ -38,3 +38,10 @@ def test_upload_memory_benchmark_runs_on_tiny_files(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith(("csv ", "geojson "))]
     assert [(row[0], row[1], row[-1]) for row in rows] == [("csv", "300", "ok"), ("geojson", "300", "ok")]
+
+def test_repair_budget_benchmark_runs_on_small_rings(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "repair_budget.py"),
+                             "--sizes", "20", "70", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == ["repaired", "repaired"]

@@ -18,6 +18,7 @@ ZIP_MEMBERS_VARIABLE = "SPACES_MAX_ZIP_MEMBERS"
 ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
 VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
 UPLOAD_ROWS_VARIABLE = "SPACES_MAX_UPLOAD_ROWS"
+REPAIR_SECONDS_VARIABLE = "SPACES_REPAIR_SECONDS"
 # Text costs memory too: a 200 MB CSV of 200,000 plots with a long remark each peaked at 1.1 GB (its text
 # held as read, as validated and pickled in the Data page's cache); 93 MB of it, 0.57 GB.
 DEFAULT_UPLOAD_MB = 100
@@ -33,6 +34,8 @@ DEFAULT_VERTICES = 10_000
 # as read and as validated, district assignment; benchmarks/upload_memory.py), so rows, not megabytes, bound
 # it: 200,000 rows peak near 0.4 GB, seven uploads at once 2.8 GB. Counted before the rows are read.
 DEFAULT_UPLOAD_ROWS = 200_000
+# Crossings, not vertices, make a repair's cost (100 random vertices: 2.6 s): every repair has this budget.
+DEFAULT_REPAIR_SECONDS = 5.0
 # Small members may pack at any ratio and cannot hurt; only members larger than this are held to it.
 RATIO_CHECKED_ABOVE = 1 * MB
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -52,6 +55,7 @@ class Limits:
     max_compression_ratio: float = DEFAULT_ZIP_RATIO
     max_vertices: int = DEFAULT_VERTICES
     max_upload_rows: int = DEFAULT_UPLOAD_ROWS
+    repair_seconds: float = DEFAULT_REPAIR_SECONDS
 
 
 def current_limits() -> Limits:
@@ -72,6 +76,7 @@ def current_limits() -> Limits:
         max_compression_ratio=_setting(ZIP_RATIO_VARIABLE, DEFAULT_ZIP_RATIO),
         max_vertices=round(_setting(VERTICES_VARIABLE, DEFAULT_VERTICES)),
         max_upload_rows=round(_setting(UPLOAD_ROWS_VARIABLE, DEFAULT_UPLOAD_ROWS)),
+        repair_seconds=_setting(REPAIR_SECONDS_VARIABLE, DEFAULT_REPAIR_SECONDS),
     )
 
 

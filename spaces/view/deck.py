@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -114,6 +115,21 @@ def markdown_text(value) -> str:
     backslashed, including ``$`` (maths) and ``:`` (``:red[…]``, and what makes ``http://x`` a live link)."""
     escaped = html.escape(printable(value), quote=False)  # quotes need no escape; "&#x27;" would lose its "#"
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>$:" else ch for ch in escaped)
+
+
+def code_text(value) -> str:
+    """``value`` as a markdown code span: shown verbatim, never a link (not even ``li@example.org``, which markdown
+    makes a mail link whatever is escaped).
+
+    Examples
+    --------
+    >>> code_text("li@example.org"), code_text("a`b")
+    ('`li@example.org`', '`` a`b ``')
+    """
+    text = printable(value)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
 
 
 def _labels(vocabulary: str, language: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from spaces.geo.chinacoords import wgs84_to_gcj02
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 READY = 60_000
 
@@ -20,9 +20,9 @@ def writable_app(tmp_path_factory, streamlit_server):
 
     folder = tmp_path_factory.mktemp("intake")
     store = folder / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample")
-    # A row limit of 3 (issue 14, hole 8), which the one-row files of the other tests stay under.
-    env = {**os.environ, "SPACES_STORE": str(store), "SPACES_MAX_UPLOAD_ROWS": "3"}
+    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample", actor=local_actor())
+    # A row limit of 3 (issue 14, hole 8), which the one-row files of the other tests stay under; desktop mode.
+    env = {**os.environ, "SPACES_STORE": str(store), "SPACES_MAX_UPLOAD_ROWS": "3", "SPACES_MODE": "desktop"}
     with streamlit_server(ROOT / "streamlit_app.py", env=env, cwd=ROOT, log_dir=folder) as url:
         yield url, store
 
