@@ -16,8 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/vendor_le
 	$(BIN)/python scripts/vendor_leaflet.py
 	touch $(STAMP)
 
+# Desktop mode: one planner on this computer, edits recorded under the OS user name. Any other start of the app
+# (no SPACES_MODE=desktop, or listening beyond 127.0.0.1) is server mode: read-only without sign-in (README, Deployment).
 app: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py
+	SPACES_MODE=desktop $(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1
 
 test: $(STAMP)
 	$(BIN)/ruff check .

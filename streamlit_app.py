@@ -7,6 +7,7 @@ this frame (no sidebar, no filters, no sample banner).
 
 import streamlit as st
 
+from app_pages.parts.signin import session_access, sign_in_box
 from spaces import cached
 from spaces.planning import calendar
 from spaces.planning.provenance import DataSource
@@ -36,6 +37,7 @@ with st.sidebar:
     language = st.radio("语言 Language", options=["zh", "en"], horizontal=True, key="language",
                         format_func=lambda code: {"zh": "中文", "en": "English"}[code])
     lang = localised("label", language)
+    sign_in_box(session_access(store), language)
     st.title(t("app_title", language))
     st.subheader(t("filters", language))
     st.select_slider(t("year", language), options=list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1)), key="year",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages.parts.access_panel import audit_panel, edit_notice, roles_panel
 from app_pages.parts.detail_panel import SOURCES
 from app_pages.parts.downloads import download_buttons
 from app_pages.parts.intake_panel import intake_panel
@@ -33,7 +34,8 @@ if questioned := indicator_warnings(view.everything):  # text escaped: it names 
     st.warning("  \n".join([markdown_text(t("indicator_consistency", language)),
                             *(f"· {markdown_text(warning.text(language))}" for warning in questioned)]))
 
-intake_panel(view)
+if edit_notice(view):  # the store checks every change again: this only spares a visitor useless controls
+    intake_panel(view)
 
 st.subheader(t("import_log", language))
 log = store.import_log()
@@ -41,6 +43,9 @@ log["time"], log["undone_at"] = log["time"].map(readable_time), log["undone_at"]
 log["layer"] = [t(f"layer_{name}", language) if name in view.everything else name for name in log["layer"]]
 st.dataframe(log, hide_index=True, key="import_log",
              column_config={name: t(f"log_{name}", language) for name in LOG_COLUMNS})
+
+audit_panel(view)
+roles_panel(view)
 
 st.subheader(t("download_features", language))
 st.caption(t("download_note", language))

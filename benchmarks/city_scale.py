@@ -64,13 +64,13 @@ def measure(size: int, runs: int) -> dict:
     from spaces.planning.summary import build_summary
     from spaces.reference.districts import load_districts
     from spaces.sample import build_sample
-    from spaces.store import open_store
+    from spaces.store import local_actor, open_store
     from spaces.view.deck import PLOT_POLYGON_LIMIT, CompactDeck, build_layers, plot_drawing, plot_records
 
     out: dict = {"size": size, "runs": runs, "notes": []}
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "spaces.gpkg")
-        open_store(path).initialise(build_sample(plots=size), dataset="sample")
+        open_store(path).initialise(build_sample(plots=size), dataset="sample", actor=local_actor())
         out["store_mb"] = os.path.getsize(path) / 1e6
         out["peak_after_build_mb"] = _peak_mb()
 

@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from spaces.sample import build_sample  # noqa: E402
-from spaces.store import open_store  # noqa: E402
+from spaces.store import local_actor, open_store  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -109,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = Path(folder) / "spaces.gpkg"
         open_store(str(store)).initialise(build_sample(**({"plots": args.plots} if args.plots else {})),
-                                          dataset="sample")
+                                          dataset="sample", actor=local_actor())
         env = {**os.environ, "SPACES_STORE": str(store)}
         explorer, explorer_url = _serve(ROOT / "streamlit_app.py", env)
         bare, bare_url = _serve(ROOT / "benchmarks" / "bare_pydeck_app.py", env)

@@ -38,11 +38,11 @@ ONE_WRITE = """
 import re, sys
 from pathlib import Path
 from spaces.intake.status import update_plot_status
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, local_actor
 path, plot_id, in_place = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 store = GeoPackageStore(path, in_place=in_place)
-update_plot_status(store, plot_id, status="reclaimed", reclaimed_year=2024)
-store.undo_last()
+update_plot_status(store, plot_id, status="reclaimed", reclaimed_year=2024, actor=local_actor())
+store.undo_last(actor=local_actor())
 print(int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024)
 """
 
@@ -89,7 +89,7 @@ def measure(size: int, runs: int) -> dict:
     from spaces.intake.status import update_plot_status
     from spaces.intake.validation import validate_file
     from spaces.sample import build_sample
-    from spaces.store import GeoPackageStore, open_store
+    from spaces.store import GeoPackageStore, local_actor, open_store
 
     # One clock for both copies: imported rows are stamped with the time, and the rewrite is seconds slower.
     store_module._now = lambda: "2026-11-28T00:00:00+00:00"
@@ -107,7 +107,7 @@ def measure(size: int, runs: int) -> dict:
         rewriting_path = Path(folder) / "rewriting" / "spaces.gpkg"
         in_place_path.parent.mkdir()
         rewriting_path.parent.mkdir()
-        open_store(str(in_place_path)).initialise(layers, dataset="sample")
+        open_store(str(in_place_path)).initialise(layers, dataset="sample", actor=local_actor())
         shutil.copyfile(in_place_path, rewriting_path)
         in_place, rewriting = open_store(str(in_place_path)), GeoPackageStore(rewriting_path, in_place=False)
         store_mb = in_place_path.stat().st_size / 1e6
@@ -115,16 +115,16 @@ def measure(size: int, runs: int) -> dict:
             times["copy"].append(_timed(lambda: _copy_with_fsync(in_place_path, Path(folder) / "copy.gpkg")))
             for store, suffix in ((in_place, ""), (rewriting, "_naive")):
                 times["update" + suffix].append(_timed(lambda s=store, p=plot_id: update_plot_status(
-                    s, p, status="reclaimed", reclaimed_year=YEAR)))
-                times["undo" + suffix].append(_timed(lambda s=store: s.undo_last()))
+                    s, p, status="reclaimed", reclaimed_year=YEAR, actor=local_actor())))
+                times["undo" + suffix].append(_timed(lambda s=store: s.undo_last(actor=local_actor())))
         for run in range(runs):
             intake = validate_file(_ten_row_file(Path(folder) / f"import{run}.gpkg", plots,
                                                  renamed[run * 5:run * 5 + 5], run), "plots")
             times["read"].append(_timed(lambda: in_place.read_layer("plots")))
             for store, suffix in ((in_place, ""), (rewriting, "_naive")):
-                times["import" + suffix].append(_timed(lambda s=store, i=intake: s.upsert(i)))
+                times["import" + suffix].append(_timed(lambda s=store, i=intake: s.upsert(i, actor=local_actor())))
             for store, suffix in ((in_place, ""), (rewriting, "_naive")):
-                times["import_undo" + suffix].append(_timed(lambda s=store: s.undo_last()))
+                times["import_undo" + suffix].append(_timed(lambda s=store: s.undo_last(actor=local_actor())))
         peak = {"peak": _peak_mb(in_place_path, spare, in_place=True),
                 "peak_naive": _peak_mb(rewriting_path, spare, in_place=False)}
         ours, naive = in_place.read_layer("plots"), rewriting.read_layer("plots")

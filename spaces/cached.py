@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -10,12 +12,13 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from spaces.geo import grid
 from spaces.geo.shift import shift_overlays, shift_point
-from spaces.intake import UploadCheck, check_upload
+from spaces.intake import Known, UploadCheck, check_upload
 from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.provenance import DataSource, data_source
 from spaces.planning.summary import Summary, build_summary
-from spaces.store import Store, open_store
+from spaces.store import ANONYMOUS, Action, Store, Via, local_actor, open_store
+from spaces.store.audit import EventLog
 from spaces.view import deck
 from spaces.view.deck import PlotDrawing
 
@@ -26,7 +29,7 @@ def store() -> Store:
     """The store the app reads; created with the sample data on first use."""
     current = open_store()
     if not current.exists():
-        current.initialise(build_sample(), dataset="sample")
+        current.initialise(build_sample(), dataset="sample", actor=local_actor(Via.STARTUP))
     return current
 
 
@@ -98,6 +101,21 @@ def plot_drawing(location: str, version: str, filters: Filters, basemap_id: str,
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def upload_check(name: str, data: bytes, layer: str, crs: str | None) -> UploadCheck:
-    """The check of an upload, computed once per (file, layer, CRS) while the planner looks at it."""
-    return check_upload(name, data, layer=layer, crs=crs)
+def upload_check(name: str, data: bytes, layer: str, crs: str | None, location: str | None = None,
+                 version: str | None = None) -> UploadCheck:
+    """The check of an upload, computed once per (file, layer, CRS, store version) while the planner looks at it;
+    enterprise rows are checked against the store's plots and parks (``location`` at ``version``)."""
+    known = Known.from_layers(layers(location, version)) if layer == "enterprises" and location else None
+    return check_upload(name, data, layer=layer, crs=crs, known=known)
+
+
+# Streamlit's sign-in routes only log a refused or failed sign-in (the provider's error, a failed token exchange).
+AUTH_LOGGER = "streamlit.web.server.starlette.starlette_auth_routes"
+
+
+@st.cache_resource(show_spinner=False)
+def log_sign_in_failures(location: str) -> EventLog:
+    """Record every failed sign-in in the audit trail of the store at ``location``; installed once per process."""
+    handler = EventLog(Path(location), Action.SIGN_IN_FAILURE, ANONYMOUS)
+    logging.getLogger(AUTH_LOGGER).addHandler(handler)
+    return handler

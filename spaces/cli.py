@@ -1,4 +1,4 @@
-"""The command line: ``python -m spaces init | import | validate | summary | export | undo | info``."""
+"""The command line: ``python -m spaces init | import | validate | summary | export | undo | info | roles | audit``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from spaces.reference.districts import DISTRICT_ADCODES
 from spaces.reference.mujun_method import METHOD_VARIABLE, load_method
 from spaces.reference.schema import layer_names, load_schemas
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
-from spaces.store import describe_store, dumps, open_store
+from spaces.store import GRANTABLE, ROLE_NAMES, describe_store, dumps, local_actor, open_store
 
 from .errors import ReadError, SpacesError, ValidationError
 from .sample import DEFAULT_PLOTS, DEFAULT_SEED, MAX_PLOTS, build_sample, default_allocation_layer
@@ -93,6 +93,19 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="what the store holds")
     info.add_argument("--store")
+
+    roles = commands.add_parser("roles", help="who may change what in the app: list, grant or revoke a role "
+                                "(the CLI acts as the OS user, an admin)")
+    roles.add_argument("action", choices=("list", "grant", "revoke"))
+    roles.add_argument("user", nargs="?", help="the e-mail address (or subject) the identity provider signs them in as")
+    roles.add_argument("--role", choices=ROLE_NAMES, help="grant: viewer, editor (needs --district) or admin")
+    roles.add_argument("--district", action="append", default=[], type=_grantable,
+                       help="an editor's district adcode (330203 …, or 330200 for city-wide rows); repeat for several")
+    roles.add_argument("--store")
+
+    audit = commands.add_parser("audit", help="the audit trail: who changed what, when, from which file")
+    audit.add_argument("--store")
+    audit.add_argument("--out", help="write CSV to this file instead of stdout")
     return parser
 
 
@@ -113,6 +126,13 @@ def _plot_count(text: str) -> int:
     return number
 
 
+def _grantable(text: str) -> str:
+    if text.strip() not in GRANTABLE:
+        raise argparse.ArgumentTypeError(f"not a district an editor can be granted: {text!r} "
+                                         f"(one of {', '.join(GRANTABLE)})")
+    return text.strip()
+
+
 def _district(text: str) -> str:
     # Checked before any work: an unknown code made an empty export named after the raw value.
     if text.strip() not in DISTRICT_ADCODES:
@@ -128,9 +148,9 @@ def _init(args) -> int:
     store = open_store(args.store)
     if args.sample:
         _warn(f"building the sample dataset ({args.plots} plots, seed {args.seed}) …")
-        store.initialise(build_sample(plots=args.plots, seed=args.seed), dataset="sample")
+        store.initialise(build_sample(plots=args.plots, seed=args.seed), dataset="sample", actor=local_actor())
     else:
-        store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+        store.initialise({"allocations": default_allocation_layer()}, dataset="empty", actor=local_actor())
     _warn(f"initialised {store.location} ({'sample' if args.sample else 'empty'})")
     return 0
 
@@ -161,7 +181,7 @@ def _import(args) -> int:
         raise SpacesError(f"{store.location}: no store here; run `python -m spaces init --empty` first")
     intake = validate_file(args.file, args.layer, crs=args.crs, known=_known(store, args.layer))
     _report(intake)
-    counts = store.upsert(intake)
+    counts = store.upsert(intake, actor=local_actor())
     _warn(f"{args.file} → {args.layer}: {counts.added} added, {counts.updated} updated, "
           f"{counts.unchanged} unchanged")
     return 0
@@ -226,8 +246,42 @@ def _export(args) -> int:
 
 
 def _undo(args) -> int:
-    entry = open_store(args.store).undo_last()
+    entry = open_store(args.store).undo_last(actor=local_actor())
     _warn(f"undone: {entry.file} → {entry.layer} ({entry.time}; {entry.added} added, {entry.updated} updated)")
+    return 0
+
+
+def _roles(args) -> int:
+    store = open_store(args.store)
+    if args.action == "list":
+        roles = store.roles()
+        for row in roles.itertuples(index=False):
+            print(f"{row.user}\t{row.role}\t{row.districts or '-'}\t(granted by {row.granted_by}, {row.granted_at})")
+        _warn(f"{len(roles)} user(s) with a role; everyone else who signs in is a viewer")
+        return 0
+    if not args.user:
+        raise SpacesError(f"roles {args.action}: name the user (their e-mail address or subject)")
+    if args.action == "grant":
+        if not args.role:
+            raise SpacesError("roles grant: say which --role (viewer, editor or admin)")
+        name = store.set_role(args.user, args.role, args.district, actor=local_actor())
+        _warn(f"{name}: {args.role}" + (f" of {', '.join(args.district)}" if args.district else ""))
+    else:
+        name = store.set_role(args.user, None, actor=local_actor())
+        _warn(f"{name}: role removed (a viewer when signed in)")
+    return 0
+
+
+def _audit(args) -> int:
+    from spaces.exports.cells import csv_bytes  # here, not at the top: see SUMMARY_FORMATS
+
+    payload = csv_bytes(open_store(args.store).audit_log(), bom=bool(args.out))
+    if args.out:
+        Path(args.out).write_bytes(payload)
+        _warn(f"wrote {args.out}")
+    else:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
     return 0
 
 
@@ -237,7 +291,7 @@ def _info(args) -> int:
 
 
 COMMANDS = {"init": _init, "validate": _validate, "import": _import, "summary": _summary, "export": _export,
-            "undo": _undo, "info": _info}
+            "undo": _undo, "info": _info, "roles": _roles, "audit": _audit}
 
 
 def main(argv: list[str] | None = None) -> int:

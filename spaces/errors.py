@@ -153,3 +153,15 @@ class MissingBasemapKeyError(BasemapError):
             f"basemap {basemap_id!r} needs an access key: set the environment variable {env_var} "
             f"or the Streamlit secret {secret} (a 天地图 browser key from console.tianditu.gov.cn)"
         )
+
+
+class AccessError(SpacesError):
+    """The acting user's role does not allow the change (a viewer writing, an editor undoing another's change).
+
+    ``key`` and ``params`` name the text in the catalogue (``problem_<key>`` is not used: ``<key>`` itself).
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, params: dict | None = None):
+        super().__init__(message)
+        self.key = key
+        self.params = dict(params or {})

@@ -26,6 +26,18 @@ def _child_env(store: Path | str) -> dict[str, str]:
 
 
 @pytest.fixture
+def desktop(monkeypatch):
+    """The app in desktop mode (``SPACES_MODE=desktop`` and a server bound to 127.0.0.1), as ``make app`` starts it."""
+    from streamlit import config
+
+    monkeypatch.setenv("SPACES_MODE", "desktop")
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
+
+
+@pytest.fixture
 def tmp_store(tmp_path: Path) -> Path:
     """Path of a store that does not exist yet, alone in its own folder.
 

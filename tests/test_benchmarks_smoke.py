@@ -38,3 +38,20 @@ def test_mujun_scoring_benchmark_runs_and_agrees_with_its_naive_baseline(tmp_pat
     assert result.returncode == 0, result.stderr
     assert "| same scores and classes both ways | yes |" in result.stdout
     assert "ratio naive / vectorised" in result.stdout
+
+
+def test_upload_memory_benchmark_runs_on_tiny_files(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "upload_memory.py"),
+                             "--rows", "300", "--runs", "1", "--formats", "csv", "geojson"],
+                            capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith(("csv ", "geojson "))]
+    assert [(row[0], row[1], row[-1]) for row in rows] == [("csv", "300", "ok"), ("geojson", "300", "ok")]
+
+
+def test_repair_budget_benchmark_runs_on_small_rings(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "repair_budget.py"),
+                             "--sizes", "20", "70", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == ["repaired", "repaired"]

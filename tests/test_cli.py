@@ -28,7 +28,7 @@ from spaces.geo.crs import EQUAL_AREA_CRS
 from spaces.planning.summary import SAMPLE_NOTICE_EN
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, load_districts
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, local_actor, open_store
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Read straight from the file, not through spaces.reference.targets: this is what the CLI promises.
@@ -614,3 +614,24 @@ def test_out_of_range_plots_and_unknown_districts_are_refused_before_any_work(ar
     err = capsys.readouterr().err
     assert "at most 1,000,000" in err or "not a Ningbo district" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_roles_are_granted_listed_and_revoked_as_the_os_user_and_the_audit_is_formula_neutral(tmp_path, capsys):
+    store = str(tmp_path / "roles.gpkg")
+    assert main(["init", "--empty", "--store", store]) == 0
+    grant = ["roles", "grant", "=HYPERLINK(1)@x.org", "--role", "editor", "--district", "330206", "--store", store]
+    assert main(grant) == 0
+    assert main(["roles", "grant", "x@y.org", "--role", "editor", "--store", store]) == 1  # an editor needs districts
+    assert "at least one district" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # refused by the parser, before any work
+        main(["roles", "grant", "x@y.org", "--role", "editor", "--district", "999999", "--store", store])
+    capsys.readouterr()
+    assert main(["roles", "list", "--store", store]) == 0
+    assert capsys.readouterr().out.split("\t")[:3] == ["=hyperlink(1)@x.org", "editor", "330206"]
+    assert main(["audit", "--store", store]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [row["action"] for row in rows] == ["init", "role_change", "refused"]  # the grant without districts
+    assert {row["user"] for row in rows} == {local_actor().user}  # the CLI acts as the OS user
+    assert rows[1]["detail"].startswith("'=hyperlink(1)@x.org")  # no cell starts a formula
+    assert main(["roles", "revoke", "=hyperlink(1)@x.org", "--store", store]) == 0
+    assert open_store(store).roles().empty

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from spaces.intake import validate_file
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 from spaces.view.urlstate import DEFAULTS
 
 APP = "../streamlit_app.py"
@@ -41,7 +41,7 @@ def today(monkeypatch):
 def store_path(tmp_path_factory):
     """One small sample store for the whole module (the app only reads it)."""
     location = tmp_path_factory.mktemp("app") / "spaces.gpkg"
-    open_store(str(location)).initialise(build_sample(plots=300), dataset="sample")
+    open_store(str(location)).initialise(build_sample(plots=300), dataset="sample", actor=local_actor())
     return str(location)
 
 
@@ -363,11 +363,11 @@ def test_data_page_lists_layers_and_sources(page):
     assert provenance["rows"].sum() > 300
 
 
-def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch):
+def test_data_page_updates_a_plots_progress_and_undoes_it(tmp_path, monkeypatch, desktop):
     """The everyday progress update, through the form, recorded and undoable from the same page."""
     location = tmp_path / "spaces.gpkg"
     store = open_store(str(location))
-    store.initialise(build_sample(plots=100), dataset="sample")
+    store.initialise(build_sample(plots=100), dataset="sample", actor=local_actor())
     pending = store.read_layer("plots").query("status == 'pending'")["plot_id"].iloc[0]
     monkeypatch.setenv("SPACES_STORE", str(location))
     at = AppTest.from_file("../app_pages/data.py", default_timeout=60)
@@ -487,18 +487,18 @@ def test_data_page_shows_the_store_file_name_not_its_folders(store_path, page):
     assert any("spaces.gpkg" in text.replace("\\", "") for text in shown)
 
 
-def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, monkeypatch):
+def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, monkeypatch, desktop):
     """Anyone's file name or typed plot id reaches every visitor's page: markdown in it must stay inert,
     and a bidi override (U+202E) must not reorder what is shown."""
     location = tmp_path / "spaces.gpkg"
     store = open_store(str(location))
-    store.initialise(build_sample(plots=100), dataset="sample")
+    store.initialise(build_sample(plots=100), dataset="sample", actor=local_actor())
     plots = store.read_layer("plots").head(1)
     table = pd.DataFrame(plots.drop(columns="geometry"))
     table["wkt"] = shapely.to_wkt(plots.geometry.to_numpy())
     hostile = tmp_path / "**bold** :red[a] $x^2$ \u202egpj.csv"
     hostile.write_bytes(table.to_csv(index=False).encode("utf-8"))
-    store.upsert(validate_file(hostile, "plots"))
+    store.upsert(validate_file(hostile, "plots"), actor=local_actor())
     monkeypatch.setenv("SPACES_STORE", str(location))
     at = AppTest.from_file("../app_pages/data.py", default_timeout=60)
     for key, value in DEFAULTS.items():

@@ -5,14 +5,22 @@ import streamlit as st
 
 from app_pages.parts.view import View
 from spaces import cached
-from spaces.errors import SpacesError, ValidationError
+from spaces.errors import AccessError, SpacesError, ValidationError
 from spaces.exports.cells import csv_bytes
 from spaces.intake import CRS_CHOICES, presented_report, problem_text, update_plot_status
 from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
-from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.store.access import clean_user
+from spaces.view.deck import (
+    NINGBO_VIEW,
+    PREVIEW_FEATURES,
+    TOOLTIP,
+    CompactDeck,
+    markdown_text,
+    preview_layers,
+)
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -20,8 +28,12 @@ def _message(key: str, language: str, **values) -> str:
 
 
 def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) -> None:
-    check = cached.upload_check(name, data, layer, crs)
-    counts = view.store.upsert(check.intake)
+    check = cached.upload_check(name, data, layer, crs, view.store.location, view.version)
+    try:
+        counts = view.store.upsert(check.intake, actor=view.access.actor)
+    except (AccessError, ValidationError) as exc:  # rows outside the editor's districts, named one by one
+        st.session_state["intake_refused"] = _refusal(exc, view.language)
+        return
     # A new uploader: the imported file leaves the page, so its confirm button cannot be pressed twice.
     st.session_state["_upload_generation"] = st.session_state.get("_upload_generation", 0) + 1
     # Names typed or uploaded by anyone are shown as text, never as markdown (links, :red[…], $maths$).
@@ -32,12 +44,24 @@ def _confirm(view: View, name: str, data: bytes, layer: str, crs: str | None) ->
 
 def _undo(view: View, expected_id: int) -> None:
     try:  # expected_id: never undo a colleague's newer change by accident
-        entry = view.store.undo_last(expected_id=expected_id)
+        entry = view.store.undo_last(expected_id=expected_id, actor=view.access.actor)
         st.session_state["intake_result"] = _message("undo_done", view.language, file=markdown_text(entry.file),
                                                      time=readable_time(entry.time))
+    except AccessError as exc:
+        st.session_state["intake_refused"] = _refusal(exc, view.language)
     except SpacesError as exc:
         st.session_state["intake_result"] = markdown_text(
             str(exc).replace(view.store.location, store_name(view.store.location)))
+
+
+def _refusal(exc: AccessError | ValidationError, language: str) -> str:
+    """A refused change as a planner reads it: each row with its id and district, or the reason (text, not markdown)."""
+    if isinstance(exc, ValidationError):
+        lines = [f"{t('report_row', language)} {p.row or '–'} · {p.feature_id or ''} · {p.value or ''}: {problem_text(p, language)}"
+                 for p in exc.errors]
+    else:
+        lines = [t(f"problem_{exc.key}", language).format(**exc.params) if exc.key else str(exc)]
+    return "  \n".join(markdown_text(line) for line in lines)
 
 
 def intake_panel(view: View) -> None:
@@ -54,10 +78,12 @@ def intake_panel(view: View) -> None:
                                  format_func=lambda c: t("crs_file", language) if c == "file" else c)
     if result := st.session_state.pop("intake_result", None):
         st.success(result)
+    if refused := st.session_state.pop("intake_refused", None):
+        st.error(refused)
     if upload is not None:
         crs = None if crs_choice == "file" else crs_choice
         data = upload.getvalue()
-        check = cached.upload_check(upload.name, data, layer, crs)
+        check = cached.upload_check(upload.name, data, layer, crs, view.store.location, view.version)
         if check.suggestions:
             st.info(f"{t('crs_suggestion', language)} {', '.join(check.suggestions)}")
         report = check.report()
@@ -74,12 +100,16 @@ def intake_panel(view: View) -> None:
             warnings = int((report["severity"] == "warning").sum()) if not report.empty else 0
             st.info(_message("upload_valid", language, rows=len(check.intake.frame), warnings=warnings))
             if schemas[layer].is_spatial:
+                if (rows := len(check.intake.frame)) > PREVIEW_FEATURES:
+                    st.caption(_message("preview_sampled", language, shown=f"{PREVIEW_FEATURES:,}", rows=f"{rows:,}"))
                 st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
                                          initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
-    if (last := view.store.next_undo()) is not None:
+    actor = view.access.actor
+    last = view.store.next_undo()
+    if last is not None and (actor.is_admin or clean_user(last.user) == clean_user(actor.user)):
         st.button(f"{t('undo_last', language)}: {markdown_text(last.file)} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
@@ -97,9 +127,11 @@ def intake_panel(view: View) -> None:
         if st.form_submit_button(t("save", language)):
             try:
                 update_plot_status(view.store, plot_id.strip(), status=status,
-                                   reclaimed_year=None if year is None else int(year))
+                                   reclaimed_year=None if year is None else int(year), actor=actor)
                 st.session_state["intake_result"] = _message("status_saved", language, plot=markdown_text(plot_id))
                 st.rerun()  # redraw the page (undo button, log) with the update in it
+            except AccessError as exc:
+                st.error(_refusal(exc, language))
             except ValidationError as exc:
                 st.error("  \n".join(markdown_text(f"{p.feature_id}：" * bool(p.feature_id) + problem_text(p, language))
                                       for p in exc.errors))

@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from app_pages.parts.signin import Access, session_access
 from spaces import cached
 from spaces.planning import calendar
 from spaces.planning.filters import Filters
@@ -25,6 +26,7 @@ class View:
     filters: Filters
     everything: dict[str, pd.DataFrame]
     shown: dict[str, pd.DataFrame]
+    access: Access
 
 
 def current_view() -> View:
@@ -36,4 +38,4 @@ def current_view() -> View:
     return View(language=st.session_state.get("language", "zh"), today=today, store=store, version=version,
                 filters=filters,
                 everything=cached.layers(store.location, version),
-                shown=cached.filtered(store.location, version, filters))
+                shown=cached.filtered(store.location, version, filters), access=session_access(store))

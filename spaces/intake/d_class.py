@@ -13,7 +13,7 @@ from spaces.errors import Problem, ValidationError
 from spaces.geo.crs import EQUAL_AREA_CRS, STORAGE_CRS
 from spaces.planning.mujun import score_enterprises
 from spaces.planning.mujun_aggregates import firm_locations
-from spaces.store import ChangeCounts, Store
+from spaces.store import Actor, ChangeCounts, Store
 
 from .validation import validate_frame
 
@@ -73,11 +73,12 @@ def plot_from_d_class(layers: dict[str, pd.DataFrame], enterprise_id: str, year:
     return validate_frame(frame, "plots", file=file, today=today)
 
 
-def make_plot_from_d_class(store: Store, enterprise_id: str, year: int, *, source: str = "app",
+def make_plot_from_d_class(store: Store, enterprise_id: str, year: int, *, actor: Actor, source: str = "app",
                            method=None) -> ChangeCounts:
-    """Write :func:`plot_from_d_class`'s plot into the store: atomic, in the import log, undone by ``undo_last``."""
+    """Write :func:`plot_from_d_class`'s plot into the store: atomic, in the import log and the audit trail, undone
+    by ``undo_last``; ``actor`` must be an editor of the firm's district or an admin."""
     layers = {name: store.read_layer(name) for name in ("enterprises", "plots")}
-    return store.upsert(plot_from_d_class(layers, enterprise_id, year, source=source, method=method))
+    return store.upsert(plot_from_d_class(layers, enterprise_id, year, source=source, method=method), actor=actor)
 
 
 def _square(point, land_mu: float):

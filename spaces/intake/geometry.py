@@ -16,7 +16,8 @@ from spaces.reference.districts import load_city_outline
 from spaces.reference.schema import LayerSchema
 
 from .findings import Findings
-from .limits import VERTICES_VARIABLE, current_limits
+from .limits import REPAIR_SECONDS_VARIABLE, VERTICES_VARIABLE, current_limits
+from .repair import repaired
 
 AREA_TOLERANCE = 0.05
 # Features farther than this from the city outline (degrees, about 2 km) are outside Ningbo.
@@ -149,11 +150,20 @@ def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, findings: Findings) ->
                      column="geometry", values=pd.Series(vertices, index=frame.index))
         geometries[too_complex] = None
     invalid = present & ~wrong & ~too_complex & ~shapely.is_valid(geometries)
-    if invalid.any():
+    budget = current_limits().repair_seconds
+    fixed = repaired(geometries[invalid], budget_seconds=budget) if invalid.any() else None
+    if invalid.any() and fixed is None:
+        findings.add("error", f"repairing the invalid geometries did not finish within {budget:g} s (set "
+                     f"${REPAIR_SECONDS_VARIABLE} to change it)", key="repair_budget",
+                     params={"seconds": f"{budget:g}", "variable": REPAIR_SECONDS_VARIABLE}, rows=invalid,
+                     column="geometry", values=pd.Series(vertices, index=frame.index))
+        too_complex = too_complex | invalid
+        invalid = np.zeros_like(invalid)
+    elif invalid.any():
         findings.add("warning", "invalid geometry repaired with make_valid", key="repaired", rows=invalid,
                      column="geometry",
                      values=pd.Series(shapely.is_valid_reason(geometries), index=frame.index).where(invalid, None))
-        geometries[invalid] = [_keep_kind(g, schema) for g in shapely.make_valid(geometries[invalid])]
+        geometries[invalid] = [_keep_kind(g, schema) for g in fixed]
     collapsed = invalid & shapely.is_empty(geometries)
     if collapsed.any():
         findings.add("error", "the geometry is empty after repair (a degenerate polygon)", key="empty_after_repair",

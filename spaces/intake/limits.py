@@ -1,4 +1,5 @@
-"""Limits on what an upload may be: its size, for a zip its members, unpacked size and compression, vertices per feature."""
+"""Limits on what an upload may be: its size and rows, for a zip its members, unpacked size and compression,
+vertices per feature."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ UNZIPPED_MB_VARIABLE = "SPACES_MAX_UNZIPPED_MB"
 ZIP_MEMBERS_VARIABLE = "SPACES_MAX_ZIP_MEMBERS"
 ZIP_RATIO_VARIABLE = "SPACES_MAX_ZIP_RATIO"
 VERTICES_VARIABLE = "SPACES_MAX_VERTICES"
-DEFAULT_UPLOAD_MB = 200
+UPLOAD_ROWS_VARIABLE = "SPACES_MAX_UPLOAD_ROWS"
+REPAIR_SECONDS_VARIABLE = "SPACES_REPAIR_SECONDS"
+# Text costs memory too: a 200 MB CSV of 200,000 plots with a long remark each peaked at 1.1 GB (its text
+# held as read, as validated and pickled in the Data page's cache); 93 MB of it, 0.57 GB.
+DEFAULT_UPLOAD_MB = 100
 DEFAULT_UNZIPPED_MB = 1024
 DEFAULT_ZIP_MEMBERS = 200
 # Deflate packs at most about 1030:1, which zip bombs (runs of zeros) reach; real DBFs of mostly empty,
@@ -25,6 +30,12 @@ DEFAULT_ZIP_RATIO = 500.0
 # Repairing a self-crossing ring costs far more than linear time (20k vertices: a minute in make_valid);
 # surveyed plots have tens to a few thousand vertices, so a feature over this is refused before repair.
 DEFAULT_VERTICES = 10_000
+# Checking an upload costs about 2 KB of memory per row whatever its format (shapely geometries, the columns
+# as read and as validated, district assignment; benchmarks/upload_memory.py), so rows, not megabytes, bound
+# it: 200,000 rows peak near 0.4 GB, seven uploads at once 2.8 GB. Counted before the rows are read.
+DEFAULT_UPLOAD_ROWS = 200_000
+# Crossings, not vertices, make a repair's cost (100 random vertices: 2.6 s): every repair has this budget.
+DEFAULT_REPAIR_SECONDS = 5.0
 # Small members may pack at any ratio and cannot hurt; only members larger than this are held to it.
 RATIO_CHECKED_ABOVE = 1 * MB
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -34,8 +45,8 @@ DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
 class Limits:
     """What an uploaded file may be.
 
-    ``max_upload_bytes`` applies to uploads (:func:`spaces.intake.readers.read_bytes`), not to files a
-    planner imports from disk with the CLI; the zip limits apply to every zip.
+    ``max_upload_bytes`` and ``max_upload_rows`` apply to uploads (:func:`spaces.intake.readers.read_bytes`),
+    not to files a planner imports from disk with the CLI; the zip limits apply to every zip.
     """
 
     max_upload_bytes: int = DEFAULT_UPLOAD_MB * MB
@@ -43,6 +54,8 @@ class Limits:
     max_zip_members: int = DEFAULT_ZIP_MEMBERS
     max_compression_ratio: float = DEFAULT_ZIP_RATIO
     max_vertices: int = DEFAULT_VERTICES
+    max_upload_rows: int = DEFAULT_UPLOAD_ROWS
+    repair_seconds: float = DEFAULT_REPAIR_SECONDS
 
 
 def current_limits() -> Limits:
@@ -62,6 +75,8 @@ def current_limits() -> Limits:
         max_zip_members=round(_setting(ZIP_MEMBERS_VARIABLE, DEFAULT_ZIP_MEMBERS)),
         max_compression_ratio=_setting(ZIP_RATIO_VARIABLE, DEFAULT_ZIP_RATIO),
         max_vertices=round(_setting(VERTICES_VARIABLE, DEFAULT_VERTICES)),
+        max_upload_rows=round(_setting(UPLOAD_ROWS_VARIABLE, DEFAULT_UPLOAD_ROWS)),
+        repair_seconds=_setting(REPAIR_SECONDS_VARIABLE, DEFAULT_REPAIR_SECONDS),
     )
 
 
@@ -89,6 +104,31 @@ def check_upload_size(name: str, size: int, limits: Limits) -> None:
     if size > limits.max_upload_bytes:
         raise ReadError(f"{name}: the file is {megabytes(size)}, more than the upload limit of "
                         f"{megabytes(limits.max_upload_bytes)} (set ${UPLOAD_MB_VARIABLE} to change it)")
+
+
+def check_upload_rows(name: str, rows: int | None, limit: int) -> None:
+    """Raise :class:`ReadError` naming the file, its rows and the limit when ``rows`` is over ``limit``.
+
+    ``rows`` None: the file was found to hold more than ``limit`` rows without counting them all.
+
+    Examples
+    --------
+    >>> check_upload_rows("地块.csv", 200_000, 200_000)  # exactly at the limit is allowed
+    >>> check_upload_rows("地块.csv", 250_000, 200_000)
+    Traceback (most recent call last):
+    ...
+    spaces.errors.ReadError: 地块.csv: the file holds 250,000 rows, more than the upload limit of 200,000 \
+rows (set $SPACES_MAX_UPLOAD_ROWS to change it, or import the file with the command line)
+    """
+    if rows is not None and rows <= limit:
+        return
+    params = {"file": name, "limit": f"{limit:,}", "variable": UPLOAD_ROWS_VARIABLE}
+    tail = f"the upload limit of {limit:,} rows (set ${UPLOAD_ROWS_VARIABLE} to change it, or import the file " \
+           "with the command line)"
+    if rows is None:
+        raise ReadError(f"{name}: the file holds more rows than {tail}", key="upload_rows_over", params=params)
+    raise ReadError(f"{name}: the file holds {rows:,} rows, more than {tail}", key="upload_rows",
+                    params={**params, "rows": f"{rows:,}"})
 
 
 def check_zip(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:

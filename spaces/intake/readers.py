@@ -21,7 +21,7 @@ from shapely.errors import GEOSException
 
 from spaces.errors import ReadError
 
-from .limits import Limits, check_upload_size, check_zip, current_limits
+from .limits import Limits, check_upload_rows, check_upload_size, check_zip, current_limits
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".shp"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -31,6 +31,8 @@ LAT_HEADERS = ("lat", "latitude", "y", "纬度")
 WKT_HEADERS = ("wkt", "geometry", "the_geom", "几何")
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 DBF_CHUNK = 1 << 20
+# Rows of a CSV counted at a time when it may be over the upload's row limit (one column kept).
+COUNT_CHUNK = 50_000
 
 
 class Note(str):
@@ -110,9 +112,12 @@ def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFi
     """Read an uploaded file held in memory (``st.file_uploader`` gives a name and bytes).
 
     ``name`` picks the format by its suffix and names the file in every message; folders in it
-    are dropped. The upload size limit applies (``$SPACES_MAX_UPLOAD_MB``, default 200 MB), and a
+    are dropped. The upload size limit applies (``$SPACES_MAX_UPLOAD_MB``, default 100 MB), and a
     zip is held to the zip limits. CSV, XLSX, GeoJSON and GeoPackage are read in memory; a zip is
     written, still zipped, into a private temporary folder for GDAL's /vsizip/ and removed at once.
+    The row limit (``$SPACES_MAX_UPLOAD_ROWS``) is checked before the rows are read where that is cheap
+    (the layer's feature count; a CSV counted a chunk at a time, one column kept), and no reader is
+    asked for more than one row over it (a sheet is read up to that row).
 
     Examples
     --------
@@ -129,18 +134,19 @@ def read_bytes(name: str, data: bytes, *, limits: Limits | None = None) -> RawFi
     if suffix == ".shp":
         raise _error("shapefile_not_zipped", f"{label}: a Shapefile is several files (.shp, .shx, .dbf, .prj); "
                      "upload them zipped together as one .zip", file=label)
+    max_rows = limits.max_upload_rows
     if suffix in TABLE_SUFFIXES:
-        raw = _read_table(data, suffix, label)
+        raw = _read_table(data, suffix, label, max_rows=max_rows)
     elif suffix == ".zip":
         with tempfile.TemporaryDirectory(prefix="spaces-upload-") as folder:
             path = Path(folder) / "upload.zip"
             path.write_bytes(data)
-            raw = _read_zipped_shapefile(path, label, limits)
+            raw = _read_zipped_shapefile(path, label, limits, max_rows=max_rows)
     else:
         with warnings.catch_warnings():
             # GDAL names the in-memory copy without a suffix and then remarks that a GeoPackage lacks one.
             warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
-            raw = _read_vector(bytes(data), label)
+            raw = _read_vector(bytes(data), label, max_rows=max_rows)
     return _with_rows(raw, label)
 
 
@@ -159,15 +165,23 @@ def _with_rows(raw: RawFile, label: str) -> RawFile:
     return raw
 
 
-def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None) -> RawFile:
+def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None,
+                 max_rows: int | None = None) -> RawFile:
+    """Read the first layer of ``source``; with ``max_rows``, refuse more features before reading them."""
     notes = []
     try:
         layers = pyogrio.list_layers(source)
         if len(layers) > 1:
             notes.append(_note("several_layers", f"{len(layers)} layers; read the first, {layers[0][0]!r}",
                                count=len(layers), layer=layers[0][0]))
-        frame = pyogrio.read_dataframe(source, layer=0 if len(layers) else None, encoding=encoding)
-        info_crs = pyogrio.read_info(source, layer=0).get("crs")
+        info = pyogrio.read_info(source, layer=0)
+        if max_rows is not None and info.get("features", -1) >= 0:  # -1: a driver that cannot count cheaply
+            check_upload_rows(label, int(info["features"]), max_rows)
+        frame = pyogrio.read_dataframe(source, layer=0 if len(layers) else None, encoding=encoding,
+                                       max_features=None if max_rows is None else max_rows + 1)
+        if max_rows is not None and len(frame) > max_rows:
+            check_upload_rows(label, None, max_rows)
+        info_crs = info.get("crs")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise _error("not_vector", f"{label}: cannot read as a vector file: {exc}", file=label,
                      detail=str(exc)) from exc
@@ -179,7 +193,7 @@ def _read_vector(source: str | bytes, label: str, *, encoding: str | None = None
     return RawFile(frame=frame, file_crs=info_crs, has_geometry=has_geometry, notes=notes)
 
 
-def _read_zipped_shapefile(path: Path, label: str, limits: Limits) -> RawFile:
+def _read_zipped_shapefile(path: Path, label: str, limits: Limits, *, max_rows: int | None = None) -> RawFile:
     try:
         with zipfile.ZipFile(path) as archive:
             check_zip(label, archive, limits)
@@ -210,7 +224,7 @@ def _read_zipped_shapefile(path: Path, label: str, limits: Limits) -> RawFile:
     except RuntimeError as exc:
         raise _error("zip_locked", f"{label}: the zip is password-protected or unreadable ({exc})", file=label,
                      detail=str(exc)) from exc
-    raw = _read_vector(f"/vsizip/{path}/{shp}", label, encoding=encoding)
+    raw = _read_vector(f"/vsizip/{path}/{shp}", label, encoding=encoding, max_rows=max_rows)
     if len(shapefiles) > 1:
         raw.notes.append(_note("several_shapefiles", f"{len(shapefiles)} Shapefiles in the zip; read {shp!r}",
                                count=len(shapefiles), member=shp))
@@ -261,13 +275,18 @@ def _guess_dbf_encoding(dbf: BinaryIO) -> str:
     return "utf-8"
 
 
-def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
+def _read_table(data: bytes, suffix: str, label: str, *, max_rows: int | None = None) -> RawFile:
+    """Read a CSV or XLSX as text columns; with ``max_rows``, refuse more rows before reading them all."""
     notes = []
+    nrows = None if max_rows is None else max_rows + 1
     if suffix == ".csv":
         frame = None
         for encoding in TEXT_ENCODINGS:
             try:
-                frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
+                if max_rows is not None and data.count(b"\n") > max_rows:  # lines bound the rows from above
+                    check_upload_rows(label, _csv_rows(data, encoding), max_rows)
+                frame = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False,
+                                    nrows=nrows)
                 header = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False,
                                      header=None, nrows=1)
                 if encoding != "utf-8-sig":
@@ -284,7 +303,7 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
             raise _error("text_encoding", f"{label}: text is neither UTF-8 nor GB18030", file=label)
     else:
         try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=nrows)
             header = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, header=None, nrows=1)
         except ImportError as exc:
             # Only .xlsx has an engine installed (openpyxl); old .xls workbooks need another.
@@ -293,10 +312,38 @@ def _read_table(data: bytes, suffix: str, label: str) -> RawFile:
         except (ValueError, zipfile.BadZipFile, KeyError) as exc:
             raise _error("excel_unreadable", f"{label}: not a readable Excel file: {exc}", file=label,
                          detail=str(exc)) from exc
+    if max_rows is not None and len(frame) > max_rows:
+        # A CSV over the limit was counted above; a sheet's recorded size may take in formatted empty rows,
+        # which pandas drops, so it only names the count once the rows read went over the limit.
+        recorded = _sheet_rows(data) if suffix != ".csv" else 0
+        check_upload_rows(label, recorded if recorded > max_rows else None, max_rows)
     _refuse_repeated_headers(list(header.iloc[0]) if len(header) else [], label)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.replace({"": None})
     return _geometry_from_columns(frame, label, notes)
+
+
+def _csv_rows(data: bytes, encoding: str) -> int:
+    """The rows of a CSV (quoted line breaks and all), counted ``COUNT_CHUNK`` at a time in one column."""
+    chunks = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, usecols=[0],
+                         chunksize=COUNT_CHUNK)
+    with chunks:
+        return sum(len(chunk) for chunk in chunks)
+
+
+def _sheet_rows(data: bytes) -> int:
+    """The data rows of a workbook's first sheet by its recorded size (a header row taken off), 0 when it
+    records none."""
+    from openpyxl import load_workbook  # pandas' own engine for .xlsx
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+    except (ValueError, zipfile.BadZipFile, KeyError, OSError):
+        return 0  # pandas says what is wrong with it
+    try:
+        return max((workbook.worksheets[0].max_row or 1) - 1, 0) if workbook.worksheets else 0
+    finally:
+        workbook.close()
 
 
 def _refuse_repeated_headers(names: list, label: str) -> None:

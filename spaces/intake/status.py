@@ -9,7 +9,7 @@ import pandas as pd
 from spaces.errors import Problem, ValidationError
 from spaces.planning.calendar import today_in_beijing
 from spaces.reference.targets import PLAN_START_YEAR
-from spaces.store import ChangeCounts, Store
+from spaces.store import Actor, ChangeCounts, Store
 
 from .plot_years import check_plot_years
 from .validation import validate_values
@@ -69,17 +69,19 @@ def validate_plot_status(plot_id: str, *, status: object, reclaimed_year: object
     return values
 
 
-def update_plot_status(store: Store, plot_id: str, *, status: object, reclaimed_year: object,
+def update_plot_status(store: Store, plot_id: str, *, status: object, reclaimed_year: object, actor: Actor,
                        source: str = "app") -> ChangeCounts:
     """Set one plot's ``status`` and ``reclaimed_year``, atomically, recorded in the import log, undoable.
 
     Validated by :func:`validate_plot_status`. The plot's provenance becomes ``source`` (``app``)
     and ``app: status update``; the log entry says which plot and what it now holds. An update
     that changes nothing writes nothing and returns ``unchanged=1``; an unknown plot id raises
-    :class:`ValidationError`. Undo it with ``store.undo_last()``.
+    :class:`ValidationError`. ``actor`` must be an editor of the plot's district or an admin. Undo it with
+    ``store.undo_last(actor=…)``.
     """
     values = validate_plot_status(plot_id, status=status, reclaimed_year=reclaimed_year, source=source)
     plot_id = str(plot_id).strip()
     year = values["reclaimed_year"]
     detail = f"plot {plot_id}: status {values['status']}" + (f", reclaimed {year}" if year is not None else "")
-    return store.update_row(PLOTS, plot_id, values, file=status_update_file(source), source=source, detail=detail)
+    return store.update_row(PLOTS, plot_id, values, file=status_update_file(source), source=source, detail=detail,
+                            actor=actor)

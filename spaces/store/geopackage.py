@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,23 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spaces.errors import Problem, StoreError, ValidationError
+from spaces.errors import AccessError, Problem, StoreError, ValidationError
 from spaces.geo.crs import STORAGE_CRS
 from spaces.paths import default_store_location
 from spaces.reference.schema import PROVENANCE_COLUMNS, LayerSchema, load_schemas
 
-from . import history, in_place, layer_io, sql
+from . import audit, history, in_place, layer_io, sql
+from .access import (
+    Actor,
+    check_rows,
+    check_undo,
+    clean_user,
+    require_admin,
+    require_editor,
+    touched_districts,
+)
 from .atomic import locked, sweep_when_idle, transaction
+from .audit import Action, append_audit, audit_row
 from .base import Store, ValidatedRows
 from .history import (
     FID_COLUMN,
@@ -166,8 +177,12 @@ class GeoPackageStore:
         return dict(zip(table["key"], table["value"], strict=True))
 
     # -- writing -----------------------------------------------------------------------------
-    def initialise(self, layers: dict[str, pd.DataFrame], *, dataset: str) -> None:
-        """Replace the whole store with ``layers`` (missing layers are created empty)."""
+    def initialise(self, layers: dict[str, pd.DataFrame], *, dataset: str, actor: Actor) -> None:
+        """Replace the whole store with ``layers`` (missing layers are created empty); an admin's act.
+
+        The roles and the audit trail of the store it replaces are kept: a new dataset is not a new bureau.
+        """
+        require_admin(actor, "initialise the store")
         schemas = load_schemas()
         with locked(self.path), transaction(self.path, start_empty=True) as target:
             for name, schema in schemas.items():
@@ -176,13 +191,19 @@ class GeoPackageStore:
                 layer_io.write_layer(target, name, frame, schema)
             # A new store starts a new history: nothing before it can be undone.
             layer_io.write_table(target, LOG_TABLE, normalised_log(pd.DataFrame(
-                [{"id": 1, "time": _now(), "file": f"init ({dataset})", "layer": "*", "crs": STORAGE_CRS,
-                  "added": int(sum(len(f) for f in layers.values())), "updated": 0, "unchanged": 0}])))
+                [{"id": 1, "time": _now(), "user": actor.shown, "file": f"init ({dataset})", "layer": "*",
+                  "crs": STORAGE_CRS, "added": int(sum(len(f) for f in layers.values())), "updated": 0,
+                  "unchanged": 0}])))
             layer_io.write_table(target, META_TABLE, pd.DataFrame(
                 {"key": ["dataset", "created_at", "schema_version"], "value": [dataset, _now(), "1"]}))
+            audit.copy_tables(self.path, target)
+            append_audit(target, [audit_row(actor, Action.INIT, layer="*", file=f"init ({dataset})", change_id=1)])
 
-    def upsert(self, validated: ValidatedRows) -> ChangeCounts:
+    def upsert(self, validated: ValidatedRows, *, actor: Actor) -> ChangeCounts:
         """Insert new ids and update changed rows of ``validated.layer``; rows not in the file stay.
+
+        ``actor`` must be an editor of every district the file's rows name and the replaced rows are stored
+        in, or an admin; a refusal names the rows and is recorded in the audit trail.
 
         Importing the same file twice changes nothing (the second time nothing is written). The
         import is recorded in the import log and can be undone (:meth:`undo_last`). In place, only the
@@ -192,24 +213,28 @@ class GeoPackageStore:
         schema = load_schemas()[validated.layer]
         with locked(self.path):
             self._require()
+            with self._refusals(actor, Action.IMPORT, layer=schema.name, file=validated.file):
+                check_rows(actor, validated.frame, file=validated.file, id_columns=schema.id_columns)
             table = in_place.table_of(self.path, schema)
-            counts = self._upsert_part(validated, schema, table) if self.in_place else None
+            counts = self._upsert_part(validated, schema, table, actor) if self.in_place else None
             if counts is not None:
                 return counts
             existing = self._read_layer_from(self.path, validated.layer)
             merged, counts, replaced, added = _merge(existing, validated, schema)
             if not counts.changed:
                 return counts
+            districts = self._check_replaced(actor, existing.iloc[replaced], validated, schema)
             appending = in_place.appending(table, schema, existing, merged, replaced) if self.in_place else None
             undo = undo_for(existing, merged, schema, replaced=replaced, added=added,
                             extent=_recorded_extent(self.path, schema.name),
                             fids=in_place.fids_of(table, existing))
             self._commit(schema, undo, counts=counts, file=validated.file, crs=validated.source_crs or "",
-                         layer=None if appending else merged, appending=appending)
+                         layer=None if appending else merged, appending=appending,
+                         actor=actor, action=Action.IMPORT, districts=districts)
             return counts
 
     def _upsert_part(self, validated: ValidatedRows, schema: LayerSchema,
-                     table: in_place.Table | None) -> ChangeCounts | None:
+                     table: in_place.Table | None, actor: Actor) -> ChangeCounts | None:
         """:meth:`upsert` reading only the stored rows whose ids the file holds (lock held); None when
         only the whole layer tells what a rewrite would store.
 
@@ -240,6 +265,7 @@ class GeoPackageStore:
         merged, counts, replaced, added = _merge(existing, validated, schema)
         if not counts.changed:
             return counts
+        districts = self._check_replaced(actor, existing.iloc[replaced], validated, schema)
         if not in_place.same_columns(merged, existing):
             return None  # a new or retyped column: the rewrite (and its undo) need the whole layer
         if not in_place.appends_alike(table, schema, merged):
@@ -255,11 +281,12 @@ class GeoPackageStore:
         undo = Undo(schema.name, "rows", len(table.fids), existing.iloc[replaced].assign(**{
             POSITION_COLUMN: np.searchsorted(table.fids, gone), FID_COLUMN: gone}), added, recorded)
         self._commit(schema, undo, counts=counts, file=validated.file, crs=validated.source_crs or "",
-                     appending=in_place.Appending(gone, rows, extent))
+                     appending=in_place.Appending(gone, rows, extent), actor=actor, action=Action.IMPORT,
+                     districts=districts)
         return counts
 
     def update_row(self, layer: str, row_id: str | tuple[str, ...], values: dict, *, file: str, source: str,
-                   detail: str = "") -> ChangeCounts:
+                   actor: Actor, detail: str = "") -> ChangeCounts:
         """Set ``values`` (canonical, already validated) on the row ``row_id`` of ``layer``, in place.
 
         The row's provenance becomes ``source`` / ``file``; the change is recorded like an import
@@ -267,18 +294,25 @@ class GeoPackageStore:
         stored ones change nothing and write nothing. An unknown id raises :class:`ValidationError`.
         Only the row is read and, in the copy that replaces the store, only the row is changed; a
         value that would change a column's type (text in a column of numbers) rewrites the layer.
+        ``actor`` must be an editor of the district the row is stored in, or an admin.
         """
         schema = load_schemas()[layer]
         key = KEY_SEPARATOR.join(row_id) if isinstance(row_id, tuple) else str(row_id)
         with locked(self.path):
             self._require()
+            with self._refusals(actor, Action.STATUS_UPDATE, layer=layer, file=file):
+                require_editor(actor, "update rows")
+                if "district_adcode" in values:  # moving a row: its new district must be the editor's too
+                    check_rows(actor, pd.DataFrame([values]), file=file, id_columns=())
             if not self.in_place or not in_place.addressable(schema):
                 return self._update_row_rewriting(schema, key, row_id, values, file=file, source=source,
-                                                  detail=detail)
+                                                  detail=detail, actor=actor)
             found = in_place.locate(self.path, schema, [key])
             if found is None:
                 raise _unknown_row(schema, row_id, file)
             before = found.rows
+            with self._refusals(actor, Action.STATUS_UPDATE, layer=layer, file=file):
+                check_rows(actor, before, file=file, id_columns=schema.id_columns, stored=True)
             after = before.copy()
             for name, value in values.items():
                 after.iloc[0, after.columns.get_loc(name)] = value
@@ -291,9 +325,9 @@ class GeoPackageStore:
             updates = None if retyped else in_place.sql_updates(found, after, [*values, *PROVENANCE_COLUMNS])
             if updates is None:
                 return self._update_row_rewriting(schema, key, row_id, values, file=file, source=source,
-                                                  detail=detail)
+                                                  detail=detail, actor=actor)
             counts = ChangeCounts(layer, added=0, updated=1, unchanged=0)
-            change_id, log = self._log_with(layer, counts, file=file, crs="", detail=detail)
+            change_id, log = self._log_with(layer, counts, file=file, crs="", detail=detail, user=actor.shown)
             undo = Undo(layer, "rows", found.row_count,
                         before.assign(**{POSITION_COLUMN: found.positions, FID_COLUMN: found.fids}), [],
                         _recorded_extent(self.path, layer))
@@ -301,16 +335,21 @@ class GeoPackageStore:
                 layer_io.write_table(target, LOG_TABLE, log)
                 in_place.update_in_place(target, schema, updates)
                 remember_undo(target, change_id, undo)
+                append_audit(target, [audit_row(actor, Action.STATUS_UPDATE, layer=layer, file=file,
+                                                districts=touched_districts(before), change_id=change_id,
+                                                detail=detail)])
             return counts
 
     def _update_row_rewriting(self, schema: LayerSchema, key: str, row_id: str | tuple[str, ...], values: dict, *,
-                              file: str, source: str, detail: str) -> ChangeCounts:
+                              file: str, source: str, detail: str, actor: Actor) -> ChangeCounts:
         """:meth:`update_row` by reading and rewriting the whole layer (lock held)."""
         existing = self._read_layer_from(self.path, schema.name)
         matches = np.flatnonzero(row_keys(existing, schema).to_numpy() == key)
         if not len(matches):
             raise _unknown_row(schema, row_id, file)
         position = int(matches[0])
+        with self._refusals(actor, Action.STATUS_UPDATE, layer=schema.name, file=file):
+            check_rows(actor, existing.iloc[[position]], file=file, id_columns=schema.id_columns, stored=True)
         changed = existing.copy()
         for name, value in values.items():
             changed.iloc[position, changed.columns.get_loc(name)] = value
@@ -324,10 +363,11 @@ class GeoPackageStore:
         undo = undo_for(existing, changed, schema, replaced=np.array([position]), added=[],
                         extent=_recorded_extent(self.path, schema.name),
                         fids=in_place.fids_of(in_place.table_of(self.path, schema), existing))
-        self._commit(schema, undo, counts=counts, file=file, crs="", detail=detail, layer=changed)
+        self._commit(schema, undo, counts=counts, file=file, crs="", detail=detail, layer=changed, actor=actor,
+                     action=Action.STATUS_UPDATE, districts=touched_districts(existing.iloc[[position]]))
         return counts
 
-    def undo_last(self, *, expected_id: int | None = None) -> LogEntry:
+    def undo_last(self, *, actor: Actor, expected_id: int | None = None) -> LogEntry:
         """Put the layer the last standing change touched back exactly as it was before it.
 
         Rows the change added are deleted, rows it replaced are restored with their values,
@@ -336,9 +376,12 @@ class GeoPackageStore:
         :data:`UNDO_DEPTH` changes back); an undo itself cannot be undone (import the file again).
         ``expected_id`` guards a button: the undo happens only if that change is still the last.
         Raises :class:`StoreError` when there is nothing to undo. Written atomically under the lock.
+        An editor undoes only their own changes inside their districts (:class:`AccessError` otherwise).
         """
         with locked(self.path):
             self._require()
+            with self._refusals(actor, Action.UNDO, layer="", file=""):
+                require_editor(actor, "undo changes")
             log = self.import_log()
             entry = last_standing(log)
             if entry is None:
@@ -347,6 +390,10 @@ class GeoPackageStore:
             if expected_id is not None and entry.id != expected_id:
                 raise StoreError(f"{self.path}: the last change is now #{entry.id} ({entry.file}), "
                                  f"not #{expected_id}; nothing was undone")
+            changed_districts = audit.district_of_change(self.path, entry.id) or frozenset()
+            with self._refusals(actor, Action.UNDO, layer=entry.layer, file=entry.file):
+                check_undo(actor, change_user=entry.user, change_districts=changed_districts,
+                           change=f"#{entry.id} ({entry.file})")
             undo = load_undo(self.path, entry.id)
             if undo is None:
                 raise StoreError(f"{self.path}: the last change #{entry.id} ({entry.file}, {entry.time}) can no "
@@ -369,14 +416,17 @@ class GeoPackageStore:
                 if updates is not None:
                     in_place.update_in_place(target, schema, updates)
                 forget_undo(target, entry.id)
+                append_audit(target, [audit_row(actor, Action.UNDO, layer=entry.layer, file=entry.file,
+                                                districts=changed_districts, change_id=entry.id,
+                                                detail=f"#{entry.id} by {entry.user or '?'}")])
             return replace(entry, undone_at=undone_at)
 
     def _commit(self, schema: LayerSchema, undo: Undo, *, counts: ChangeCounts, file: str, crs: str,
-                detail: str = "", layer: pd.DataFrame | None = None,
-                appending: in_place.Appending | None = None) -> None:
-        """Write a change with its log entry and what undoing it needs (lock held): the whole ``layer``, or
-        the deletes and appends of ``appending``."""
-        change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail)
+                actor: Actor, action: Action, districts: frozenset[str], detail: str = "",
+                layer: pd.DataFrame | None = None, appending: in_place.Appending | None = None) -> None:
+        """Write a change with its log entry, its audit entry and what undoing it needs (lock held): the whole
+        ``layer``, or the deletes and appends of ``appending``."""
+        change_id, log = self._log_with(schema.name, counts, file=file, crs=crs, detail=detail, user=actor.shown)
         with transaction(self.path) as target:
             if layer is not None:
                 layer_io.write_layer(target, schema.name, layer, schema)
@@ -384,16 +434,73 @@ class GeoPackageStore:
                 in_place.replace_rows(target, schema, appending)
             layer_io.write_table(target, LOG_TABLE, log)
             remember_undo(target, change_id, undo)
+            append_audit(target, [audit_row(actor, action, layer=schema.name, file=file, districts=districts,
+                                            change_id=change_id, detail=detail or _counted(counts))])
 
     def _log_with(self, layer: str, counts: ChangeCounts, *, file: str, crs: str,
-                  detail: str) -> tuple[int, pd.DataFrame]:
+                  detail: str, user: str) -> tuple[int, pd.DataFrame]:
         """The next change's id and the import log with its entry added (lock held)."""
         log = self.import_log()
         change_id = int(log["id"].max()) + 1 if len(log) else 1
-        entry = {"id": change_id, "time": _now(), "file": file, "layer": layer, "crs": crs,
+        entry = {"id": change_id, "time": _now(), "user": user, "file": file, "layer": layer, "crs": crs,
                  "added": counts.added, "updated": counts.updated, "unchanged": counts.unchanged,
                  "detail": detail, "undone_at": None}
         return change_id, normalised_log(pd.concat([log, pd.DataFrame([entry])], ignore_index=True))
+
+    # -- who may change what -----------------------------------------------------------------
+    def _check_replaced(self, actor: Actor, replaced: pd.DataFrame, validated: ValidatedRows,
+                        schema: LayerSchema) -> frozenset[str]:
+        """Refuse an editor a file whose ids name rows stored in another district (lock held); the districts
+        the change touches: those of its rows and of the rows it replaces."""
+        with self._refusals(actor, Action.IMPORT, layer=schema.name, file=validated.file):
+            check_rows(actor, replaced, file=validated.file, id_columns=schema.id_columns, stored=True)
+        return touched_districts(validated.frame) | touched_districts(replaced)
+
+    @contextmanager
+    def _refusals(self, actor: Actor, action: Action, *, layer: str, file: str) -> Iterator[None]:
+        """Record a refused change in the audit trail (beside the store, which stays as it was), then let the
+        refusal go on to the caller."""
+        try:
+            yield
+        except (AccessError, ValidationError) as exc:
+            problems = getattr(exc, "problems", [])
+            districts = frozenset(p.value for p in problems if p.value)
+            detail = f"{action.value}: {exc}" if not problems else f"{action.value}: {len(problems)} row(s) outside"
+            audit.record_event(self.path, audit_row(actor, Action.REFUSED, layer=layer, file=file,
+                                                    districts=districts, detail=detail))
+            raise
+
+    def roles(self) -> pd.DataFrame:
+        """Who may change what: ``user, role, districts, granted_by, granted_at``."""
+        self._require()
+        return audit.read_roles(self.path)
+
+    def audit_log(self) -> pd.DataFrame:
+        """Every import, status update, undo, role change, refusal and sign-in event, oldest first."""
+        self._require()
+        return audit.read_audit(self.path)
+
+    def set_role(self, user: str, role: str | None, districts: object = (), *, actor: Actor) -> str:
+        """Grant ``user`` a role (``None``: remove them, so they are a viewer); an admin's act, recorded. Returns
+        the user as stored (trimmed, lower-case)."""
+        with locked(self.path):
+            self._require()
+            with self._refusals(actor, Action.ROLE_CHANGE, layer="", file=""):
+                require_admin(actor, "grant roles")
+                if role is None:
+                    name, granted, codes = clean_user(user), None, frozenset()
+                else:
+                    name, granted, codes = audit.checked_role(user, role, districts)
+            detail = f"{name}: {granted.value if granted else 'removed'}" + (f" ({','.join(sorted(codes))})"
+                                                                            if codes else "")
+            with transaction(self.path) as target:
+                audit.write_role(target, name, granted, codes, granted_by=actor.shown)
+                append_audit(target, [audit_row(actor, Action.ROLE_CHANGE, districts=codes, detail=detail)])
+            return name
+
+    def record(self, action: Action, *, actor: Actor, detail: str = "") -> None:
+        """Add an event that changes no data (a sign-in, a failed one) to the audit trail; the store is untouched."""
+        audit.record_event(self.path, audit_row(actor, action, detail=detail))
 
 
 def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) -> ValidationError:
@@ -418,6 +525,10 @@ def _recorded_extent(path: Path, layer: str) -> tuple[float, ...] | None:
     with closing(sql.connect(path, read_only=True)) as db:
         return sql.extent(db, layer)
 
+
+
+def _counted(counts: ChangeCounts) -> str:
+    return f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
 
 
 def _now() -> str:

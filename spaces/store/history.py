@@ -21,7 +21,8 @@ from spaces.reference.schema import LayerSchema, load_schemas
 from .rows import as_text, canonical, row_keys
 
 LOG_TABLE = "import_log"
-LOG_COLUMNS = ("id", "time", "file", "layer", "crs", "added", "updated", "unchanged", "detail", "undone_at")
+# ``user``: who made the change (empty in stores written before changes were signed).
+LOG_COLUMNS = ("id", "time", "user", "file", "layer", "crs", "added", "updated", "unchanged", "detail", "undone_at")
 # One row per recorded change that can still be undone: what the change replaced (see Undo).
 UNDO_TABLE = "undo_history"
 # Changes that keep what they replaced; older ones stay in the log but can no longer be undone.
@@ -49,6 +50,7 @@ class LogEntry:
     unchanged: int
     detail: str = ""
     undone_at: str | None = None
+    user: str = ""
 
     @property
     def undone(self) -> bool:
@@ -61,7 +63,7 @@ class LogEntry:
         return cls(id=int(row["id"]), time=text(row["time"]), file=text(row["file"]), layer=text(row["layer"]),
                    crs=text(row["crs"]), added=int(row["added"]), updated=int(row["updated"]),
                    unchanged=int(row["unchanged"]), detail=text(row["detail"]),
-                   undone_at=text(row["undone_at"]) or None)
+                   undone_at=text(row["undone_at"]) or None, user=text(row["user"]))
 
 
 def readable_time(stamp: str | None) -> str:
@@ -90,10 +92,11 @@ def normalised_log(log: pd.DataFrame) -> pd.DataFrame:
         log["id"] = np.arange(1, len(log) + 1)
     for name in ("added", "updated", "unchanged", "id"):
         log[name] = pd.to_numeric(log.get(name, pd.Series(0, index=log.index)), errors="coerce").fillna(0).astype("int64")
-    for name in ("time", "file", "layer", "crs", "detail", "undone_at"):
+    for name in ("time", "user", "file", "layer", "crs", "detail", "undone_at"):
         values = log[name] if name in log.columns else pd.Series([None] * len(log), index=log.index, dtype=object)
         log[name] = as_text(values)
     log["detail"] = log["detail"].fillna("")
+    log["user"] = log["user"].fillna("")
     extra = [c for c in log.columns if c not in LOG_COLUMNS]
     return log[[*LOG_COLUMNS, *extra]]
 

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -33,7 +33,7 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 ALLOWED_CONSOLE = ("GPU stall", "luma.gl", "WebGL", "GroupMarkerNotSet", "Automatic fallback to software WebGL")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -53,13 +53,16 @@ def browser():
 
 
 @contextmanager
-def _streamlit_server(script: Path, *, env: dict, cwd: Path, log_dir: Path) -> Iterator[str]:
-    """``streamlit run script`` on a free localhost port; yields its URL once healthy, stops it after."""
-    port = _free_port()
+def _streamlit_server(script: Path, *, env: dict, cwd: Path, log_dir: Path, port: int | None = None,
+                      args: tuple[str, ...] = ()) -> Iterator[str]:
+    """``streamlit run script`` on a free localhost port (or ``port``), with more options ``args``; yields its URL
+    once healthy, stops it after."""
+    port = port or free_port()
     with open(log_dir / "streamlit.log", "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             *args],
             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
@@ -90,8 +93,10 @@ def streamlit_server():
 def app_url(tmp_path_factory):
     """The app served by `streamlit run` on a small sample store; stopped after the session."""
     store = tmp_path_factory.mktemp("store") / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=500), dataset="sample")
-    with _streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
+    open_store(str(store)).initialise(build_sample(plots=500), dataset="sample", actor=local_actor())
+    # Desktop mode (as `make app` starts it): the Data page's import, status and undo controls are there.
+    with _streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store),
+                                                           "SPACES_MODE": "desktop"}, cwd=ROOT,
                           log_dir=tmp_path_factory.mktemp("log")) as url:
         yield url
 

@@ -31,7 +31,7 @@ from spaces.geo.grid import aggregate_plots, block_outline, cell_of
 from spaces.planning.filters import Filters, apply_filters
 from spaces.reference.districts import load_districts
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 from spaces.view.deck import NINGBO_VIEW, PLOT_POLYGON_LIMIT, PlotDrawing, build_layers
 from spaces.view.urlstate import defaults
 
@@ -165,7 +165,7 @@ def town(tmp_path_factory, streamlit_server):
     """The app on the default sample (6,000 plots, drawn one by one), or on ``SPACES_CLICK_STORE``."""
     store = Path(STORE) if STORE else tmp_path_factory.mktemp("town") / "spaces.gpkg"
     if not STORE:
-        open_store(str(store)).initialise(build_sample(), dataset="sample")
+        open_store(str(store)).initialise(build_sample(), dataset="sample", actor=local_actor())
     yield from _serve(tmp_path_factory, streamlit_server, store, "town")
 
 
@@ -179,7 +179,7 @@ def city(request, tmp_path_factory, streamlit_server):
         yield served
         return
     store = tmp_path_factory.mktemp("city") / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=30_000), dataset="sample")
+    open_store(str(store)).initialise(build_sample(plots=30_000), dataset="sample", actor=local_actor())
     yield from _serve(tmp_path_factory, streamlit_server, store, "city")
 
 

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 READY = 60_000
@@ -24,8 +24,8 @@ def hostile_app(tmp_path_factory, streamlit_server):
     layers["communities"].loc[0, "name_zh"] = f"**{HOSTILE}**"
     folder = tmp_path_factory.mktemp("hostile")
     store = folder / "spaces.gpkg"
-    open_store(str(store)).initialise(layers, dataset="sample")
-    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
+    open_store(str(store)).initialise(layers, dataset="sample", actor=local_actor())
+    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store), "SPACES_MODE": "desktop"}, cwd=ROOT,
                           log_dir=folder) as url:
         yield url
 

@@ -2,12 +2,13 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from spaces.geo.chinacoords import wgs84_to_gcj02
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 READY = 60_000
 
@@ -19,16 +20,18 @@ def writable_app(tmp_path_factory, streamlit_server):
 
     folder = tmp_path_factory.mktemp("intake")
     store = folder / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample")
-    with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
-                          log_dir=folder) as url:
+    open_store(str(store)).initialise(build_sample(plots=200), dataset="sample", actor=local_actor())
+    # A row limit of 3 (issue 14, hole 8), which the one-row files of the other tests stay under; desktop mode.
+    env = {**os.environ, "SPACES_STORE": str(store), "SPACES_MAX_UPLOAD_ROWS": "3", "SPACES_MODE": "desktop"}
+    with streamlit_server(ROOT / "streamlit_app.py", env=env, cwd=ROOT, log_dir=folder) as url:
         yield url, store
 
 
-def _factories_csv(path, *, level="国家级"):
+def _factories_csv(path, *, level="国家级", rows=1):
     lon, lat = wgs84_to_gcj02(121.55, 29.87)  # as exported from AMap
-    path.write_text("工厂编号,企业名称,级别,认定年份,行业,经度,纬度\n"
-                    f"NEW-1,新导入绿色工厂,{level},2024,模具,{float(lon):.6f},{float(lat):.6f}\n", encoding="utf-8")
+    path.write_text("工厂编号,企业名称,级别,认定年份,行业,经度,纬度\n" + "".join(
+                    f"NEW-{n},新导入绿色工厂,{level},2024,模具,{float(lon) + n / 1000:.6f},{float(lat):.6f}\n"
+                    for n in range(1, rows + 1)), encoding="utf-8")
     return path
 
 
@@ -71,6 +74,24 @@ def test_a_bad_upload_shows_the_report_and_writes_nothing(page, writable_app, tm
     page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "bad.csv", level="县级")))
     page.get_by_text("文件有错误，未写入任何数据", exact=False).wait_for(timeout=READY)
     screenshot(page, "intake_rejected")
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert store.read_bytes() == before
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_an_upload_over_the_row_limit_is_refused_before_it_is_read(page, writable_app, tmp_path, screenshot):
+    url, store = writable_app
+    before = store.read_bytes()
+    page.goto(f"{url}/data", wait_until="domcontentloaded")
+    page.get_by_text("导入数据", exact=True).wait_for(timeout=READY)
+    _choose(page, "导入到图层", "绿色工厂")
+    page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "many.csv", rows=4)))
+    page.get_by_text("文件有错误，未写入任何数据", exact=False).wait_for(timeout=READY)
+    screenshot(page, "intake_too_many_rows")
+    with page.expect_download(timeout=READY) as download:  # the report is drawn on a canvas: read its CSV
+        page.get_by_role("button", name="下载校验报告（CSV）").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "many.csv：文件有 4 行，超过上传上限 3 行（可用环境变量 $SPACES_MAX_UPLOAD_ROWS 调整" in report
     assert page.get_by_role("button", name="确认导入").count() == 0
     assert store.read_bytes() == before
     assert page.errors == [] and page.outside_requests == []

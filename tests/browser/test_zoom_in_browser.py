@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 from spaces.view.deck import PLOT_COLOURS, PLOT_POLYGON_LIMIT
 
 APP_READY = 60_000
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def city_url(tmp_path_factory, streamlit_server):
     """The app on a store with more plots than the map draws one by one."""
     store = tmp_path_factory.mktemp("city") / "spaces.gpkg"
-    open_store(str(store)).initialise(build_sample(plots=PLOT_POLYGON_LIMIT + 8_000), dataset="sample")
+    open_store(str(store)).initialise(build_sample(plots=PLOT_POLYGON_LIMIT + 8_000), dataset="sample", actor=local_actor())
     with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
                           log_dir=tmp_path_factory.mktemp("city_log")) as url:
         yield url

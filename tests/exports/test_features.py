@@ -15,7 +15,7 @@ from spaces.exports import export
 from spaces.exports.features import METADATA_TABLE, feature_layers, shapefile_field_names
 from spaces.planning.filters import MAP_LAYERS, Filters
 from spaces.planning.summary import SAMPLE_NOTICE_ZH
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 
 HOSTILE = "<img src=x onerror=alert(1)> 宁波“园区”$x$"
 FILTERS = Filters(year=2024)
@@ -231,7 +231,7 @@ def test_imported_features_are_not_labelled_sample(layers):
 def test_layers_read_back_from_the_store_export_the_same_features(layers, expected, tmp_store, tmp_path):
     """The UI and the CLI pass ``open_store().read_all()``: object dtypes, MultiPolygons, Int64 years."""
     store = open_store(str(tmp_store))
-    store.initialise(layers, dataset="sample")
+    store.initialise(layers, dataset="sample", actor=local_actor())
     result = _export("gpkg", store.read_all())
     path = tmp_path / result.filename
     path.write_bytes(result.data)

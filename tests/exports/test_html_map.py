@@ -23,7 +23,7 @@ from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.targets import load_targets
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 from spaces.view.deck import (
     COMMUNITY_FILL,
     COMMUNITY_LINE,
@@ -415,7 +415,7 @@ def sample_summary(shared_sample_layers) -> Summary:
 def store_path(tmp_path_factory, shared_sample_layers) -> str:
     """A sample store for the map page (the page only reads it)."""
     location = tmp_path_factory.mktemp("app") / "spaces.gpkg"
-    open_store(str(location)).initialise({k: v.copy() for k, v in shared_sample_layers.items()}, dataset="sample")
+    open_store(str(location)).initialise({k: v.copy() for k, v in shared_sample_layers.items()}, dataset="sample", actor=local_actor())
     return str(location)
 
 

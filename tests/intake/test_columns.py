@@ -25,7 +25,7 @@ from spaces.errors import Problem, ValidationError
 from spaces.intake import validate_file
 from spaces.intake.columns import COERCERS
 from spaces.reference.schema import COLUMN_TYPES
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, local_actor
 
 
 def errors_in(exc: ValidationError, column: str | None = None) -> list[Problem]:
@@ -251,8 +251,8 @@ def test_columns_a_geopackage_reserves_are_kept_under_another_name(tmp_path, tmp
     assert intake.frame["remark"].tolist() == ["remark-0", "remark-1", "remark-2"]
 
     store = GeoPackageStore(tmp_store)
-    store.initialise({}, dataset="empty")
-    assert store.upsert(intake).added == 3
+    store.initialise({}, dataset="empty", actor=local_actor())
+    assert store.upsert(intake, actor=local_actor()).added == 3
     stored = store.read_layer("plots")
     for header, name in renamed.items():
         assert stored[name].tolist() == [f"{header}-{n}" for n in range(3)]

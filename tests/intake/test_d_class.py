@@ -13,7 +13,7 @@ from spaces.geo.crs import area_mu
 from spaces.intake.d_class import make_plot_from_d_class, plot_from_d_class
 from spaces.planning.mujun_land import d_class_land, d_land_totals
 from spaces.reference.schema import load_schemas
-from spaces.store import GeoPackageStore, empty_layer
+from spaces.store import GeoPackageStore, empty_layer, local_actor
 
 BEILUN = "330206"
 
@@ -63,18 +63,18 @@ def test_a_firm_on_a_plot_by_its_plot_id_is_found_by_it():
 
 def test_a_d_class_firms_land_becomes_a_pending_plot_that_undo_removes(tmp_path):
     store = GeoPackageStore(tmp_path / "s.gpkg")
-    store.initialise(layers_with_firms(), dataset="test")
+    store.initialise(layers_with_firms(), dataset="test", actor=local_actor())
     before = store.read_layer("plots")
-    counts = make_plot_from_d_class(store, "F00", 2024)
+    counts = make_plot_from_d_class(store, "F00", 2024, actor=local_actor())
     assert counts.added == 1
     plots = store.read_layer("plots").set_index("plot_id")
     assert plots.loc["D-F00", "status"] == "pending" and plots.loc["D-F00", "district_adcode"] == BEILUN
     assert plots.loc["D-F00", "area_mu"] == pytest.approx(10.0, rel=0.001)
     assert store.import_log().iloc[-1]["file"] == "app: D-class firm to land"
     with pytest.raises(ValidationError) as again:
-        make_plot_from_d_class(store, "F00", 2024)
+        make_plot_from_d_class(store, "F00", 2024, actor=local_actor())
     assert again.value.errors[0].key == "d_class_done"
-    store.undo_last()
+    store.undo_last(actor=local_actor())
     assert store.read_layer("plots")["plot_id"].tolist() == before["plot_id"].tolist()
 
 

@@ -424,3 +424,29 @@ def test_self_crossing_polygon_of_20k_vertices_is_refused_before_repair(tmp_path
     assert "more vertices than the limit of 10000" in problem.message
     assert "SPACES_MAX_VERTICES" in problem.message
     assert_names(problem, file="plots.csv", row=2, feature_id="P2", column="geometry", value=str(count + 1))
+
+
+def test_a_small_ring_that_crosses_itself_everywhere_is_refused_at_the_repair_budget(tmp_path, monkeypatch):
+    """300 vertices in random order, far under the vertex limit, cost make_valid minutes: the repair runs in a
+    child process stopped at $SPACES_REPAIR_SECONDS, and the file is refused naming the row and the setting."""
+    monkeypatch.setenv("SPACES_REPAIR_SECONDS", "1")
+    rows = plot_rows(2)
+    lon, lat = inside(YINZHOU)
+    rows[1]["geometry"] = shapely.Polygon(np.random.default_rng(14).random((300, 2)) * 0.001 + [lon, lat])
+    exc = rejected(csv_plots(tmp_path, rows))
+    [problem] = exc.errors
+    assert problem.key == "repair_budget"
+    assert "did not finish within 1 s" in problem.message and "SPACES_REPAIR_SECONDS" in problem.message
+    assert_names(problem, file="plots.csv", row=2, feature_id="P2", column="geometry", value="301")
+
+
+def test_a_repair_in_the_child_process_gives_what_make_valid_gives_here():
+    from spaces.intake.repair import IN_PROCESS_VERTICES, repaired
+
+    # A zigzag ring crossing itself a few dozen times: over the in-process size, repaired in well under a second.
+    xs = np.linspace(0, 1, 80)
+    ring = [*zip(xs, np.where(np.arange(80) % 2, 1.0, 0.0), strict=True), (1.0, 0.5), (0.0, 0.5)]
+    geometries = np.array([shapely.Polygon(ring), shapely.from_wkt("POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))")])
+    assert shapely.get_num_coordinates(geometries).sum() > IN_PROCESS_VERTICES
+    expected = shapely.make_valid(geometries)
+    assert shapely.equals(repaired(geometries, budget_seconds=30), expected).all()

@@ -6,12 +6,24 @@ import re
 import zipfile
 from pathlib import Path
 
+import pandas as pd
+import pyogrio
 import pytest
-from fixtures_intake import plots_frame, write_shapefile
+from fixtures_intake import (
+    plot_rows,
+    plots_frame,
+    with_wkt,
+    write_csv,
+    write_shapefile,
+    write_vector,
+    write_xlsx,
+)
 
 from spaces.errors import ReadError
+from spaces.intake import readers
 from spaces.intake.limits import MB, Limits, check_upload_size, current_limits, unsafe_member_path
 from spaces.intake.readers import read_any, read_bytes
+from spaces.intake.upload import check_upload, problem_text
 
 LIMIT_VARIABLES = ("SPACES_MAX_UPLOAD_MB", "SPACES_MAX_UNZIPPED_MB", "SPACES_MAX_ZIP_MEMBERS", "SPACES_MAX_ZIP_RATIO")
 
@@ -42,7 +54,7 @@ def shapefile_zip(folder: Path, *, extra: dict[str, bytes] | None = None, prefix
 def test_defaults():
     limits = current_limits()
     assert limits == Limits()
-    assert (limits.max_upload_bytes, limits.max_unzipped_bytes) == (200 * MB, 1024 * MB)
+    assert (limits.max_upload_bytes, limits.max_unzipped_bytes) == (100 * MB, 1024 * MB)
     assert (limits.max_zip_members, limits.max_compression_ratio) == (200, 500)
 
 
@@ -63,10 +75,10 @@ def test_a_mistyped_setting_is_refused_not_ignored(monkeypatch, value):
 
 def test_upload_size_message_names_file_size_and_limit():
     with pytest.raises(ReadError) as caught:
-        check_upload_size("地块.zip", 201 * MB + MB // 2, Limits())
-    assert str(caught.value) == ("地块.zip: the file is 201.5 MB, more than the upload limit of 200.0 MB "
+        check_upload_size("地块.zip", 101 * MB + MB // 2, Limits())
+    assert str(caught.value) == ("地块.zip: the file is 101.5 MB, more than the upload limit of 100.0 MB "
                                  "(set $SPACES_MAX_UPLOAD_MB to change it)")
-    check_upload_size("地块.zip", 200 * MB, Limits())  # exactly at the limit is allowed
+    check_upload_size("地块.zip", 100 * MB, Limits())  # exactly at the limit is allowed
 
 
 def test_upload_limit_from_the_environment_applies_to_read_bytes(monkeypatch):
@@ -151,3 +163,136 @@ def test_a_real_zipped_shapefile_passes_the_default_limits(tmp_path):
     path = shapefile_zip(tmp_path, prefix="地块/")
     assert len(read_any(path).frame) == 3
     assert len(read_bytes("plots.zip", path.read_bytes()).frame) == 3
+
+
+# --- rows of an upload (memory: about 2 KB a row, benchmarks/upload_memory.py) --------------------------
+
+
+def plots_file(folder: Path, kind: str, rows: int, *, quoted_breaks: bool = False) -> Path:
+    """``rows`` valid plots as ``kind``; ``quoted_breaks``: names with a line break inside quotes."""
+    frame = plots_frame(plot_rows(rows))
+    if quoted_breaks:
+        frame["name_zh"] = [f"地块\n{n}" for n in range(rows)]
+    if kind == "csv":
+        return write_csv(with_wkt(frame), folder / "地块.csv")
+    if kind == "xlsx":
+        return write_xlsx(with_wkt(frame), folder / "地块.xlsx")
+    if kind in ("geojson", "gpkg"):
+        return write_vector(frame, folder / f"地块.{kind}")
+    return write_shapefile(frame, folder / "shp", zipped=True)
+
+
+KINDS = ["csv", "xlsx", "geojson", "gpkg", "shp-zip"]
+
+
+@pytest.fixture
+def no_row_limit_set(monkeypatch):
+    monkeypatch.delenv("SPACES_MAX_UPLOAD_ROWS", raising=False)
+
+
+def test_row_limit_default_and_setting(no_row_limit_set, monkeypatch):
+    assert current_limits().max_upload_rows == Limits().max_upload_rows == 200_000
+    monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "5")
+    assert current_limits().max_upload_rows == 5
+    monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "lots")
+    with pytest.raises(ReadError, match=r"\$SPACES_MAX_UPLOAD_ROWS must be a positive number, got 'lots'"):
+        current_limits()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_upload_over_the_row_limit_is_refused_naming_file_rows_limit_and_setting(tmp_path, monkeypatch, kind):
+    path = plots_file(tmp_path, kind, 6)
+    monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "6")  # exactly at the limit is allowed
+    assert check_upload(path.name, path.read_bytes(), layer="plots", crs=None).ok
+    monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "5")
+    check = check_upload(path.name, path.read_bytes(), layer="plots", crs=None)
+    assert check.intake is None  # no confirm button, nothing to write
+    [problem] = check.problems
+    assert problem.message == (f"{path.name}: the file holds 6 rows, more than the upload limit of 5 rows (set "
+                               "$SPACES_MAX_UPLOAD_ROWS to change it, or import the file with the command line)")
+    assert problem_text(problem, "zh") == (f"{path.name}：文件有 6 行，超过上传上限 5 行（可用环境变量 "
+                                           "$SPACES_MAX_UPLOAD_ROWS 调整，或用命令行导入该文件）")
+    assert problem.key == "upload_rows"  # a sheet is read one row past the limit, then its recorded size counts
+
+
+def test_a_sheet_without_its_size_is_refused_without_a_count(tmp_path, monkeypatch):
+    path = plots_file(tmp_path, "xlsx", 6)
+    monkeypatch.setattr(readers, "_sheet_rows", lambda data: 0)  # a writer that records no <dimension>
+    with pytest.raises(ReadError) as caught:
+        read_bytes(path.name, path.read_bytes(), limits=Limits(max_upload_rows=5))
+    assert str(caught.value) == (f"{path.name}: the file holds more rows than the upload limit of 5 rows (set "
+                                 "$SPACES_MAX_UPLOAD_ROWS to change it, or import the file with the command line)")
+    assert caught.value.key == "upload_rows_over"
+
+
+def test_csv_rows_are_rows_not_lines(tmp_path):
+    """Line breaks inside quoted names make more lines than rows: 6 rows of 13 lines are within a limit of 6."""
+    path = plots_file(tmp_path, "csv", 6, quoted_breaks=True)
+    assert len(read_bytes(path.name, path.read_bytes(), limits=Limits(max_upload_rows=6)).frame) == 6
+    with pytest.raises(ReadError, match="holds 6 rows, more than the upload limit of 5 rows"):
+        read_bytes(path.name, path.read_bytes(), limits=Limits(max_upload_rows=5))
+
+
+def test_gbk_csv_over_the_row_limit_is_counted_in_its_encoding(tmp_path):
+    table = with_wkt(plots_frame(plot_rows(6)))
+    table["name_zh"] = "镇海炼化北侧地块"
+    path = write_csv(table, tmp_path / "地块.csv", encoding="gbk")
+    with pytest.raises(ReadError, match="holds 6 rows, more than the upload limit of 5 rows"):
+        read_bytes(path.name, path.read_bytes(), limits=Limits(max_upload_rows=5))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_frame_over_the_row_limit_is_built_while_refusing(tmp_path, monkeypatch, kind):
+    """The memory an upload takes is bounded by the limit: no reader returns more than one row over it
+    (a CSV is counted in chunks of one column; a vector layer is refused by its feature count, unread)."""
+    built = []
+
+    class Chunks:
+        """pandas' chunked reader, noting each chunk's size."""
+
+        def __init__(self, reader):
+            self.reader = reader
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.reader.close()
+
+        def __iter__(self):
+            for chunk in self.reader:
+                built.append((len(chunk), len(chunk.columns)))
+                yield chunk
+
+    def spy(function):
+        def wrapped(*args, **kwargs):
+            result = function(*args, **kwargs)
+            if not isinstance(result, pd.DataFrame):
+                return Chunks(result)
+            built.append((len(result), len(result.columns)))
+            return result
+        return wrapped
+
+    for name, function in (("read_csv", pd.read_csv), ("read_excel", pd.read_excel)):
+        monkeypatch.setattr(readers.pd, name, spy(function))
+    monkeypatch.setattr(readers.pyogrio, "read_dataframe", spy(pyogrio.read_dataframe))
+    monkeypatch.setattr(readers, "COUNT_CHUNK", 4)
+    path = plots_file(tmp_path, kind, 40)
+    with pytest.raises(ReadError, match="more than the upload limit of 5 rows"):
+        read_bytes(path.name, path.read_bytes(), limits=Limits(max_upload_rows=5))
+    assert built and all(rows <= 6 for rows, _ in built) if kind in ("csv", "xlsx") else built == []
+
+
+def test_row_limit_does_not_apply_to_files_on_disk(tmp_path, monkeypatch):
+    """The CLI imports city-wide files from disk; only uploads through the app are capped."""
+    path = plots_file(tmp_path, "csv", 6)
+    monkeypatch.setenv("SPACES_MAX_UPLOAD_ROWS", "5")
+    assert len(read_any(path).frame) == 6
+
+
+def test_streamlit_lets_through_what_the_upload_limit_allows_and_no_more():
+    """Streamlit refuses a larger file before the app's own check; the two must say the same number."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] * MB == Limits().max_upload_bytes

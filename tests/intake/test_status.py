@@ -13,7 +13,7 @@ import shapely
 import spaces.store.layer_io as layer_io
 from spaces.errors import ValidationError
 from spaces.intake.status import update_plot_status, validate_plot_status
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, local_actor
 
 THIS_YEAR = date.today().year
 
@@ -26,7 +26,7 @@ def digest(path: Path) -> str:
 def store(tmp_store, sample_layers) -> GeoPackageStore:
     """The 300-plot sample; the plots picked below are in the middle of the table, with every status."""
     store = GeoPackageStore(tmp_store)
-    store.initialise(sample_layers, dataset="sample")
+    store.initialise(sample_layers, dataset="sample", actor=local_actor())
     return store
 
 
@@ -42,7 +42,7 @@ def plot_with(plots: pd.DataFrame, status: str) -> str:
 
 def test_a_pending_plot_is_marked_reclaimed_with_a_status_synonym(store, plots):
     plot_id = plot_with(plots, "pending")
-    counts = update_plot_status(store, plot_id, status="已盘活", reclaimed_year=str(THIS_YEAR))
+    counts = update_plot_status(store, plot_id, status="已盘活", reclaimed_year=str(THIS_YEAR), actor=local_actor())
 
     assert (counts.layer, counts.added, counts.updated, counts.unchanged) == ("plots", 0, 1, 0)
     after = store.read_layer("plots")
@@ -61,10 +61,10 @@ def test_a_pending_plot_is_marked_reclaimed_with_a_status_synonym(store, plots):
 def test_a_status_update_is_undone_exactly(store, plots):
     before = store.read_all()
     plot_id = plot_with(plots, "reclaimed")
-    update_plot_status(store, plot_id, status="整治中", reclaimed_year=None)
+    update_plot_status(store, plot_id, status="整治中", reclaimed_year=None, actor=local_actor())
     assert store.read_layer("plots").set_index("plot_id").loc[plot_id, "status"] == "in_progress"
 
-    entry = store.undo_last()
+    entry = store.undo_last(actor=local_actor())
 
     assert entry.file == "app: status update" and entry.undone
     after = store.read_all()
@@ -81,9 +81,9 @@ def test_a_status_update_and_its_undo_change_only_the_plots_row(store, plots, mo
     before = store.read_all()
     plot_id = plot_with(plots, "pending")
 
-    update_plot_status(store, plot_id, status="已盘活", reclaimed_year=THIS_YEAR)
+    update_plot_status(store, plot_id, status="已盘活", reclaimed_year=THIS_YEAR, actor=local_actor())
     assert store.read_layer("plots").set_index("plot_id").loc[plot_id, "status"] == "reclaimed"
-    store.undo_last()
+    store.undo_last(actor=local_actor())
 
     after = store.read_all()
     for name, frame in before.items():
@@ -97,14 +97,14 @@ def test_a_status_update_and_its_undo_change_only_the_plots_row(store, plots, mo
 def test_an_update_that_changes_nothing_writes_nothing(store, plots):
     row = plots.set_index("plot_id").loc[plot_with(plots, "in_progress")]
     before = digest(store.path)
-    counts = update_plot_status(store, row.name, status="处置中", reclaimed_year="")
+    counts = update_plot_status(store, row.name, status="处置中", reclaimed_year="", actor=local_actor())
     assert (counts.added, counts.updated, counts.unchanged) == (0, 0, 1)
     assert digest(store.path) == before
     assert len(store.import_log()) == 1
 
 
 def test_the_source_names_the_log_entry(store, plots):
-    update_plot_status(store, plot_with(plots, "pending"), status="in progress", reclaimed_year=None, source="cli")
+    update_plot_status(store, plot_with(plots, "pending"), status="in progress", reclaimed_year=None, source="cli", actor=local_actor())
     assert store.import_log()["file"].iloc[-1] == "cli: status update"
     assert (store.read_layer("plots")["source"] == "cli").sum() == 1
 
@@ -135,7 +135,7 @@ def test_a_bad_update_names_plot_column_and_value_and_writes_nothing(store, plot
     plot_id = plot_with(plots, "pending")
     before = digest(store.path)
     with pytest.raises(ValidationError) as caught:
-        update_plot_status(store, plot_id, **values)
+        update_plot_status(store, plot_id, **values, actor=local_actor())
     (problem,) = caught.value.errors
     assert (problem.file, problem.feature_id, problem.column, problem.value) == (
         "app: status update", plot_id, column, value)
@@ -147,13 +147,13 @@ def test_a_bad_update_names_plot_column_and_value_and_writes_nothing(store, plot
 @pytest.mark.parametrize("plot_id", ["", "   ", None])
 def test_an_empty_plot_id_is_refused(store, plot_id):
     with pytest.raises(ValidationError, match="plot_id must not be empty"):
-        update_plot_status(store, plot_id, status="pending", reclaimed_year=None)
+        update_plot_status(store, plot_id, status="pending", reclaimed_year=None, actor=local_actor())
 
 
 def test_an_unknown_plot_is_refused_by_the_store(store):
     before = digest(store.path)
     with pytest.raises(ValidationError) as caught:
-        update_plot_status(store, "NO-SUCH-PLOT", status="pending", reclaimed_year=None)
+        update_plot_status(store, "NO-SUCH-PLOT", status="pending", reclaimed_year=None, actor=local_actor())
     (problem,) = caught.value.errors
     assert (problem.feature_id, problem.column, problem.value) == ("NO-SUCH-PLOT", "plot_id", "NO-SUCH-PLOT")
     assert "no row of layer 'plots'" in problem.message

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from spaces.errors import SpacesError, ValidationError
 from spaces.geo.chinacoords import transform_geometries, wgs84_to_gcj02
 from spaces.intake import Intake, validate_bytes, validate_file, validate_frame, validate_values
-from spaces.store import GeoPackageStore
+from spaces.store import GeoPackageStore, local_actor
 
 # --- a file that is fine -------------------------------------------------------------------------
 
@@ -280,8 +280,8 @@ def template_store(tmp_path_factory):
     """An empty store holding plots P1 and P2, so that random files both add plots and update stored ones."""
     path = tmp_path_factory.mktemp("template") / "spaces.gpkg"
     store = GeoPackageStore(path)
-    store.initialise({}, dataset="empty")
-    store.upsert(validate_frame(plots_frame(plot_rows(2)), "plots", file="seed.geojson"))
+    store.initialise({}, dataset="empty", actor=local_actor())
+    store.upsert(validate_frame(plots_frame(plot_rows(2)), "plots", file="seed.geojson"), actor=local_actor())
     return path
 
 
@@ -320,7 +320,7 @@ def test_anything_is_imported_or_rejected_and_a_rejection_leaves_the_store_byte_
     before_bytes = path.read_bytes()
     before = store.read_layer("plots")
     try:
-        counts = store.upsert(validate_frame(frame, "plots", file="x", crs=crs))
+        counts = store.upsert(validate_frame(frame, "plots", file="x", crs=crs), actor=local_actor())
     except SpacesError as exc:
         event(f"rejected: {type(exc).__name__}")
         assert not isinstance(exc, ValidationError) or exc.errors
@@ -334,7 +334,7 @@ def test_anything_is_imported_or_rejected_and_a_rejection_leaves_the_store_byte_
         assert path.read_bytes() == before_bytes
         return
     if undo:
-        store.undo_last()
+        store.undo_last(actor=local_actor())
         restored = store.read_layer("plots")
         pd.testing.assert_frame_equal(pd.DataFrame(restored.drop(columns="geometry")),
                                       pd.DataFrame(before.drop(columns="geometry")))

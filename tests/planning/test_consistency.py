@@ -4,6 +4,7 @@ import pandas as pd
 
 from spaces.planning.consistency import indicator_warnings, summed_columns
 from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.store import local_actor
 
 CITY, HAISHU, YINZHOU = "330200", "330203", "330212"
 UPGRADED = "inefficient_enterprises_upgraded"
@@ -80,7 +81,7 @@ def test_the_data_page_shows_the_warnings_as_plain_text(tmp_path, monkeypatch):
     largest = indicators.loc[(indicators["year"] == 2023) & (indicators["district_adcode"] != CITY), UPGRADED].max()
     assert largest > 1
     location = tmp_path / "spaces.gpkg"
-    open_store(str(location)).initialise(layers, dataset="sample")
+    open_store(str(location)).initialise(layers, dataset="sample", actor=local_actor())
     monkeypatch.setenv("SPACES_STORE", str(location))
     at = AppTest.from_file("../../app_pages/data.py", default_timeout=60)
     for key, value in {**DEFAULTS, "language": "en"}.items():

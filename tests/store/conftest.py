@@ -9,14 +9,14 @@ import pytest
 from fixtures_store import FIXED_NOW
 
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore, geopackage
+from spaces.store import GeoPackageStore, geopackage, local_actor
 
 
 @pytest.fixture
 def empty_store(tmp_store: Path) -> GeoPackageStore:
     """A store made as ``init --empty`` makes it: empty layers and the default allocations."""
     store = GeoPackageStore(tmp_store)
-    store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+    store.initialise({"allocations": default_allocation_layer()}, dataset="empty", actor=local_actor())
     return store
 
 
@@ -24,7 +24,7 @@ def empty_store(tmp_store: Path) -> GeoPackageStore:
 def sample_store(tmp_store: Path, sample_layers) -> GeoPackageStore:
     """A store holding the 300-plot sample: imports land next to rows that must be kept."""
     store = GeoPackageStore(tmp_store)
-    store.initialise(sample_layers, dataset="sample")
+    store.initialise(sample_layers, dataset="sample", actor=local_actor())
     return store
 
 

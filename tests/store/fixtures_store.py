@@ -17,7 +17,7 @@ import shapely
 
 from spaces.intake.validation import validate_file
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
-from spaces.store import GeoPackageStore, geopackage, layer_io, sql
+from spaces.store import GeoPackageStore, geopackage, layer_io, local_actor, sql
 from spaces.store.history import FID_COLUMN, load_undo
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header, per the GeoPackage standard
@@ -66,7 +66,7 @@ def plots_file(path: Path, sample_layers, ids: list[str], *, offset: int = 0, cr
 
 def import_file(store: GeoPackageStore, path: Path, layer: str):
     """What ``python -m spaces import`` does: validate, then upsert."""
-    return store.upsert(validate_file(path, layer))
+    return store.upsert(validate_file(path, layer), actor=local_actor())
 
 
 def counts_of(result) -> tuple[int, int, int]:
@@ -217,7 +217,7 @@ def record_rewrites(monkeypatch) -> list[str]:
 
 
 def change(store: GeoPackageStore, layer: str, row_id, values: dict):
-    return store.update_row(layer, row_id, values, file="app: status update", source="app", detail="a test change")
+    return store.update_row(layer, row_id, values, file="app: status update", source="app", detail="a test change", actor=local_actor())
 
 
 def assert_same_undo(first: GeoPackageStore, second: GeoPackageStore, change_id: int) -> None:

@@ -31,7 +31,7 @@ from fixtures_store import (
 from spaces.intake.validation import validate_file
 from spaces.reference.schema import load_schemas
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore, open_store
+from spaces.store import GeoPackageStore, local_actor, open_store
 from spaces.store.atomic import locked
 
 CHILD_TIMEOUT = 90
@@ -56,7 +56,7 @@ def test_writes_keep_the_permissions_of_a_shared_store(sample_store, sample_laye
     import_file(sample_store, plots_file(tmp_path / "p.geojson", sample_layers, ["T1"]), "plots")
     assert stat.S_IMODE(sample_store.path.stat().st_mode) == 0o664
     os.chmod(sample_store.path, 0o660)
-    sample_store.initialise(sample_layers, dataset="sample")
+    sample_store.initialise(sample_layers, dataset="sample", actor=local_actor())
     assert stat.S_IMODE(sample_store.path.stat().st_mode) == 0o660
 
 
@@ -79,16 +79,16 @@ def test_a_write_failing_midway_leaves_the_store_untouched(sample_store, sample_
 
     with pytest.raises((InjectedFailure, sqlite3.OperationalError)):
         if operation == "upsert":
-            store.upsert(intake)
+            store.upsert(intake, actor=local_actor())
         else:
-            store.initialise({"allocations": default_allocation_layer()}, dataset="empty")
+            store.initialise({"allocations": default_allocation_layer()}, dataset="empty", actor=local_actor())
 
     assert snapshot(store.path) == before
     assert strays(store.path) == []
     assert_layers_identical(layers, store.read_all())
     monkeypatch.undo()
     # The lock was released and nothing of the failed write was kept: the import now changes every row.
-    assert counts_of(store.upsert(intake)) == (15, 5, 0)
+    assert counts_of(store.upsert(intake, actor=local_actor())) == (15, 5, 0)
     assert len(store.read_layer("plots")) == 315
 
 
@@ -97,7 +97,7 @@ CONCURRENT_IMPORT = """
 import sys, time
 from pathlib import Path
 from spaces.intake.validation import validate_file
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 file, ready, go = sys.argv[1:4]
 intake = validate_file(file, "plots")
 store = open_store()
@@ -107,7 +107,7 @@ while not Path(go).exists():
     if time.monotonic() > deadline:
         sys.exit("never told to go")
     time.sleep(0.001)
-print(store.upsert(intake).added)
+print(store.upsert(intake, actor=local_actor()).added)
 """
 
 
@@ -140,7 +140,7 @@ REWRITER = """
 import sys
 from pathlib import Path
 from spaces.sample import build_sample
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 started, stop, plots = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 full = build_sample(plots=plots)
 small = {name: frame.iloc[: len(frame) // 3] for name, frame in full.items()}
@@ -148,7 +148,8 @@ store = open_store()
 for round_ in range(1000):
     if stop.exists():
         break
-    store.initialise(small if round_ % 2 == 0 else full, dataset="small" if round_ % 2 == 0 else "full")
+    store.initialise(small if round_ % 2 == 0 else full, dataset="small" if round_ % 2 == 0 else "full",
+                     actor=local_actor())
     started.touch()
 """
 
@@ -192,7 +193,7 @@ import sys, time
 from pathlib import Path
 import spaces.store.layer_io as layer_io
 from spaces.intake.validation import validate_file
-from spaces.store import open_store
+from spaces.store import local_actor, open_store
 file, inside = sys.argv[1:3]
 write_table = layer_io.write_table
 
@@ -202,7 +203,7 @@ def write_then_hang(*args, **kwargs):
     time.sleep(600)
 
 layer_io.write_table = write_then_hang
-open_store().upsert(validate_file(file, "plots"))
+open_store().upsert(validate_file(file, "plots"), actor=local_actor())
 """
 
 
@@ -240,11 +241,11 @@ def test_an_undo_failing_midway_leaves_the_store_untouched(sample_store, sample_
     before = snapshot(sample_store.path)
     inject(monkeypatch)
     with pytest.raises(InjectedFailure):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
     assert snapshot(sample_store.path) == before
     assert strays(sample_store.path) == []
     monkeypatch.undo()
-    assert sample_store.undo_last().file == "revised.geojson"
+    assert sample_store.undo_last(actor=local_actor()).file == "revised.geojson"
     assert len(sample_store.read_layer("plots")) == 300
 
 
@@ -253,7 +254,7 @@ def test_undo_waits_for_a_writer_holding_the_lock(sample_store, sample_layers, t
     import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
     before = snapshot(sample_store.path)
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (sample_store.undo_last(), done.set()))
+    worker = threading.Thread(target=lambda: (sample_store.undo_last(actor=local_actor()), done.set()))
     with open(sample_store.path.with_name(sample_store.path.name + ".lock"), "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # what another process's import holds while it writes
         worker.start()

@@ -21,7 +21,7 @@ from fixtures_store import (
 from spaces.errors import StoreError, ValidationError
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
 from spaces.sample import default_allocation_layer
-from spaces.store import GeoPackageStore, open_store
+from spaces.store import GeoPackageStore, local_actor, open_store
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def as_multi(geometries: np.ndarray) -> np.ndarray:
 def round_trip(tmp_path_factory, shared_sample_layers):
     """The sample layers as written, and as ``read_all`` reads them back from a fresh store."""
     store = GeoPackageStore(tmp_path_factory.mktemp("round-trip") / "spaces.gpkg")
-    store.initialise(shared_sample_layers, dataset="sample")
+    store.initialise(shared_sample_layers, dataset="sample", actor=local_actor())
     return shared_sample_layers, store.read_all(), store
 
 
@@ -78,7 +78,8 @@ def test_empty_store_holds_the_default_allocations(empty_store):
 def test_store_is_a_valid_geopackage_in_wgs84(empty_store):
     assert_valid_geopackage(empty_store.path)
     layers = dict(pyogrio.list_layers(empty_store.path))
-    assert set(layers) == set(load_schemas()) | {"import_log", "spaces_meta"}
+    # The audit trail holds the initialisation: who made the store, when.
+    assert set(layers) == set(load_schemas()) | {"import_log", "spaces_meta", "audit_log"}
     for name in STORE_GEOMETRY_TYPES:
         assert pyogrio.read_info(empty_store.path, layer=name)["crs"] == "EPSG:4326"
 

@@ -8,6 +8,7 @@ import shapely
 
 from spaces.errors import StoreError
 from spaces.reference.schema import load_schemas
+from spaces.store import local_actor
 from spaces.store.history import (
     FID_COLUMN,
     LOG_COLUMNS,
@@ -81,7 +82,7 @@ def test_undo_records_round_trip_through_the_store_file(tmp_path):
     from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
-    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
+    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample", actor=local_actor())
     before = _plots(["A", "B"], ["pending", "pending"])
     undo = undo_for(before, _plots(["A", "B"], ["pending", "reclaimed"]), PLOTS, replaced=np.array([1]), added=[])
     assert not has_undo(path, 7)
@@ -100,7 +101,7 @@ def test_undo_records_keep_the_extent_and_the_feature_ids(tmp_path, extent):
     from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
-    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
+    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample", actor=local_actor())
     before = _plots(["A", "B", "C"], ["pending"] * 3)
     after = _plots(["A", "B", "C"], ["pending", "reclaimed", "reclaimed"])
     undo = undo_for(before, after, PLOTS, replaced=np.array([1, 2]), added=[], extent=extent,
@@ -121,7 +122,7 @@ def test_an_undo_table_from_before_extents_gets_the_column(tmp_path):
     from spaces.store import open_store
 
     path = tmp_path / "spaces.gpkg"
-    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample")
+    open_store(str(path)).initialise(build_sample(plots=20), dataset="sample", actor=local_actor())
     before = _plots(["A", "B"], ["pending", "pending"])
     undo = undo_for(before, _plots(["A", "B"], ["pending", "reclaimed"]), PLOTS, replaced=np.array([1]), added=[],
                     extent=(1.0, 2.0, 3.0, 4.0))

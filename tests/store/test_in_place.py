@@ -36,7 +36,7 @@ from fixtures_store import (
 
 from spaces.errors import ValidationError
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
-from spaces.store import GeoPackageStore, sql
+from spaces.store import GeoPackageStore, local_actor, sql
 from spaces.store.history import FID_COLUMN
 
 # -- changes made in place -----------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_a_change_in_place_is_undone_in_place_exactly(sample_store, monkeypatch,
     change(sample_store, layer, row_id, values)
 
     with rewrites_forbidden(monkeypatch):
-        undone = sample_store.undo_last()
+        undone = sample_store.undo_last(actor=local_actor())
 
     assert (undone.id, undone.layer, undone.updated, undone.detail) == (2, layer, 1, "a test change")
     assert_layers_identical(before, sample_store.read_all())  # values, provenance, order, geometry
@@ -119,7 +119,7 @@ def test_an_undo_recorded_by_a_rewrite_is_undone_in_place(twins, monkeypatch, ca
     change(rewriting, layer, row_id, values)
 
     with rewrites_forbidden(monkeypatch):
-        GeoPackageStore(rewriting.path).undo_last()
+        GeoPackageStore(rewriting.path).undo_last(actor=local_actor())
 
     assert_layers_identical(before, rewriting.read_all())
 
@@ -136,7 +136,7 @@ def test_an_import_that_only_changed_values_is_undone_in_place(sample_store, sam
     assert counts_of(import_file(sample_store, tmp_path / "b.geojson", "plots")) == (0, 20, 0)
 
     with rewrites_forbidden(monkeypatch):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
 
     assert_layers_identical(before, sample_store.read_all())
 
@@ -159,7 +159,7 @@ def test_an_import_that_moved_rows_is_undone_in_place(sample_store, sample_layer
     assert import_file(sample_store, path, "plots").updated
 
     with rewrites_forbidden(monkeypatch):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
 
     assert_layers_identical(before, sample_store.read_all())
     with sqlite3.connect(sample_store.path) as connection:
@@ -214,7 +214,7 @@ def test_an_import_undo_that_cannot_be_made_in_place_is_done_by_a_rewrite(sample
     before = make(tmp_path, sample_layers, sample_store)
     rewritten = record_rewrites(monkeypatch)
 
-    sample_store.undo_last()
+    sample_store.undo_last(actor=local_actor())
 
     assert rewritten == ["plots"]
     assert_layers_identical(before, sample_store.read_all())
@@ -232,7 +232,7 @@ def test_a_row_edited_behind_the_stores_back_is_put_back_whole(sample_store, mon
                            (row_id,))
     rewritten = record_rewrites(monkeypatch)
 
-    sample_store.undo_last()
+    sample_store.undo_last(actor=local_actor())
 
     assert rewritten == []
     assert_layers_identical(before, sample_store.read_all())
@@ -253,7 +253,7 @@ def test_rows_deleted_behind_the_stores_back_leave_positions_right(twins, monkey
     assert_same_undo(in_place, rewriting, 2)
 
     with rewrites_forbidden(monkeypatch):
-        in_place.undo_last()
+        in_place.undo_last(actor=local_actor())
     assert_layers_identical(before, in_place.read_all())
 
 
@@ -282,7 +282,7 @@ def test_ids_with_quotes_and_chinese_are_found_and_changed(tmp_store, sample_lay
     hostile = ["L'0\"东<区>", "L0 ", "l0", "L0"]
     sample_layers["plots"].loc[sample_layers["plots"].index[100:104], "plot_id"] = hostile
     store = GeoPackageStore(tmp_store)
-    store.initialise(sample_layers, dataset="sample")
+    store.initialise(sample_layers, dataset="sample", actor=local_actor())
     before = store.read_layer("plots")
 
     with rewrites_forbidden(monkeypatch):
@@ -341,13 +341,13 @@ def test_an_import_undo_in_place_failing_midway_leaves_the_store_untouched(sampl
     inject(monkeypatch)
 
     with pytest.raises((InjectedFailure, sqlite3.OperationalError)):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
 
     assert snapshot(sample_store.path) == before
     assert strays(sample_store.path) == []
     assert_layers_identical(layers, sample_store.read_all())
     monkeypatch.undo()
-    assert sample_store.undo_last().id == 2
+    assert sample_store.undo_last(actor=local_actor()).id == 2
     assert len(sample_store.read_layer("plots")) == 300
 
 
@@ -373,7 +373,7 @@ def test_a_change_in_place_failing_midway_leaves_the_store_untouched(sample_stor
         if operation == "update":
             change(sample_store, layer, row_id, values)
         else:
-            sample_store.undo_last()
+            sample_store.undo_last(actor=local_actor())
 
     assert snapshot(sample_store.path) == before
     assert strays(sample_store.path) == []
@@ -383,4 +383,4 @@ def test_a_change_in_place_failing_midway_leaves_the_store_untouched(sample_stor
     if operation == "update":
         assert counts_of(change(sample_store, layer, row_id, values)) == (0, 1, 0)
     else:
-        assert sample_store.undo_last().id == 2
+        assert sample_store.undo_last(actor=local_actor()).id == 2

@@ -32,7 +32,7 @@ from fixtures_store import (
 
 from spaces.intake.validation import validate_file
 from spaces.reference.schema import PROVENANCE_COLUMNS, load_schemas
-from spaces.store import GeoPackageStore, geopackage
+from spaces.store import GeoPackageStore, geopackage, local_actor
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -128,8 +128,8 @@ def test_an_import_in_place_leaves_what_a_rewrite_leaves_and_undoes_alike(twins,
     assert_twins_identical(in_place, rewriting)
     assert_same_undo(in_place, rewriting, 2)
     with rewrites_forbidden(monkeypatch):
-        in_place.undo_last()
-    rewriting.undo_last()
+        in_place.undo_last(actor=local_actor())
+    rewriting.undo_last(actor=local_actor())
     assert_layers_identical(before, in_place.read_all())
     assert_twins_identical(in_place, rewriting)
 
@@ -153,8 +153,8 @@ def test_imports_in_place_one_after_another_and_their_undos_match_the_rewrite(tw
 
     for stage in reversed(stages[:-1]):
         with rewrites_forbidden(monkeypatch):
-            in_place.undo_last()
-        rewriting.undo_last()
+            in_place.undo_last(actor=local_actor())
+        rewriting.undo_last(actor=local_actor())
         assert_layers_identical(stage, in_place.read_all())
         assert_twins_identical(in_place, rewriting)
 

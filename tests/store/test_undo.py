@@ -21,6 +21,7 @@ from fixtures_store import (
 )
 
 from spaces.errors import StoreError
+from spaces.store import local_actor
 
 # -- history and undo --------------------------------------------------------------------------
 UNDO_FILES = {**IMPORT_FILES, "plots revising sample rows": ("plots", lambda p, s: _revised_sample_plots(
@@ -36,7 +37,7 @@ def test_undo_restores_every_layer_exactly(sample_store, sample_layers, tmp_path
     assert counts.changed
     assert not sample_store.read_all()[layer].equals(before[layer])
 
-    undone = sample_store.undo_last()
+    undone = sample_store.undo_last(actor=local_actor())
 
     assert_layers_identical(before, sample_store.read_all())
     assert (undone.file, undone.layer, undone.added, undone.updated) == (path.name, layer, counts.added, counts.updated)
@@ -57,8 +58,9 @@ def test_each_change_is_logged_with_id_file_layer_crs_counts_and_time(sample_sto
 
     log = sample_store.import_log()
 
-    assert list(log.columns) == ["id", "time", "file", "layer", "crs", "added", "updated", "unchanged", "detail",
-                                 "undone_at"]
+    assert list(log.columns) == ["id", "time", "user", "file", "layer", "crs", "added", "updated", "unchanged",
+                                 "detail", "undone_at"]
+    assert set(log["user"]) == {local_actor().user}  # the fixtures and import_file act as the OS user
     assert log["id"].tolist() == [1, 2, 3]
     assert log[["file", "layer", "crs"]].values.tolist() == [
         ["init (sample)", "*", "EPSG:4326"], ["东区.gpkg", "plots", "EPSG:4549"], ["revised.geojson", "plots", "EPSG:4326"]]
@@ -85,13 +87,13 @@ def test_undoing_again_undoes_the_change_before_not_the_undo(sample_store, sampl
     after_first = sample_store.read_all()
     import_file(sample_store, _revised_sample_plots(tmp_path / "b.geojson", sample_layers), "plots")
 
-    assert sample_store.undo_last().file == "b.geojson"
+    assert sample_store.undo_last(actor=local_actor()).file == "b.geojson"
     assert_layers_identical(after_first, sample_store.read_all())
-    assert sample_store.undo_last().file == "a.geojson"
+    assert sample_store.undo_last(actor=local_actor()).file == "a.geojson"
     assert_layers_identical(initial, sample_store.read_all())
     before = snapshot(sample_store.path)
     with pytest.raises(StoreError, match="nothing to undo"):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
     assert snapshot(sample_store.path) == before
     assert sample_store.import_log()["undone_at"].notna().tolist() == [False, True, True]
 
@@ -99,19 +101,19 @@ def test_undoing_again_undoes_the_change_before_not_the_undo(sample_store, sampl
 def test_nothing_to_undo_after_init_and_init_clears_history(sample_store, sample_layers, tmp_path):
     before = snapshot(sample_store.path)
     with pytest.raises(StoreError, match=r"spaces\.gpkg: nothing to undo: no import or status update"):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
     assert snapshot(sample_store.path) == before
     assert sample_store.next_undo() is None
 
     import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
     assert sample_store.next_undo() is not None
-    sample_store.initialise(sample_layers, dataset="sample")
+    sample_store.initialise(sample_layers, dataset="sample", actor=local_actor())
 
     assert sample_store.import_log()["file"].tolist() == ["init (sample)"]
     assert sample_store.next_undo() is None
     assert undo_rows(sample_store) == []
     with pytest.raises(StoreError, match="nothing to undo"):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
 
 
 def test_expected_id_keeps_a_button_from_undoing_a_newer_change(sample_store, sample_layers, tmp_path):
@@ -120,9 +122,9 @@ def test_expected_id_keeps_a_button_from_undoing_a_newer_change(sample_store, sa
     import_file(sample_store, plots_file(tmp_path / "b.geojson", sample_layers, ["T2"], offset=5), "plots")
     before = snapshot(sample_store.path)
     with pytest.raises(StoreError, match=r"the last change is now #3 \(b\.geojson\), not #2; nothing was undone"):
-        sample_store.undo_last(expected_id=2)
+        sample_store.undo_last(expected_id=2, actor=local_actor())
     assert snapshot(sample_store.path) == before
-    assert sample_store.undo_last(expected_id=3).id == 3
+    assert sample_store.undo_last(expected_id=3, actor=local_actor()).id == 3
 
 
 def test_a_change_that_retypes_a_column_is_undone_from_a_copy_of_the_layer(sample_store, sample_layers, tmp_path):
@@ -142,9 +144,9 @@ def test_a_change_that_retypes_a_column_is_undone_from_a_copy_of_the_layer(sampl
     assert floors.dtype == object and floors["T005"] == "5.0"  # a row the second file did not name
     assert [(mode, replaced) for _c, _l, mode, replaced, _a in undo_rows(sample_store)] == [("rows", 0), ("layer", 306)]
 
-    sample_store.undo_last()
+    sample_store.undo_last(actor=local_actor())
     assert_layers_identical(after_numbers, sample_store.read_all())
-    sample_store.undo_last()
+    sample_store.undo_last(actor=local_actor())
     assert "floors" not in sample_store.read_layer("plots").columns
 
 
@@ -153,12 +155,12 @@ def test_old_changes_can_no_longer_be_undone(sample_store, sample_layers, tmp_pa
     for n, name in enumerate(("a", "b", "c")):
         import_file(sample_store, plots_file(tmp_path / f"{name}.geojson", sample_layers, [f"T{n}"], offset=n), "plots")
     assert [change for change, *_ in undo_rows(sample_store)] == [3, 4]
-    sample_store.undo_last()
-    sample_store.undo_last()
+    sample_store.undo_last(actor=local_actor())
+    sample_store.undo_last(actor=local_actor())
     assert sample_store.next_undo() is None
     with pytest.raises(StoreError, match=r"the last change #2 \(a\.geojson, .*\) can no longer be undone: "
                                          r"only the last 2 changes"):
-        sample_store.undo_last()
+        sample_store.undo_last(actor=local_actor())
 
 
 def test_a_store_from_before_the_history_gets_ids_and_undo(sample_store, sample_layers, tmp_path):
@@ -168,7 +170,7 @@ def test_a_store_from_before_the_history_gets_ids_and_undo(sample_store, sample_
     assert sample_store.import_log()[["id", "file", "undone_at"]].values.tolist() == [[1, "init (sample)", None]]
     before = sample_store.read_all()
     import_file(sample_store, plots_file(tmp_path / "a.geojson", sample_layers, ["T1"]), "plots")
-    assert sample_store.undo_last().id == 2
+    assert sample_store.undo_last(actor=local_actor()).id == 2
     assert_layers_identical(before, sample_store.read_all())
 
 
