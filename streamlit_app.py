@@ -63,6 +63,7 @@ if source.is_sample:
 pages = [
     st.Page("app_pages/map.py", title=t("page_map", language), icon=":material/map:", default=True),
     st.Page("app_pages/districts.py", title=t("page_districts", language), icon=":material/bar_chart:", url_path="districts"),
+    st.Page("app_pages/mujun.py", title=t("page_mujun", language), icon=":material/leaderboard:", url_path="mujun"),
     st.Page("app_pages/parks.py", title=t("page_parks", language), icon=":material/factory:", url_path="parks"),
     st.Page("app_pages/data.py", title=t("page_data", language), icon=":material/database:", url_path="data"),
 ]

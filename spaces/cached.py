@@ -119,3 +119,22 @@ def log_sign_in_failures(location: str) -> EventLog:
     handler = EventLog(Path(location), Action.SIGN_IN_FAILURE, ANONYMOUS)
     logging.getLogger(AUTH_LOGGER).addHandler(handler)
     return handler
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def scored_enterprises(location: str, version: str) -> pd.DataFrame | None:
+    """The store's enterprises scored and classed (亩均评价), with their park and community, still a GeoDataFrame
+    (D class to land finds plots by location) (read-only); None when the store holds none."""
+    import geopandas as gpd
+
+    from spaces.planning.mujun import score_enterprises
+    from spaces.planning.mujun_aggregates import with_places
+
+    everything = layers(location, version)
+    enterprises = everything.get("enterprises")
+    if enterprises is None or not len(enterprises):
+        return None
+    placed = with_places(score_enterprises(enterprises), everything)
+    if "geometry" not in placed.columns:
+        return placed
+    return gpd.GeoDataFrame(placed, geometry="geometry", crs=getattr(enterprises, "crs", None) or "EPSG:4326")

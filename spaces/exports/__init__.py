@@ -35,6 +35,7 @@ __all__ = [
     "ExportRequest",
     "Exporter",
     "available_exports",
+    "class_list_export",
     "data_source_text",
     "describe_filters",
     "export",
@@ -138,6 +139,28 @@ def _mujun_xlsx(request: ExportRequest) -> bytes:
 
     return class_list_xlsx(class_list(request.layers, request.filters), _mujun_metadata(request),
                            language=request.language)
+
+
+def class_list_export(fmt: str, layers: dict[str, pd.DataFrame], *, filters: Filters, store: str,
+                      language: str = "zh", classes: tuple[str, ...] = (), groups: tuple[str, ...] = (),
+                      today: date | None = None) -> Export:
+    """The ``mujun`` export (``csv`` or ``xlsx``) narrowed to ``classes`` and ``groups`` as the 亩均 page shows
+    it: the same file, cells and sample marks as :func:`export`, the narrowing stated in the 说明 sheet."""
+    from .mujun_tables import class_list, class_list_csv, class_list_xlsx, narrowed, narrowing_text
+
+    chosen = exporter("mujun", fmt)
+    request = ExportRequest(layers=layers, filters=filters, store=store, language=language,
+                            today=today or today_in_beijing())
+    table = narrowed(class_list(layers, filters), classes=classes, groups=groups)
+    metadata = _mujun_metadata(request)
+    if fmt == "csv":
+        data = class_list_csv(table, notice=metadata["notice_zh"])
+    else:
+        narrowing = narrowing_text(classes, groups, language)
+        about = [*metadata["about"], *([narrowing] if narrowing else [])]
+        data = class_list_xlsx(table, {**metadata, "about": about}, language=language)
+    sample = DataSource(_mujun_source(request)).is_sample
+    return Export(data=data, filename=chosen.filename(filters, sample=sample), media_type=chosen.media_type)
 
 
 _ZIP = "application/zip"

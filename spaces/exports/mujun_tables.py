@@ -12,7 +12,7 @@ from spaces.planning.filters import Filters
 from spaces.planning.mujun import score_enterprises
 from spaces.planning.summary import SOURCED_KEYS, Summary
 from spaces.reference.districts import district_names
-from spaces.reference.i18n import colon, localised, t
+from spaces.reference.i18n import by_language, colon, localised, t
 from spaces.reference.mujun_method import CLASSES, Method, load_method
 from spaces.reference.targets import load_targets
 from spaces.reference.vocab import load_vocabularies
@@ -51,6 +51,26 @@ def class_list(layers: dict[str, pd.DataFrame], filters: Filters, *, method: Met
         if column not in scored.columns:
             scored[column] = None
     return scored[list(CLASS_LIST_COLUMNS)].reset_index(drop=True)
+
+
+def narrowed(table: pd.DataFrame, *, classes: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of :func:`class_list` in ``classes`` (by ``class``: the official where given) and ``groups``;
+    empty tuples keep all."""
+    keep = pd.Series(True, index=table.index)
+    if classes:
+        keep &= table["class"].isin(classes)
+    if groups:
+        keep &= table["group"].isin(groups)
+    return table.loc[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def narrowing_text(classes: tuple[str, ...], groups: tuple[str, ...], language: str) -> str | None:
+    """The page's class and group filters as the 说明 sheet states them (None when they keep everything)."""
+    labels = load_vocabularies()["group"].labels(language)
+    listing = by_language("、", ", ", language)
+    parts = [f"{t(key, language)}{colon(language)}{listing.join(values)}" for key, values in (
+        ("mujun_col_class", classes), ("mujun_col_group", tuple(labels.get(g, g) for g in groups))) if values]
+    return by_language("；", "; ", language).join(parts) or None
 
 
 def class_list_csv(table: pd.DataFrame, *, notice: str | None) -> bytes:
