@@ -8,9 +8,10 @@ from app_pages.parts.view import View
 from spaces.errors import AccessError, ValidationError
 from spaces.intake import problem_text
 from spaces.intake.d_class import PLOT_PREFIX, make_plot_from_d_class
-from spaces.planning.mujun_land import d_class_land, d_land_totals
+from spaces.planning.mujun_land import d_land_totals
 from spaces.reference.i18n import colon, t
 from spaces.view.deck import markdown_text
+from spaces.view.mujun import d_class_table
 
 
 def _make_plot(view: View, enterprise_id: str, name: str) -> None:
@@ -39,20 +40,15 @@ def d_to_land_section(view: View, scored, groups) -> None:
     names = dict(zip(parks["park_id"].astype(str), parks["name_zh"].astype(str), strict=True))
     park = st.selectbox(t("mujun_d_scope", language), options=[None, *names], key="mujun_d_park",
                         format_func=lambda p: t("mujun_d_scope_districts", language) if p is None else names[p])
-    table = d_class_land(view.everything, year=filters.year, park_id=park, scored=scored)
-    if filters.districts:
-        table = table.loc[table["district_adcode"].isin(filters.districts).to_numpy()]
-    if groups:
-        table = table.loc[table["group"].isin(groups).to_numpy()]
-    table = table.reset_index(drop=True)
+    table = d_class_table(view.everything, scored, year=filters.year, districts=filters.districts, groups=groups,
+                          park_id=park)
     st.caption(t("mujun_d_totals", language).format(**d_land_totals(table)))
     shown = table.assign(group=table["group"].map(group_labels(language)).fillna(table["group"]),
                          plot_found_by=table["plot_found_by"].map(
                              lambda v: t(f"mujun_found_{v}", language) if isinstance(v, str) else None))
     columns = ["enterprise_id", "name_zh", "park_id", "group", "land_mu", "tax_per_mu", "class", "plot_id",
                "plot_found_by", "plot_status", "plot_area_mu"]
-    event = st.dataframe(shown[columns], hide_index=True, key="mujun_d_table", height=300, on_select="rerun",
-                         selection_mode="multi-row", column_config={
+    st.dataframe(shown[columns], hide_index=True, key="mujun_d_table", height=300, column_config={
                              c: st.column_config.Column(t(f"mujun_col_{c}", language)) for c in columns} | {
                              "land_mu": st.column_config.NumberColumn(t("mujun_col_land_mu", language), format="%.1f"),
                              "plot_area_mu": st.column_config.NumberColumn(t("mujun_col_plot_area_mu", language),
@@ -64,8 +60,12 @@ def d_to_land_section(view: View, scored, groups) -> None:
         st.caption(t("mujun_d_viewer", language))
         return
     st.caption(t("mujun_d_choose", language))
-    for position in (event.selection.rows if event is not None else []):
-        firm = table.iloc[position]
+    firms = table.drop_duplicates("enterprise_id").set_index("enterprise_id")
+    chosen = st.multiselect(t("mujun_d_firms", language), options=list(firms.index), key="mujun_d_firms",
+                            format_func=lambda i: f"{firms.loc[i, 'name_zh']} ({i}, {firms.loc[i, 'land_mu']:.1f})",
+                            placeholder=t("mujun_d_firms_none", language))
+    for enterprise_id in chosen:
+        firm = firms.loc[enterprise_id]
         st.button(t("mujun_d_make", language).format(name=markdown_text(firm["name_zh"])),
-                  key=f"mujun_d_make_{firm['enterprise_id']}", on_click=_make_plot,
-                  args=(view, str(firm["enterprise_id"]), str(firm["name_zh"])), icon=":material/add_location:")
+                  key=f"mujun_d_make_{enterprise_id}", on_click=_make_plot,
+                  args=(view, str(enterprise_id), str(firm["name_zh"])), icon=":material/add_location:")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spaces.planning.mujun_aggregates import aggregate, per_mu_by_year
+from spaces.planning.mujun_land import d_class_land
 from spaces.reference.districts import CITY_ADCODE, DISTRICT_ADCODES, district_names
 from spaces.reference.i18n import localised, t
 from spaces.reference.mujun_method import CLASSES
@@ -166,3 +167,18 @@ def trend_chart(data: pd.DataFrame, *, metric: str, language: str) -> alt.Chart:
         y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
         color=alt.Color("area:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=tooltip).properties(height=260)
+
+
+def d_class_table(layers: dict[str, pd.DataFrame], scored: pd.DataFrame | None, *, year: int,
+                  districts: tuple[str, ...] = (), groups: tuple[str, ...] = (), park_id: str | None = None
+                  ) -> pd.DataFrame:
+    """:func:`~spaces.planning.mujun_land.d_class_land` of ``year`` in ``park_id`` (all when None), kept to the
+    chosen districts and groups (all when empty)."""
+    if scored is None or not len(scored):
+        return d_class_land({}, year=year)
+    table = d_class_land(layers, year=year, park_id=park_id, scored=scored)
+    if districts:
+        table = table.loc[table["district_adcode"].isin(districts).to_numpy()]
+    if groups:
+        table = table.loc[table["group"].isin(groups).to_numpy()]
+    return table.reset_index(drop=True)
