@@ -107,3 +107,27 @@ def test_the_summary_csv_and_xlsx_carry_the_mujun_figures(firms_store, run_cli, 
     assert run_cli("summary", "--year", "2024", "--format", "xlsx", "--out", out, store=store).returncode == 0
     sheet = openpyxl.load_workbook(out)["亩均评价"]
     assert sheet.cell(1, 6).value == "亩均税收（万元/亩）" and sheet.max_row == 12
+
+
+def test_the_pages_download_is_the_export_narrowed_to_classes_and_groups(firms_store):
+    """The 亩均 page's CSV and XLSX: the same cells and sample marks as the CLI's, only the firms shown."""
+    from spaces.exports import class_list_export
+    from spaces.planning.filters import Filters
+    from spaces.store import open_store
+
+    store, codes = firms_store
+    layers = open_store(str(store)).read_all()
+    filters = Filters(year=2024, districts=(BEILUN,))
+    done = class_list_export("csv", layers, filters=filters, store=str(store), groups=("leased",))
+    rows = _csv(done.data)
+    assert rows and {r["group"] for r in rows} == {"leased"} and done.filename.endswith("-sample.csv")
+    named = {r["enterprise_id"]: r for r in rows}
+    assert named[codes[0]]["name_zh"] == "'=HYPERLINK(\"http://x\")" and rows[0]["sample_notice"]
+    only_a = _csv(class_list_export("csv", layers, filters=filters, store=str(store), classes=("A",),
+                                    groups=("leased",)).data)
+    assert codes[1] in {r["enterprise_id"] for r in only_a} and {r["class"] for r in only_a} == {"A"}
+    book = openpyxl.load_workbook(io.BytesIO(class_list_export("xlsx", layers, filters=filters, store=str(store),
+                                                               language="en", classes=("A",)).data))
+    sheet, about = book.worksheets
+    assert {row[CLASS_LIST_COLUMNS.index("class")].value for row in sheet.iter_rows(min_row=2)} == {"A"}
+    assert any(str(row[0].value).startswith("Class: A") for row in about.iter_rows())
