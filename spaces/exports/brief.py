@@ -29,6 +29,7 @@ from spaces.reference.targets import (
     target_groups,
 )
 
+from .brief_mujun import mujun_html_section, mujun_pdf_page, mujun_table
 from .context import provisional_note
 from .figures import MapArea, Trend, draw_map, draw_trend, print_style
 
@@ -348,13 +349,18 @@ def brief_pdf(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dic
               metadata: dict, *, language: str = "zh") -> bytes:
     """The brief as an A4 PDF, one page per area, Chinese glyphs embedded (needs a CJK font installed)."""
     pages = brief_pages(summary, layers, map_layers, language=language)
+    mujun = mujun_table(summary, layers, language=language)
+    total = len(pages) + (mujun is not None)
     buffer = io.BytesIO()
     with print_style(), PdfPages(buffer, metadata={
         "Title": t("export_brief_document_title", language).format(year=summary.year),
         "Subject": metadata["notice"] or "", "Creator": "python -m spaces",
     }) as pdf:
         for number, page in enumerate(pages, start=1):
-            pdf.savefig(_pdf_page(page, number, len(pages), summary, map_layers, metadata, language))
+            pdf.savefig(_pdf_page(page, number, total, summary, map_layers, metadata, language))
+        if mujun is not None:
+            pdf.savefig(mujun_pdf_page(mujun, summary, layers, metadata, number=total, total=total, language=language,
+                                       wrap=_wrap))
     return buffer.getvalue()
 
 
@@ -435,6 +441,8 @@ def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: di
     """
     escape = html.escape
     pages = brief_pages(summary, layers, map_layers, language=language)
+    mujun = mujun_table(summary, layers, language=language)
+    total = len(pages) + (mujun is not None)
     sections = []
     with print_style():
         for number, page in enumerate(pages, start=1):
@@ -452,8 +460,11 @@ def brief_html(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: di
   {_html_table(page, language)}
   <p class="note">{escape(texts["table_note"])} {escape(texts["scope"])}</p>
   <figure class="trend"><img alt="{escape(t("export_trend_land", language))}" src="data:image/png;base64,{_trend_png(page, language)}"></figure>
-  <footer><span>{escape(texts["footer"])}</span><span>{escape(t("export_brief_page", language).format(page=number, pages=len(pages)))}</span></footer>
+  <footer><span>{escape(texts["footer"])}</span><span>{escape(t("export_brief_page", language).format(page=number, pages=total))}</span></footer>
 </section>""")
+        if mujun is not None:
+            sections.append(mujun_html_section(mujun, summary, layers, metadata, number=total, total=total,
+                                               language=language))
     title = t("export_brief_document_title", language).format(year=summary.year)
     document = f"""<!doctype html>
 <html lang="{by_language("zh-CN", "en", language)}">

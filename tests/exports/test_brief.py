@@ -79,13 +79,13 @@ def _squeeze(text: str) -> str:
 # -- PDF ---------------------------------------------------------------------------------------------
 def test_the_pdf_has_the_city_then_every_district_one_page_each(pdf):
     pages = _page_texts(pdf)
-    assert len(pages) == 11
-    for page, name in zip(pages, ["宁波市", *DISTRICT_NAMES[:-1]], strict=True):
+    assert len(pages) == 12  # then the 亩均 page
+    for page, name in zip(pages[:11], ["宁波市", *DISTRICT_NAMES[:-1]], strict=True):
         assert f"{name}产业空间重构进展简报（{YEAR}年）" in page
 
 
 def test_every_pdf_page_says_sample_year_and_filters(pdf):
-    for page in _page_texts(pdf):
+    for page in _page_texts(pdf)[:11]:
         assert _squeeze(SAMPLE_NOTICE_ZH) in page
         assert "筛选条件：年份2025；无其他筛选（全部数据）" in page
         assert "战略产业园（个）" in page and "2021基线" in page and "进度/时间进度" in page and "2026预计" in page
@@ -108,10 +108,11 @@ def test_a_year_in_progress_is_marked_on_every_page(layers, tmp_path):
     path = tmp_path / result.filename
     path.write_bytes(result.data)
     pages = _page_texts(path)
-    assert len(pages) == 2
+    assert len(pages) == 3  # the city, 北仑, the 亩均 page of both
     for page in pages:
         assert "（2026年，进行中）" in page
         assert "2026年数据尚未完整（2027-04-01起视为完整）" in page
+    for page in pages[:2]:
         assert "截至2026-12-01（2026年进行中）·时间进度98%" in page  # 4 years and 334 of 365 days: 98 %
         assert "2026进行中" in page  # the running year on the trend charts' axes
 
@@ -154,11 +155,12 @@ def test_the_pdf_follows_the_district_filter_and_language(layers, tmp_path):
     path = tmp_path / result.filename
     path.write_bytes(result.data)
     pages = _page_texts(path)
-    assert len(pages) == 2
+    assert len(pages) == 3  # the city, 北仑, the 亩均 page of both
     assert _squeeze("Ningbo: industrial space restructuring, 2024") in pages[0]
     assert _squeeze("Beilun: industrial space restructuring, 2024") in pages[1]
     assert _squeeze(SAMPLE_NOTICE_EN) in pages[1] and "Filters:Year2024;District:Beilun" in pages[1]
     assert "城市" not in pages[1] and "目标" not in pages[1]  # English table and notes
+    assert "Landefficiencybydistrict,2024" in pages[2] and "Beilun" in pages[2] and "Haishu" not in pages[2]
 
 
 # -- HTML --------------------------------------------------------------------------------------------
@@ -175,14 +177,15 @@ def test_html_escapes_the_filters_it_prints(layers):
     filters = Filters(year=YEAR, districts=("330225",), industries=(hostile_industry,))
     text = export("brief", "html", layers, filters=filters, store="t").data.decode("utf-8")
     assert hostile_industry not in text
-    assert text.count(f"产业：{html.escape(hostile_industry)}") == 2  # the city page and 象山县
+    assert text.count(f"产业：{html.escape(hostile_industry)}") == 3  # the city page, 象山县 and the 亩均 page
 
 
 def test_html_is_self_contained_and_prints_a_page_per_area(html_brief):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html_brief)
     assert "@import" not in html_brief and "url(" not in html_brief
     assert "default-src 'none'" in html_brief
-    assert html_brief.count('<section class="page"') == 11
+    assert html_brief.count('<section class="page" id="area-') == 11
+    assert html_brief.count('<section class="page"') == 12  # and the 亩均 page
     assert "break-after: page" in html_brief and "@page" in html_brief
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html_brief)
     assert len(images) == 22 and len(re.findall(r"<img", html_brief)) == 22
@@ -205,6 +208,24 @@ def test_html_tables_match_the_summary(html_brief, layers):
     assert 'class="tick" style="left:80.0%"' in bar
     assert SAMPLE_NOTICE_ZH in section and "etdz_national_rank" not in section
     assert 'data-key="etdz_national_rank"' in html_brief.split('id="area-330200"')[1].split("</section>")[0]
+
+
+def test_the_mujun_page_shows_each_districts_levels_growth_and_classes(pdf, html_brief, layers):
+    """The last page: per district and the city, 规上 亩均税收 and 亩均增加值 of the year (万元/亩), their 2021 level,
+    growth and source, the firms per class; sample marked. The figures are Σ ÷ Σ of the store's 规上 firms."""
+    page = _page_texts(pdf)[-1]
+    assert "亩均论英雄：各区县亩均效益（2025年）" in page and _squeeze(SAMPLE_NOTICE_ZH) in page
+    assert "亩均税收（万元/亩）" in page and "筛选条件：年份2025" in page and "第12/12页" in page
+    firms = layers["enterprises"]
+    above = firms.loc[(firms["district_adcode"] == "330206") & (firms["group"] == "above_scale")]
+    now, then = (above.loc[(above["year"] == year) & above["tax"].notna()] for year in (2025, 2021))
+    level, base = now["tax"].sum() / now["land_mu"].sum(), then["tax"].sum() / then["land_mu"].sum()
+    row = re.search(r'<tr data-adcode="330206">(.*?)</tr>', html_brief.split('id="mujun"')[1]).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+    assert cells[:5] == ["北仑区", f"{level:,.2f}", f"{base:,.2f}", f"{(level / base - 1) * 100:+.1f}%", "企业"]
+    year = firms.loc[(firms["year"] == 2025) & (firms["district_adcode"] == "330206")]
+    assert sum(int(c) for c in cells[-5:]) == len(year)  # every firm of the year in one class
+    assert f"{level:,.2f}" in page
 
 
 # -- pieces ------------------------------------------------------------------------------------------
