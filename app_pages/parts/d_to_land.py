@@ -10,6 +10,7 @@ from spaces.intake import problem_text
 from spaces.intake.d_class import PLOT_PREFIX, make_plot_from_d_class
 from spaces.planning.mujun_land import d_land_totals
 from spaces.reference.i18n import colon, t
+from spaces.reference.vocab import load_vocabularies
 from spaces.view.deck import markdown_text
 from spaces.view.mujun import d_class_table
 
@@ -43,14 +44,22 @@ def d_to_land_section(view: View, scored, groups) -> None:
     table = d_class_table(view.everything, scored, year=filters.year, districts=filters.districts, groups=groups,
                           park_id=park)
     st.caption(t("mujun_d_totals", language).format(**d_land_totals(table)))
+    every_park = view.everything["parks"].set_index("park_id")["name_zh"]
+    statuses = load_vocabularies()["status"].labels(language)
     shown = table.assign(group=table["group"].map(group_labels(language)).fillna(table["group"]),
+                         park_id=table["park_id"].map(every_park).fillna(table["park_id"]),
+                         plot_status=table["plot_status"].map(statuses).fillna(table["plot_status"]),
                          plot_found_by=table["plot_found_by"].map(
                              lambda v: t(f"mujun_found_{v}", language) if isinstance(v, str) else None))
+    text = ["park_id", "plot_id", "plot_found_by", "plot_status"]
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), "")  # blank, not "None"
     columns = ["enterprise_id", "name_zh", "park_id", "group", "land_mu", "tax_per_mu", "class", "plot_id",
                "plot_found_by", "plot_status", "plot_area_mu"]
     st.dataframe(shown[columns], hide_index=True, key="mujun_d_table", height=300, column_config={
                              c: st.column_config.Column(t(f"mujun_col_{c}", language)) for c in columns} | {
                              "land_mu": st.column_config.NumberColumn(t("mujun_col_land_mu", language), format="%.1f"),
+                             "tax_per_mu": st.column_config.NumberColumn(t("mujun_col_tax_per_mu", language),
+                                                                         format="%.2f"),
                              "plot_area_mu": st.column_config.NumberColumn(t("mujun_col_plot_area_mu", language),
                                                                            format="%.1f")})
     kind, message = st.session_state.pop("mujun_d_result", (None, None))

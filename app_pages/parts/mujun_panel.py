@@ -50,19 +50,21 @@ def levels_section(view: View, scored, classes, groups) -> None:
     st.subheader(t("mujun_levels_title", language))
     table = district_levels(scored, view.everything.get("indicators"), year=filters.year, districts=filters.districts,
                             classes=classes, groups=groups, language=language)
-    config = {"district": t("district", language),
-              "enterprises": st.column_config.NumberColumn(t("mujun_col_enterprises", language), format="%d"),
-              "land_mu": st.column_config.NumberColumn(t("mujun_short_land", language), format="localized")}
+    # Widths in px that fit the 1280 px window beside the sidebar (about 820 px): every column shows at once.
+    config = {"district": st.column_config.TextColumn(t("district", language), width=70),
+              "enterprises": st.column_config.NumberColumn(t("mujun_short_enterprises", language), format="%d",
+                                                           width=56),
+              "land_mu": st.column_config.NumberColumn(t("mujun_short_land", language), format="%.0f", width=72)}
     for metric in METRICS:
         table[f"{metric}_source"] = table[f"{metric}_source"].map(lambda v: _source(v, language))
-        name = t(SHORT[metric], language)
+        name, full = t(SHORT[metric], language), t(f"mujun_col_{metric}", language)
         config |= {
-            metric: st.column_config.NumberColumn(f"{name} {filters.year}", format="%.2f",
-                                                  help=t(f"mujun_col_{metric}", language)),
+            metric: st.column_config.NumberColumn(f"{name} {filters.year}", format="%.2f", help=full, width=74),
             f"{metric}_2021": st.column_config.NumberColumn(f"{name} {t('mujun_short_2021', language)}",
-                                                            format="%.2f"),
-            f"{metric}_growth_pct": st.column_config.NumberColumn(t("mujun_short_growth", language), format="%.1f%%"),
-            f"{metric}_source": st.column_config.TextColumn(t("mujun_short_source", language), width="small")}
+                                                            format="%.2f", help=full, width=74),
+            f"{metric}_growth_pct": st.column_config.NumberColumn(t("mujun_short_growth", language), format="%.1f%%",
+                                                                  width=62),
+            f"{metric}_source": st.column_config.TextColumn(t("mujun_short_source", language), width=52)}
     st.dataframe(table.drop(columns="adcode"), hide_index=True, key="mujun_levels", column_config=config,
                  height="content")
     st.caption(t("mujun_levels_note", language))
@@ -85,12 +87,12 @@ def classes_section(view: View, scored, groups) -> None:
     st.subheader(t("mujun_classes_title", language))
     table = class_table(scored, year=view.filters.year, districts=view.filters.districts, groups=groups,
                         language=language)
-    config = {"district": t("district", language)}
+    config = {"district": st.column_config.TextColumn(t("district", language), width=70)}
     for name in CLASSES:
-        config[f"count_{name}"] = st.column_config.NumberColumn(f"{name}{t('mujun_count_suffix', language)}",
-                                                               format="%d")
+        config[f"count_{name}"] = st.column_config.NumberColumn(f"{name}{t('mujun_short_count', language)}",
+                                                               format="%d", width=56)
         config[f"land_mu_{name}"] = st.column_config.NumberColumn(f"{name}{t('mujun_land_suffix', language)}",
-                                                                 format="%.1f")
+                                                                 format="%.0f", width=70)
     st.dataframe(table.drop(columns="adcode"), hide_index=True, key="mujun_classes_table", column_config=config,
                  height="content")
 
@@ -103,6 +105,8 @@ def class_list_section(view: View, classes, groups) -> None:
     st.dataframe(shown[list(LIST_COLUMNS)], hide_index=True, key="mujun_list", height=320, column_config={
         column: st.column_config.Column(t(f"mujun_col_{column}", language)) for column in LIST_COLUMNS} | {
         "land_mu": st.column_config.NumberColumn(t("mujun_col_land_mu", language), format="%.1f"),
+        **{c: st.column_config.NumberColumn(t(f"mujun_col_{c}", language), format="%.2f")
+           for c in ("tax_per_mu", "value_added_per_mu", "score")},
         "classes_differ": st.column_config.CheckboxColumn(t("mujun_col_classes_differ", language))})
     st.caption(t("mujun_list_note", language))
     sample = data_source({"enterprises": view.everything.get("enterprises", pd.DataFrame())}).is_sample
