@@ -31,12 +31,17 @@ def city_header(long, *, districts: tuple[str, ...], year: int, language: str) -
     cards = header_cards(long, adcode=adcode, language=language)
     chosen = st.session_state.get("target")
     st.html(f"<style>{card_style(cards, chosen=chosen)}</style>")
-    columns = st.columns(PER_ROW, gap="small")
-    for index, card in enumerate(cards):
-        with columns[index % PER_ROW].container(horizontal=True, vertical_alignment="center", gap="small",
-                                                 key=f"hcard_{card.key}"):
-            st.button(card.title, key=f"card_{card.key}", on_click=_show_target, args=(card.key,), type="tertiary",
-                      help=" · ".join(text for text in (card.figures, card.pace, t("header_show_on_map", language))
-                                      if text))
-            headline = html.escape(card.headline)
-            st.html(f"<span class='hcard-figure' title='{headline}'>{headline}</span>")  # catalogue text, escaped
+    rows = st.container(key="city_header", gap="small")
+    for start in range(0, len(cards), PER_ROW):  # row by row: the cards read (and tab) in the plan's order
+        for column, card in zip(rows.columns(PER_ROW, gap="small"), cards[start:start + PER_ROW], strict=False):
+            _card(column, card, language)
+
+
+def _card(column, card, language: str) -> None:
+    """One line: the status bar, the name (a button colouring the map by the target), the gap or the figure."""
+    with column.container(horizontal=True, vertical_alignment="center", gap="small", key=f"hcard_{card.key}"):
+        st.button(card.title, key=f"card_{card.key}", on_click=_show_target, args=(card.key,), type="tertiary",
+                  help=" · ".join(text for text in (card.figures, card.pace, t("header_show_on_map", language))
+                                  if text))
+        headline = html.escape(card.headline)
+        st.html(f"<span class='hcard-figure' title='{headline}'>{headline}</span>")  # catalogue text, escaped

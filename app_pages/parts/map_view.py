@@ -11,7 +11,14 @@ from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.view.deck import PlotDrawing, markdown_text, view_for
 from spaces.view.legend import drawn_legend
-from spaces.view.mapstate import counts_line, districts_view, hiding_filters, opening_view, revealing
+from spaces.view.mapstate import (
+    counts_line,
+    districts_view,
+    find_plot,
+    hiding_filters,
+    opening_view,
+    revealing,
+)
 
 NAMED_PLOTS_LISTED = 5_000  # named plots offered in the search list; any plot is found by typing its id or name
 
@@ -44,18 +51,6 @@ def _select(everything, kind: str, ident: str, *, fly: bool) -> None:
         st.session_state["view"] = view_for(geometry)
         centre = geometry.centroid  # the plots around it come in full detail
         st.session_state["focus"] = format_focus(centre.x, centre.y)
-
-
-def find_plot(plots, text: str) -> str | None:
-    """The id of the plot whose id is ``text`` (any case), else of the first whose name contains it."""
-    wanted = text.strip().casefold()
-    if not wanted:
-        return None
-    ids = plots["plot_id"].astype(str)
-    exact = plots.loc[ids.str.casefold() == wanted]
-    if not len(exact) and "name_zh" in plots.columns:
-        exact = plots.loc[plots["name_zh"].fillna("").astype(str).str.casefold().str.contains(wanted, regex=False)]
-    return None if not len(exact) else str(exact["plot_id"].iloc[0])
 
 
 def search_box(column, everything, language: str) -> None:

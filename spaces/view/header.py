@@ -100,6 +100,7 @@ def card_style(cards: list[Card], *, chosen: str | None) -> str:
     """CSS for the one-line cards of ``cards`` (Streamlit gives a keyed container the class ``st-key-<key>``):
     a bar of the status colour, the name cut with "…" (its tooltip has all), the card of ``chosen`` outlined."""
     rules = [
+        ".st-key-city_header{gap:4px}",
         "[class*='st-key-hcard_']{flex-wrap:nowrap;background:rgba(128,128,128,0.07);border-radius:4px;"
         "padding:0 6px 0 6px;min-height:0;gap:6px}",
         "[class*='st-key-hcard_']>div:first-child{flex:1 1 0;min-width:45%;overflow:hidden}",

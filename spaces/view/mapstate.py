@@ -138,6 +138,19 @@ def opening_view(*, view: Mapping | None, focus: tuple[float, float] | None, dis
     return districts_view(district_shapes, districts) if districts else dict(NINGBO_VIEW)
 
 
+def find_plot(plots: pd.DataFrame, text: str) -> str | None:
+    """The id of the plot whose id is ``text`` (any case), else of the first whose name contains it."""
+    wanted = text.strip().casefold()
+    if not wanted:
+        return None
+    ids = plots["plot_id"].astype(str)
+    exact = plots.loc[ids.str.casefold() == wanted]
+    if not len(exact) and "name_zh" in plots.columns:
+        exact = plots.loc[plots["name_zh"].fillna("").astype(str).str.casefold().str.contains(wanted, regex=False)]
+    return None if not len(exact) else str(exact["plot_id"].iloc[0])
+
+
+
 SELECTION_LAYERS = {"park": ("parks", "park_id"), "community": ("communities", "community_id")}
 HIDING_FIELDS = ("year", "districts", "industries", "levels", "inside_parks")
 
