@@ -12,7 +12,8 @@ from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
-from spaces.view.deck import NINGBO_VIEW, TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.view.deck import TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.view.mapstate import features_view
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -74,8 +75,9 @@ def intake_panel(view: View) -> None:
             warnings = int((report["severity"] == "warning").sum()) if not report.empty else 0
             st.info(_message("upload_valid", language, rows=len(check.intake.frame), warnings=warnings))
             if schemas[layer].is_spatial:
+                opening = features_view(check.intake.frame, height_px=420)  # flies to what was uploaded
                 st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
-                                         initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
+                                            initial_view_state=pdk.ViewState(**opening), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))

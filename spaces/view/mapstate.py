@@ -88,6 +88,16 @@ def districts_view(districts: gpd.GeoDataFrame, adcodes: tuple[str, ...] | list[
     return view_of_bounds(*shapely.total_bounds(chosen.geometry.to_numpy()))
 
 
+def features_view(frame: gpd.GeoDataFrame, *, height_px: int = MAP_HEIGHT_PX) -> dict:
+    """The view fitted to ``frame``'s features (an upload's preview flies to them: three plots are not one
+    dot at city scale); the whole city when it has none. A single point opens at street scale (zoom 15)."""
+    bounds = shapely.total_bounds(frame.geometry.to_numpy()) if len(frame) else np.full(4, np.nan)
+    if not np.isfinite(bounds).all():
+        return dict(NINGBO_VIEW)
+    view = view_of_bounds(*bounds, height_px=height_px, margin=1.3)
+    return {**view, "zoom": min(view["zoom"], 15.0)}
+
+
 def focus_view(focus: tuple[float, float]) -> dict:
     """The view around a focus (lon, lat): the 7 × 7 km zoom window's scale, at any plot count."""
     return {"longitude": round(focus[0], 5), "latitude": round(focus[1], 5), "zoom": FOCUS_ZOOM}

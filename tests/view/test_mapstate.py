@@ -4,6 +4,7 @@ and which filter hides the selected item."""
 import math
 
 import pytest
+import shapely
 
 from spaces.planning.filters import Filters, apply_filters
 from spaces.reference.districts import load_districts
@@ -131,3 +132,18 @@ def test_a_plot_is_found_by_its_id_in_any_case_or_by_part_of_its_name(layers):
     assert find_plot(plots, first.lower()) == first
     assert find_plot(plots, " 东港 ") == plots["plot_id"].iloc[5]
     assert find_plot(plots, "西港") is None and find_plot(plots, "  ") is None
+
+
+def test_an_uploads_preview_flies_to_its_features():
+    import geopandas as gpd
+
+    from spaces.view.mapstate import features_view
+
+    plots = gpd.GeoDataFrame(geometry=[shapely.box(121.80, 29.90, 121.801, 29.901),
+                                       shapely.box(121.81, 29.91, 121.811, 29.911), None], crs=4326)
+    view = features_view(plots, height_px=420)
+    assert 121.80 < view["longitude"] < 121.811 and 29.90 < view["latitude"] < 29.911
+    assert view["zoom"] > 12  # three plots 1.5 km apart fill the preview, not one dot at city scale
+    point = features_view(gpd.GeoDataFrame(geometry=[shapely.Point(121.5, 29.8)], crs=4326))
+    assert point == {"longitude": 121.5, "latitude": 29.8, "zoom": 15.0}
+    assert features_view(gpd.GeoDataFrame(geometry=[], crs=4326)) == NINGBO_VIEW
