@@ -64,12 +64,14 @@ def search_box(column, everything, language: str) -> None:
         choice = st.session_state.get("search")
         if not choice:
             return
-        if choice not in searchable:  # typed: a plot id or name
-            found = find_plot(everything["plots"], choice)
+        if choice not in searchable:  # typed: a park's or community's name, else a plot's id or name
+            wanted = choice.strip().casefold()
+            named = next((key for key, name in searchable.items() if wanted and wanted in str(name).casefold()), None)
+            found = named or (f"plot:{plot}" if (plot := find_plot(everything["plots"], choice)) else None)
             if found is None:
                 st.session_state["_search_missed"] = choice
                 return
-            choice = f"plot:{found}"
+            choice = found
         kind, _, ident = choice.partition(":")
         _select(everything, kind, ident, fly=True)
 
