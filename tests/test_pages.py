@@ -516,3 +516,34 @@ def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, 
     at.text_input(key="status_plot").set_value("**P** $x$")
     at.get("form_submit_button")[0].click().run()
     assert at.error and "\\*\\*P\\*\\* \\$x\\$" in at.error[0].value
+
+
+# -- the map page, issue 12: what is drawn, said; where the map opens ------------------------------
+def test_with_no_layer_the_map_says_how_to_show_one(page):
+    from spaces.reference.i18n import t
+
+    at = page("map", layers=[]).run()
+    assert not at.exception
+    assert t("map_no_layer") in [i.value for i in at.info]
+    assert not any("地图显示" in c.value for c in at.caption)
+
+
+def test_the_counts_follow_the_district_filter_and_the_map_flies_there(page):
+    at = page("map", year=2025).run()
+    city = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert _deck(at)["initialViewState"]["zoom"] == 8
+    at.session_state["districts"] = ["330206"]
+    at.run()
+    beilun = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert beilun != city
+    view = _deck(at)["initialViewState"]
+    assert view["zoom"] > 9 and 121.7 < view["longitude"] < 122.1  # 北仑
+    fills = {f["properties"]["id"]: f["properties"]["fill"][3] for f in _layer(_deck(at), "districts")["data"]["features"]}
+    assert fills["330206"] > fills["330212"]  # the others dimmed
+
+
+def test_a_focus_opens_zoomed_in_below_the_cell_limit(page):
+    at = page("map", focus="121.8500,29.9000").run()  # 300 plots: drawn one by one, no zoom window
+    view = _deck(at)["initialViewState"]
+    assert abs(view["longitude"] - 121.85) < 0.001 and view["zoom"] > 12
+    assert at.session_state["view"] == view
