@@ -119,7 +119,7 @@ with detail_column:
     legend_panel(view, visible=st.session_state["layers"], target=st.session_state["target"],
                  status_labels=status_labels, choropleth=choropleth, plots=plots)
     st.subheader(t("detail", language))
-    hidden_notice(everything, filters, language)
+    hidden_notice(everything, shown, filters, language)
     detail = selected_detail(everything, summary.long, st.session_state.get("selected"), year=filters.year,
                              language=language)
     if detail is None:

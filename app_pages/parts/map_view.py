@@ -111,10 +111,10 @@ def map_legend(shown, *, visible, choropleth, plots, language: str, status_label
                     unsafe_allow_html=True)  # our own catalogue text, escaped all the same
 
 
-def hidden_notice(everything, filters: Filters, language: str) -> None:
+def hidden_notice(everything, shown, filters: Filters, language: str) -> None:
     """When the selected park or community is hidden by a filter: say which, and offer to show it."""
     selected = st.session_state.get("selected")
-    hiding = hiding_filters(everything, filters, selected)
+    hiding = hiding_filters(everything, filters, selected, shown=shown)
     if not hiding:
         return
     values = revealing(everything, selected, hiding)

@@ -165,11 +165,14 @@ SELECTION_LAYERS = {"park": ("parks", "park_id"), "community": ("communities", "
 HIDING_FIELDS = ("year", "districts", "industries", "levels", "inside_parks")
 
 
-def hiding_filters(everything: Mapping[str, pd.DataFrame], filters: Filters, selected: str | None) -> tuple[str, ...]:
+def hiding_filters(everything: Mapping[str, pd.DataFrame], filters: Filters, selected: str | None,
+                   shown: Mapping[str, pd.DataFrame] | None = None) -> tuple[str, ...]:
     """The filters that keep the ``selected`` park or community ("park:P004") off the map, each alone
     enough to hide it; () when it is drawn, is a district (always drawn) or does not exist.
 
-    ``inside_parks`` hides a community outside the parks the other filters select.
+    ``shown`` is ``apply_filters(everything, filters)`` when the caller has it (the page's cached layers:
+    filtering a million plots again on every run would cost seconds); each filter is then tried on the
+    one row alone. ``inside_parks`` hides a community outside the parks the other filters select.
     """
     kind, _, ident = (selected or "").partition(":")
     if kind not in SELECTION_LAYERS:
@@ -178,9 +181,13 @@ def hiding_filters(everything: Mapping[str, pd.DataFrame], filters: Filters, sel
     row = everything[layer].loc[everything[layer][column] == ident]
     if not len(row):
         return ()
-    if len(apply_filters(everything, filters)[layer].loc[lambda f: f[column] == ident]):
-        return ()
     one = {name: (row if name == layer else everything[name].iloc[:0]) for name in MAP_LAYERS}
+    if not filters.inside_parks:  # the row alone decides: no need to filter every layer
+        shown = apply_filters(one, filters)
+    elif shown is None:
+        shown = apply_filters(everything, filters)
+    if (shown[layer][column] == ident).any():
+        return ()
     loose = Filters(year=PLAN_END_YEAR)
     hiding = []
     for field in HIDING_FIELDS:

@@ -3,6 +3,7 @@ and which filter hides the selected item."""
 
 import math
 
+import pandas as pd
 import pytest
 import shapely
 
@@ -147,3 +148,18 @@ def test_an_uploads_preview_flies_to_its_features():
     point = features_view(gpd.GeoDataFrame(geometry=[shapely.Point(121.5, 29.8)], crs=4326))
     assert point == {"longitude": 121.5, "latitude": 29.8, "zoom": 15.0}
     assert features_view(gpd.GeoDataFrame(geometry=[], crs=4326)) == NINGBO_VIEW
+
+
+def test_a_community_outside_the_chosen_parks_is_hidden_by_inside_parks(layers):
+    filters = Filters(year=2025, levels=("national",), inside_parks=True)  # levels alone never hide a community
+    shown = apply_filters(layers, filters)
+    drawn = set(shown["communities"]["community_id"])
+    hidden = 0
+    for ident in layers["communities"]["community_id"]:
+        if pd.isna(layers["communities"].set_index("community_id").loc[ident, "established_year"]) or \
+                layers["communities"].set_index("community_id").loc[ident, "established_year"] <= 2025:
+            reason = hiding_filters(layers, filters, f"community:{ident}", shown=shown)
+            assert reason == (() if ident in drawn else ("inside_parks",)), ident
+            hidden += ident not in drawn
+    assert hidden > 0  # the case is met
+    assert revealing(layers, "community:X", ("inside_parks",)) == {"inside_parks": False}
