@@ -73,7 +73,7 @@ OUTLINE_NOT_PICKED = {"polygons-stroke": {"pickable": False}}
 DIMMED_ALPHA = 35  # the districts left out by the district filter: their colour barely shows
 # 1 km cells lie under the parks and communities and let the district colours through (issue 12): a cell is
 # drawn at this alpha, fainter still (FAINT_CELL_ALPHA) around a zoom window of plots drawn in full.
-CELL_ALPHA, FAINT_CELL_ALPHA = 125, 70
+CELL_ALPHA, FAINT_CELL_ALPHA = 105, 70
 
 
 class CompactDeck(pdk.Deck):
