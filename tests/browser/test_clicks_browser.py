@@ -5,7 +5,8 @@ the map as it opens, 1440×900 and 1280×720 in turn. The mouse moves onto a dis
 a 1 km cell (its tooltip shows), then clicks once; the URL must name that object (``sel=``, or ``f=`` for a
 cell) and the panel must show it. Where to click is computed from the store and the map's initial view
 (``NINGBO_VIEW``, Web Mercator) as the point of the object farthest from its edges and from anything drawn
-above it, the place a person aims at.
+above it, the place a person aims at. Above ``PLOT_POLYGON_LIMIT`` plots the 1 km cells lie under the parks and
+communities (issue 12), so a park, a community and a cell are each clicked where nothing is drawn above them.
 
 ``SPACES_CLICK_TRIALS`` sessions per kind (2 by default: one per window size); ``SPACES_CLICK_STORE`` clicks
 on that store instead of the 6,000-plot sample (cells on it too when it has more than ``PLOT_POLYGON_LIMIT``)::
