@@ -19,6 +19,9 @@ from spaces.view.pace_text import year_label
 from spaces.view.urlstate import FIELDS, query_from_state, state_from_query
 
 st.set_page_config(page_title="宁波产业空间 Ningbo industrial space", page_icon="🏭", layout="wide")
+# Streamlit leaves ~6rem empty above the first element; 2.5rem clears its toolbar (issue 12: the map
+# page's header, controls and map must fit the first screen at 1280×720).
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 
 today = calendar.today_in_beijing()  # the default year is the latest final one on this day
 if "_from_url" not in st.session_state:

@@ -160,8 +160,10 @@ def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_t
     before = json.dumps(_layer(_deck(at), "districts")["data"])
     at.button(key="card_inefficient_enterprises_upgraded").click().run()
     assert not at.exception and at.session_state["target"] == "inefficient_enterprises_upgraded"
-    assert {b.key: b.proto.type for b in at.button if str(b.key).startswith("card_")}[
-        "card_inefficient_enterprises_upgraded"] == "secondary"  # the map's target stands out, never in red
+    style = next(h.proto.body for h in at.get("html") if "st-key-hcard_" in h.proto.body)
+    assert ".st-key-hcard_inefficient_enterprises_upgraded{border-left:5px solid #" in style
+    chosen = style.split(".st-key-hcard_inefficient_enterprises_upgraded{")[1].split("}")[0]
+    assert "outline" in chosen  # the map's target stands out (outlined), never in red
     assert json.dumps(_layer(_deck(at), "districts")["data"]) != before  # the choropleth follows the card
 
 
@@ -403,15 +405,16 @@ def few_plots_in_detail(monkeypatch):
 
 def test_many_plots_are_cells_until_a_focus_brings_detail_and_back(page, few_plots_in_detail):
     at = page("map").run()
-    plots = _layer(_deck(at), "plots")["data"]
-    assert {p["kind"] for p in plots} == {"plot_cell"}
+    deck = _deck(at)  # the cells lie under the parks (issue 12), the plots drawn in full above them
+    assert {p["kind"] for p in _layer(deck, "plot_cells")["data"]} == {"plot_cell"}
+    assert _layer(deck, "plots")["data"] == []
     assert any("1 公里网格" in c.value for c in at.caption)
     assert "whole_city" not in [b.key for b in at.button]
     focus = "121.8500,29.9000"  # 北仑, where the sample has plots
     at = page("map", focus=focus).run()  # as a link with ?f= opens it
     deck = _deck(at)
     kinds = [p["kind"] for p in _layer(deck, "plots")["data"]]
-    assert 0 < kinds.count("plot") <= 50 and "plot_cell" in kinds
+    assert 0 < kinds.count("plot") <= 50 and {p["kind"] for p in _layer(deck, "plot_cells")["data"]} == {"plot_cell"}
     assert "zoom_window" in [layer["id"] for layer in deck["layers"]]
     assert any("黑框内" in c.value for c in at.caption)
     view = deck["initialViewState"]
@@ -513,3 +516,34 @@ def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, 
     at.text_input(key="status_plot").set_value("**P** $x$")
     at.get("form_submit_button")[0].click().run()
     assert at.error and "\\*\\*P\\*\\* \\$x\\$" in at.error[0].value
+
+
+# -- the map page, issue 12: what is drawn, said; where the map opens ------------------------------
+def test_with_no_layer_the_map_says_how_to_show_one(page):
+    from spaces.reference.i18n import t
+
+    at = page("map", layers=[]).run()
+    assert not at.exception
+    assert t("map_no_layer") in [i.value for i in at.info]
+    assert not any("地图显示" in c.value for c in at.caption)
+
+
+def test_the_counts_follow_the_district_filter_and_the_map_flies_there(page):
+    at = page("map", year=2025).run()
+    city = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert _deck(at)["initialViewState"]["zoom"] == 8
+    at.session_state["districts"] = ["330206"]
+    at.run()
+    beilun = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert beilun != city
+    view = _deck(at)["initialViewState"]
+    assert view["zoom"] > 9 and 121.7 < view["longitude"] < 122.1  # 北仑
+    fills = {f["properties"]["id"]: f["properties"]["fill"][3] for f in _layer(_deck(at), "districts")["data"]["features"]}
+    assert fills["330206"] > fills["330212"]  # the others dimmed
+
+
+def test_a_focus_opens_zoomed_in_below_the_cell_limit(page):
+    at = page("map", focus="121.8500,29.9000").run()  # 300 plots: drawn one by one, no zoom window
+    view = _deck(at)["initialViewState"]
+    assert abs(view["longitude"] - 121.85) < 0.001 and view["zoom"] > 12
+    assert at.session_state["view"] == view

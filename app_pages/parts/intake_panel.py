@@ -13,14 +13,8 @@ from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
 from spaces.store.access import clean_user
-from spaces.view.deck import (
-    NINGBO_VIEW,
-    PREVIEW_FEATURES,
-    TOOLTIP,
-    CompactDeck,
-    markdown_text,
-    preview_layers,
-)
+from spaces.view.deck import PREVIEW_FEATURES, TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.view.mapstate import features_view
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -102,8 +96,9 @@ def intake_panel(view: View) -> None:
             if schemas[layer].is_spatial:
                 if (rows := len(check.intake.frame)) > PREVIEW_FEATURES:
                     st.caption(_message("preview_sampled", language, shown=f"{PREVIEW_FEATURES:,}", rows=f"{rows:,}"))
+                opening = features_view(check.intake.frame, height_px=420)  # flies to what was uploaded
                 st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
-                                         initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
+                                            initial_view_state=pdk.ViewState(**opening), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))

@@ -26,6 +26,12 @@ class Card:
     status: str | None  # met, on_track, behind; None without data
     colour: str  # #rrggbb of the status (grey without one)
 
+    @property
+    def headline(self) -> str:
+        """What the one-line card shows after the name: the gap; the actual figure alone when met or unknown
+        (the goal is in the card's tooltip)."""
+        return self.gap or self.figures.split(" / ")[0]
+
 
 def header_adcode(districts: tuple[str, ...] | list[str]) -> str:
     """The row the header reads: the one district chosen, else the city (several or none chosen).
@@ -88,3 +94,26 @@ def header_cards(long: pd.DataFrame, *, adcode: str, language: str) -> list[Card
             colour=STATUS_HEX[status] if status else hex_colour(NO_DATA_COLOUR),
         ))
     return cards
+
+
+def card_style(cards: list[Card], *, chosen: str | None) -> str:
+    """CSS for the one-line cards of ``cards`` (Streamlit gives a keyed container the class ``st-key-<key>``):
+    a bar of the status colour, the name cut with "…" (its tooltip has all), the card of ``chosen`` outlined."""
+    rules = [
+        ".st-key-city_header{gap:4px}",
+        "[class*='st-key-hcard_']{flex-wrap:nowrap;background:rgba(128,128,128,0.07);border-radius:4px;"
+        "padding:0 6px 0 6px;min-height:0;gap:6px}",
+        "[class*='st-key-hcard_']>div:first-child{flex:1 1 0;min-width:45%;overflow:hidden}",
+        "[class*='st-key-hcard_']>div:last-child{flex:0 1 auto;min-width:0;overflow:hidden}",
+        "[class*='st-key-hcard_'] button{min-height:0;padding:1px 0;width:100%;justify-content:flex-start}",
+        "[class*='st-key-hcard_'] button>div{justify-content:flex-start;min-width:0}",
+        "[class*='st-key-hcard_'] button p,[class*='st-key-hcard_'] button div{white-space:nowrap;overflow:hidden;"
+        "text-overflow:ellipsis;font-size:0.8rem;text-align:left}",
+        ".hcard-figure{display:block;font-size:0.8rem;font-weight:600;white-space:nowrap;overflow:hidden;"
+        "text-overflow:ellipsis}",
+        "[data-testid='stHorizontalBlock']:has([class*='st-key-hcard_']) [data-testid='stVerticalBlock']{gap:4px}",
+    ]
+    for card in cards:
+        outline = ";outline:1px solid rgba(49,51,63,0.5)" if card.key == chosen else ""
+        rules.append(f".st-key-hcard_{card.key}{{border-left:5px solid {card.colour}{outline}}}")
+    return "".join(rules)
