@@ -52,7 +52,7 @@ def _gap(target: Target, actual: float, goal: float, language: str, *, unit: boo
     if float(format_value(missing, target).replace(",", "")) <= 0:  # met as printed: no gap to show
         return ""
     if target.unit_en == "rank":
-        return t("gap_rank", language).format(places=format_value(missing, target))
+        return t("gap_rank", language, count=format_value(missing, target)).format(places=format_value(missing, target))
     if target.unit_en == "%" and unit:
         return t("gap_points", language).format(points=format_value(missing, target))
     # 亩 to go in whole 亩, rounded up: "差 0 亩" would read as met.
