@@ -24,7 +24,7 @@ from spaces.view.deck import (
     district_choropleth,
     view_for,
 )
-from spaces.view.matrix import MATRIX_CSS, gap_matrix, matrix_columns, matrix_html
+from spaces.view.matrix import gap_matrix, matrix_columns, matrix_html
 from spaces.view.pace_text import provisional_note, ranking_rule, rules_markdown, year_label
 
 view = current_view()
@@ -49,7 +49,7 @@ pace = elapsed_share(filters.year, today=view.today)
 # The sidebar's district filter keeps those districts (and the city), as the XLSX does.
 district_keys = [k for k in targets if targets[k].scope == "district"]
 columns = matrix_columns(list(names.index), filters.districts)
-st.html(MATRIX_CSS + matrix_html(gap_matrix(long, targets={k: targets[k] for k in district_keys}, columns=columns,
+st.html(matrix_html(gap_matrix(long, targets={k: targets[k] for k in district_keys}, columns=columns,
                                             language=language),
                                  targets=targets, column_names=names[name_column].to_dict(), language=language,
                                  district_heading=t("target", language)))

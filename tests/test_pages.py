@@ -488,10 +488,18 @@ def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
     markdown bullet made of that *) says what it means."""
     from spaces.reference.i18n import t
 
+    import re
+
     at = page("districts", year=2026).run()
-    status = at.dataframe[0].value
-    assert status["规上工业亩均税收增长"].str.endswith("*").all()
-    assert not status["战略产业园"].str.endswith("*").any()
+    matrix = _matrix_html(at)
+
+    def cells(name: str) -> list[str]:
+        row = re.search(rf'<th class="target"[^>]*>{re.escape(name)}</th>(.*?)</tr>', matrix).group(1)
+        return re.findall(r"<td[^>]*>([^<]*)", row)
+
+    growth = cells("规上工业亩均税收增长（百分点）")
+    assert len(growth) == 11 and all(cell.endswith("*") for cell in growth)
+    assert not any(cell.endswith("*") for cell in cells("战略产业园（个）"))
     assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")
 
 

@@ -80,7 +80,7 @@ def intake_panel(view: View) -> None:
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
     if (last := view.store.next_undo()) is not None:
-        st.button(f"{t('undo_last', language)}: {markdown_text(last.file)} ({t('time_beijing', language).format(time=readable_time(last.time))})", key="undo_last", on_click=_undo,
+        st.button(t("undo_button", language).format(file=markdown_text(last.file), time=readable_time(last.time)), key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
         st.caption(t("nothing_to_undo", language))

@@ -8,7 +8,8 @@ from spaces.reference.districts import district_names
 from spaces.reference.i18n import LANGUAGES, localised
 from spaces.reference.vocab import industries_text, load_vocabularies
 
-COLUMNS = ["key", "kind", "name_zh", "district", "level", "industries", "area_mu", "wanmu_qianyi",
+# 面积 before the industries: a long list of industries pushed it out of sight at 1280 px.
+COLUMNS = ["key", "kind", "name_zh", "district", "level", "area_mu", "industries", "wanmu_qianyi",
            "green_park_level", "established_year", "park"]
 
 

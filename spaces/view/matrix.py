@@ -115,17 +115,3 @@ def matrix_html(matrix: dict[str, dict[str, Cell]], *, targets: dict[str, Target
                          f'{"".join(cells)}</tr>')
     lines.append("</tbody></table></div>")
     return "".join(lines)
-
-
-MATRIX_CSS = """
-<style>
-.gap-matrix { width: 100%; overflow-x: auto; }
-.gap-matrix table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 0.76rem; line-height: 1.2; }
-.gap-matrix th, .gap-matrix td { border: 1px solid #e6e6e6; padding: 3px 3px; overflow-wrap: anywhere; vertical-align: top; }
-.gap-matrix thead th { font-weight: 600; background: #fafafa; text-align: center; font-size: 0.7rem; }
-.gap-matrix th.target { width: 20%; text-align: left; font-weight: 500; }
-.gap-matrix tr.group th { text-align: left; background: #f0f2f6; font-weight: 600; }
-.gap-matrix td { text-align: center; }
-.gap-matrix td .pace { color: #555; font-size: 0.68rem; }
-</style>
-"""

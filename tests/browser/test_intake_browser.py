@@ -54,7 +54,7 @@ def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot)
     # (The page redraws after the message: wait for the old button to go rather than count it at once.)
     page.get_by_role("button", name="确认导入").wait_for(state="detached", timeout=READY)
     from playwright.sync_api import expect  # conftest skips these tests where Playwright is missing
-    expect(page.get_by_role("button", name="撤销上一次更改", exact=False)).to_have_text(re.compile(r"\d\d:\d\d 北京时间\)$"))
+    expect(page.get_by_role("button", name="撤销上一次更改", exact=False)).to_have_text(re.compile(r"：.+（\d{4}-\d\d-\d\d \d\d:\d\d 北京时间）$"))
 
     page.get_by_role("button", name="撤销上一次更改", exact=False).click()
     page.get_by_text("已撤销", exact=False).wait_for(timeout=READY)
