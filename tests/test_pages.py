@@ -486,9 +486,9 @@ def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_
 def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
     """2026 read on 5 Dec 2026: the indicators stop at 2025, so their cells end in * and a caption (not a
     markdown bullet made of that *) says what it means."""
-    from spaces.reference.i18n import t
-
     import re
+
+    from spaces.reference.i18n import t
 
     at = page("districts", year=2026).run()
     matrix = _matrix_html(at)
