@@ -45,6 +45,17 @@ def t(key: str, language: str = "zh", *, count: object = None) -> str:
     return entry[language]
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """An English count with its noun in agreement, for the command line's own sentences.
+
+    Examples
+    --------
+    >>> counted(1, "row", "rows"), counted(0, "warning", "warnings")
+    ('1 row', '0 warnings')
+    """
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _is_one(count: object) -> bool:
     """Whether ``count`` (a number, or a number as printed: "1", "1.0") is exactly one."""
     try:
