@@ -19,6 +19,7 @@ from spaces.planning.calendar import (
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.reference.i18n import counted
 from spaces.reference.schema import layer_names
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
 from spaces.store import GRANTABLE, ROLE_NAMES, describe_store, dumps, local_actor, open_store
@@ -154,8 +155,8 @@ def _report(intake) -> None:
 def _validate(args) -> int:
     intake = validate_file(args.file, args.layer, crs=args.crs)
     _report(intake)
-    _warn(f"{args.file}: {len(intake.frame)} rows valid for layer {args.layer!r} "
-          f"({len(intake.warnings)} warning(s)); nothing written")
+    _warn(f"{args.file}: {counted(len(intake.frame), 'row', 'rows')} valid for layer {args.layer!r} "
+          f"({counted(len(intake.warnings), 'warning', 'warnings')}); nothing written")
     return 0
 
 
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         for problem in exc.problems:
             _warn(str(problem))
-        _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
+        _warn(f"{exc.file}: rejected with {counted(len(exc.errors), 'error', 'errors')}; nothing was written")
         return EXIT_INVALID
     except ReadError as exc:  # a file that cannot be read is rejected like one that fails validation
         _warn(f"error: {exc}")

@@ -105,7 +105,7 @@ def intake_panel(view: View) -> None:
     actor = view.access.actor
     last = view.store.next_undo()
     if last is not None and (actor.is_admin or clean_user(last.user) == clean_user(actor.user)):
-        st.button(f"{t('undo_last', language)}: {markdown_text(last.file)} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
+        st.button(t("undo_button", language).format(file=markdown_text(last.file), time=readable_time(last.time)), key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
         st.caption(t("nothing_to_undo", language))

@@ -28,6 +28,7 @@ from spaces.reference.targets import (
     load_targets,
     target_groups,
 )
+from spaces.store import readable_time
 
 from .context import provisional_note
 from .figures import MapArea, Trend, draw_map, draw_trend, print_style
@@ -205,7 +206,7 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
         "table_note": t("export_brief_table_note", language) + (
             "" if page.adcode == CITY_ADCODE else " " + t("export_brief_city_only_note", language)),
         "footer": t("export_brief_footer", language).format(source=metadata["data_source_text"],
-                                                             exported=metadata["exported_at"]),
+                                                             exported=readable_time(metadata["exported_at"])),
     }
 
 

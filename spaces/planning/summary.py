@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pandas as pd
 
 from spaces.reference.targets import load_targets
 
 from .attainment import compute_attainment
+from .calendar import BEIJING
 from .provenance import DataSource, data_source
 
 SAMPLE_NOTICE_ZH = "示例数据：除区县边界和有出处的名称外均为模拟，不是官方数据"
@@ -25,7 +26,7 @@ class Summary:
     long: pd.DataFrame  # one row per (adcode, key), see compute_attainment
     data_source: DataSource
     store: str
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    created_at: str = field(default_factory=lambda: datetime.now(BEIJING).isoformat(timespec="seconds"))
     provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
     today: date | None = None  # the date the figures were read on (None: every year taken as over)
 

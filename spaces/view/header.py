@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spaces.reference.districts import CITY_ADCODE
-from spaces.reference.i18n import label, t
+from spaces.reference.i18n import t
 from spaces.reference.palette import NO_DATA_COLOUR, STATUS_HEX, hex_colour
 from spaces.reference.targets import Target, format_value, load_schedule, load_targets
 from spaces.view.pace_text import counts_whole, goal_amount, pace_lines
@@ -44,7 +44,7 @@ def header_adcode(districts: tuple[str, ...] | list[str]) -> str:
     return districts[0] if len(districts) == 1 else CITY_ADCODE
 
 
-def _gap(target: Target, actual: float, goal: float, language: str) -> str:
+def _gap(target: Target, actual: float, goal: float, language: str, *, unit: bool = True) -> str:
     """How far ``actual`` is from being met, in the target's unit; "" when met or unknown.
 
     An "about" (左右) target is met at the band's lower edge (18 of "about 20"), so its gap is to that edge.
@@ -58,12 +58,12 @@ def _gap(target: Target, actual: float, goal: float, language: str) -> str:
     if float(format_value(missing, target).replace(",", "")) <= 0:  # met as printed: no gap to show
         return ""
     if target.unit_en == "rank":
-        return t("gap_rank", language).format(places=format_value(missing, target))
-    if target.unit_en == "%":
+        return t("gap_rank", language, count=format_value(missing, target)).format(places=format_value(missing, target))
+    if target.unit_en == "%" and unit:
         return t("gap_points", language).format(points=format_value(missing, target))
     # 亩 to go in whole 亩, rounded up: "差 0 亩" would read as met.
     number = f"{math.ceil(missing - 1e-9):,}" if target.unit_en == "mu" else format_value(missing, target)
-    amount = f"{number} {label(target, language, field='unit')}"
+    amount = f"{number} {target.unit(language, count=number)}" if unit else number
     return t("gap_amount", language).format(amount=amount)
 
 
@@ -117,3 +117,9 @@ def card_style(cards: list[Card], *, chosen: str | None) -> str:
         outline = ";outline:1px solid rgba(49,51,63,0.5)" if card.key == chosen else ""
         rules.append(f".st-key-hcard_{card.key}{{border-left:5px solid {card.colour}{outline}}}")
     return "".join(rules)
+
+
+def gap_text(target: Target, actual: float, goal: float, language: str, *, unit: bool = True) -> str:
+    """How far ``actual`` is from ``goal``, worded as on the cards ("差 8,766 亩"); "" when met or unknown.
+    ``unit=False`` leaves the unit out ("差 8,766", percentage points too) for a table that names it once."""
+    return _gap(target, actual, goal, language, unit=unit)
