@@ -69,7 +69,7 @@ controls = st.columns([2, 3, 2, 1.3])
 controls[0].selectbox(t("choropleth_target", language), options=list(targets), key="target",
                       format_func=lambda k: getattr(targets[k], f"label_{language}"))
 controls[1].multiselect(t("layers", language), options=list(LAYER_CHOICES), key="layers",
-                        format_func=lambda name: t(f"layer_{name}", language))
+                        placeholder=t("choose_layers", language), format_func=lambda name: t(f"layer_{name}", language))
 search_box(controls[2], everything, language)
 
 basemaps = basemap_options(language)

@@ -34,7 +34,7 @@ from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and te
     STATUS_COLOURS,
     WINDOW_LINE,
 )
-from spaces.reference.vocab import load_vocabularies
+from spaces.reference.vocab import industries_text, load_vocabularies
 
 from .mapstate import NINGBO_VIEW  # noqa: F401  (re-exported: the page and the tests take it from here)
 from .pace_text import share
@@ -193,18 +193,18 @@ def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
                          "properties": {"kind": "park", "id": record.park_id,
                                         "title": f"{_e(record.name_zh)}{flags}",
                                         "line1": f"{_e(levels.get(record.level, ''))} · {_area(record.area_mu)}",
-                                        "line2": _e(str(record.industries or "").replace(";", "、"))}})
+                                        "line2": _e(industries_text(record.industries, language))}})
     return {"type": "FeatureCollection", "features": features}
 
 
-def community_features(communities: gpd.GeoDataFrame) -> dict:
-    """GeoJSON of communities (polygons, or points drawn as circles)."""
+def community_features(communities: gpd.GeoDataFrame, *, language: str = "zh") -> dict:
+    """GeoJSON of communities (polygons, or points drawn as circles), industries in ``language``."""
     features = []
     for record, geometry in zip(communities.itertuples(), _rounded(communities.geometry.to_numpy()), strict=True):
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
                          "properties": {"kind": "community", "id": record.community_id,
                                         "title": _e(record.name_zh),
-                                        "line1": _e(str(record.industries or "").replace(";", "、")),
+                                        "line1": _e(industries_text(record.industries, language)),
                                         "line2": _area(record.area_mu)}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -327,7 +327,8 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
                                get_line_color=PARK_LINE, line_width_min_pixels=2,
                                _sub_layer_props=OUTLINE_NOT_PICKED))
     if "communities" in visible:
-        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"]), id="communities",
+        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"], language=language),
+                               id="communities",
                                pickable=True, stroked=True, filled=True, get_fill_color=COMMUNITY_FILL,
                                get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
                                get_point_radius=250, point_radius_min_pixels=4, _sub_layer_props=OUTLINE_NOT_PICKED))
