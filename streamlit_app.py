@@ -14,11 +14,13 @@ from spaces.planning.provenance import DataSource
 from spaces.reference.districts import district_names
 from spaces.reference.i18n import localised, t
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
-from spaces.reference.vocab import load_vocabularies
+from spaces.reference.vocab import industry_label, load_vocabularies
 from spaces.view.pace_text import year_label
+from spaces.view.styles import app_style
 from spaces.view.urlstate import FIELDS, query_from_state, state_from_query
 
 st.set_page_config(page_title="宁波产业空间 Ningbo industrial space", page_icon="🏭", layout="wide")
+st.html(app_style())  # only a <style>: Streamlit adds it to the page without a block of its own
 
 today = calendar.today_in_beijing()  # the default year is the latest final one on this day
 if "_from_url" not in st.session_state:
@@ -45,7 +47,7 @@ with st.sidebar:
     options = cached.industry_options(store.location, version)
     st.session_state["industries"] = [i for i in st.session_state.get("industries", []) if i in options]
     st.multiselect(t("industries", language), options=options, key="industries", placeholder=t("all", language),
-                   help=t("industries_help", language))
+                   help=t("industries_help", language), format_func=lambda name: industry_label(name, language))
     st.multiselect(t("districts", language), options=list(names.index[:-1]), key="districts",
                    placeholder=t("all", language),
                    format_func=lambda code: names.loc[code, localised("name", language)])

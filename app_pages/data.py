@@ -10,7 +10,7 @@ from app_pages.parts.view import current_view
 from spaces.exports import DATA_SOURCE_KEYS, data_source_text
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.provenance import layer_provenance
-from spaces.reference.i18n import t
+from spaces.reference.i18n import colon, t
 from spaces.store import LOG_COLUMNS, readable_time, store_name
 from spaces.view.deck import markdown_text
 
@@ -19,9 +19,10 @@ language, store = view.language, view.store
 
 st.header(t("page_data", language))
 # Only the file's name: where it lives on the server is nobody's business but the administrator's.
-st.caption(f"{t('store_location', language)}: {markdown_text(store_name(store.location))}")
+st.caption(f"{t('store_location', language)}{colon(language)}{markdown_text(store_name(store.location))}")
 provenance = layer_provenance(view.everything)
 provenance["layer"] = provenance["layer"].map(lambda name: t(f"layer_{name}", language))
+provenance["last_imported_at"] = provenance["last_imported_at"].map(readable_time)
 provenance["source"] = provenance["source"].map(lambda s: t(f"source_{s}", language) if s in SOURCES else s)
 st.dataframe(provenance, hide_index=True, key="provenance", column_config={
     "layer": t("layers", language), "source": t("sources", language), "rows": t("rows", language),
@@ -29,7 +30,7 @@ st.dataframe(provenance, hide_index=True, key="provenance", column_config={
 if meta := store.meta():
     dataset = meta.get("dataset", "")
     dataset = data_source_text(dataset, language) if dataset in DATA_SOURCE_KEYS else dataset
-    st.caption(f"{t('dataset_created', language)}: {readable_time(meta.get('created_at', ''))} · {dataset}")
+    st.caption(f"{t('dataset_created', language)}{colon(language)}{readable_time(meta.get('created_at', ''))} · {dataset}")
 if questioned := indicator_warnings(view.everything):  # text escaped: it names columns such as a_b_c
     st.warning("  \n".join([markdown_text(t("indicator_consistency", language)),
                             *(f"· {markdown_text(warning.text(language))}" for warning in questioned)]))

@@ -14,7 +14,7 @@ from spaces.planning.pace import district_scores
 from spaces.reference.districts import district_names, load_districts
 from spaces.reference.i18n import localised, t
 from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, load_targets
-from spaces.view.charts import city_only_lines, progress_bars, status_table, trend_lines
+from spaces.view.charts import city_only_lines, progress_bars, trend_lines
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
@@ -24,6 +24,7 @@ from spaces.view.deck import (
     district_choropleth,
     view_for,
 )
+from spaces.view.matrix import gap_matrix, matrix_columns, matrix_html
 from spaces.view.pace_text import provisional_note, ranking_rule, rules_markdown, year_label
 
 view = current_view()
@@ -43,14 +44,17 @@ if summary.provisional:
 with st.expander(t("progress_rules_title", language), icon=":material/help:"):
     st.markdown(rules_markdown(language))
 pace = elapsed_share(filters.year, today=view.today)
-st.caption(t("progress_table_note", language).format(expected=f"{pace:.0%}"))
-# City-only targets (the ETDZ rank) would be a column of — for every district: they get a line below instead.
-# The city row stays last, as in every export, and the table is as tall as its 11 rows so it is never scrolled away.
+# Targets as rows (grouped as in the plan), districts as columns, each cell the gap in the target's unit: it fits
+# 1280 px without scrolling. City-only targets (the ETDZ rank) would be a row of — : they get a line below instead.
+# The sidebar's district filter keeps those districts (and the city), as the XLSX does.
 district_keys = [k for k in targets if targets[k].scope == "district"]
-st.dataframe(status_table(long, labels=labels, district_column=t("district", language), keys=district_keys,
-                          no_target=t("no_target", language), met_at_baseline=t("met_at_baseline", language)),
-             key="status_table", height="content")
-if long.loc[long["key"].isin(district_keys), "stale"].fillna(False).astype(bool).any():
+columns = matrix_columns(list(names.index), filters.districts)
+st.html(matrix_html(gap_matrix(long, targets={k: targets[k] for k in district_keys}, columns=columns,
+                                            language=language),
+                                 targets=targets, column_names=names[name_column].to_dict(), language=language,
+                                 district_heading=t("target", language)))
+st.caption(t("matrix_note", language).format(expected=f"{pace:.0%}"))
+if long.loc[long["key"].isin(district_keys) & long["adcode"].isin(columns), "stale"].fillna(False).astype(bool).any():
     st.caption(t("stale_mark_note", language))
 for line in city_only_lines(long, targets=targets, status_labels=status_labels, language=language):
     st.caption(line)
@@ -63,11 +67,12 @@ with st.expander(t("downloads", language), icon=":material/download:"):
 
 # One above the other: side by side, the ranking's score column was scrolled out of sight at 1000 px.
 chart_key = st.selectbox(t("target", language), options=district_keys, format_func=labels.get, key="districts_target")
-st.altair_chart(progress_bars(long, key=chart_key, status_labels=status_labels, language=language,
+st.altair_chart(progress_bars(long.loc[long["adcode"].isin(columns)], key=chart_key, status_labels=status_labels, language=language,
                               title=f"{labels[chart_key]} · {year_text}"), width="stretch")
 st.caption(t("pace_tick_note", language))
 st.markdown(f"**{t('ranking_heading', language)} · {year_text}**")
-table = district_scores(long)
+table = district_scores(long)  # ranked among all ten; the sidebar's districts keep their rows
+table = table.loc[table["adcode"].isin(columns)] if filters.districts else table
 table = table.assign(score=table["score"] * 100)  # printf formats show a % of the pace
 st.dataframe(table[["rank", "district", "score", "scored", "met", "on_track", "behind"]], hide_index=True,
              key="ranking", height="content", column_config={
@@ -78,7 +83,8 @@ st.dataframe(table[["rank", "district", "score", "scored", "met", "on_track", "b
 st.caption(ranking_rule(language))
 
 st.divider()
-adcode = st.selectbox(t("district", language), options=list(names.index[:-1]), key="drill_district",
+# The drill-down follows the sidebar: its districts only (the first by default), else all ten.
+adcode = st.selectbox(t("district", language), options=columns[:-1], key="drill_district",
                       format_func=lambda code: names.loc[code, name_column])
 focus = load_districts().set_index("adcode").loc[[adcode]].reset_index()
 own = cached.filtered(store.location, version, replace(filters, districts=(adcode,)))
@@ -97,7 +103,8 @@ own_rows = long.loc[long["adcode"] == adcode].set_index("key")
 provisional = frozenset(y for y in range(PLAN_START_YEAR, filters.year + 1) if is_provisional(y, today=view.today))
 # Two charts a row, each as wide as its column: a grid that fits the page from 1000 px up.
 trend_charts = trend_lines(trend, targets={k: v for k, v in targets.items() if v.scope == "district"},
-                           language=language, baselines=own_rows["baseline"].to_dict(), provisional=provisional)
+                           language=language, baselines=own_rows["baseline"].to_dict(), provisional=provisional,
+                           goals=own_rows["target"].to_dict())
 for first in range(0, len(trend_charts), 2):
     for column, chart in zip(st.columns(2), trend_charts[first:first + 2], strict=False):
         column.altair_chart(chart, width="stretch")

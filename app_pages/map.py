@@ -5,14 +5,15 @@ import streamlit as st
 
 from app_pages.parts.city_header import city_header
 from app_pages.parts.detail_panel import detail_panel
-from app_pages.parts.map_notes import map_notes, plots_note
+from app_pages.parts.map_notes import legend_panel, map_notes, plots_note
+from app_pages.parts.map_view import counts_and_hint, hidden_notice, search_box, settle_view
 from app_pages.parts.view import current_view
 from spaces import cached
 from spaces.errors import MissingBasemapKeyError
 from spaces.exports import describe_filters, export_filename
 from spaces.exports.html_map import html_map
 from spaces.geo.shift import shift_frame, shift_view
-from spaces.geo.window import focus_of_cell, format_focus, parse_focus, window_view
+from spaces.geo.window import focus_of_cell, parse_focus
 from spaces.reference.basemap_catalogue import needs_gcj02
 from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
@@ -25,7 +26,6 @@ from spaces.view.deck import (
     CompactDeck,
     build_layers,
     district_choropleth,
-    view_for,
 )
 from spaces.view.detail import selected_detail
 from spaces.view.urlstate import LAYER_CHOICES
@@ -36,16 +36,6 @@ everything, shown = view.everything, view.shown
 summary = cached.summary(store.location, version, filters.year, today=view.today)
 targets = load_targets()
 status_labels = {s: t(f"status_{s}", language) for s in STATUS_COLOURS}
-
-
-def _select(kind: str, ident: str, *, fly: bool) -> None:
-    st.session_state["selected"] = f"{kind}:{ident}"
-    if fly:
-        frame = everything["parks" if kind == "park" else "communities"]
-        geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
-        st.session_state["view"] = view_for(geometry)
-        centre = geometry.centroid  # the plots around it come in full detail
-        st.session_state["focus"] = format_focus(centre.x, centre.y)
 
 
 # A new key makes a new chart: it drops the selection (which would dim everything else) and opens on the view.
@@ -63,7 +53,7 @@ def _on_map_select() -> None:
         return
     properties = picked.get("properties", picked)
     if properties.get("kind") in ("park", "community", "district"):
-        _select(properties["kind"], properties["id"], fly=False)
+        st.session_state["selected"] = f"{properties['kind']}:{properties['id']}"
     elif properties.get("kind") == "plot_cell":  # zoom in: every plot around the cell, the map flies there
         st.session_state.update(focus=focus_of_cell(properties["id"], st.session_state["basemap"]), _fly=True)
         _new_map()
@@ -74,23 +64,13 @@ def _whole_city() -> None:
     _new_map()
 
 
-def _on_search() -> None:
-    choice = st.session_state.get("search")
-    if choice:
-        kind, _, ident = choice.partition(":")
-        _select(kind, ident, fly=True)
-
-
 city_header(summary.long, districts=filters.districts, year=filters.year, language=language)
 controls = st.columns([2, 3, 2, 1.3])
 controls[0].selectbox(t("choropleth_target", language), options=list(targets), key="target",
                       format_func=lambda k: getattr(targets[k], f"label_{language}"))
 controls[1].multiselect(t("layers", language), options=list(LAYER_CHOICES), key="layers",
-                        format_func=lambda name: t(f"layer_{name}", language))
-searchable = {f"park:{r.park_id}": r.name_zh for r in everything["parks"].itertuples()}
-searchable |= {f"community:{r.community_id}": r.name_zh for r in everything["communities"].itertuples()}
-controls[2].selectbox(t("search", language), options=[None, *searchable], key="search", on_change=_on_search,
-                      format_func=lambda key: "" if key is None else searchable[key], placeholder="…")
+                        placeholder=t("choose_layers", language), format_func=lambda name: t(f"layer_{name}", language))
+search_box(controls[2], everything, language)
 
 basemaps = basemap_options(language)
 basemap = controls[3].selectbox(t("basemap", language), options=list(basemaps), format_func=basemaps.get,
@@ -107,26 +87,25 @@ focus = parse_focus(st.session_state.get("focus"))
 plots = None  # built (and cached) only when the plots layer is shown: the costly one at city scale
 if "plots" in st.session_state["layers"]:
     plots = cached.plot_drawing(store.location, version, filters, basemap, language, focus)
-fly = st.session_state.pop("_fly", False)
-if plots and plots.window is not None and (fly or "view" not in st.session_state):  # a link with a focus opens there too
-    st.session_state["view"] = window_view(plots.window, basemap)
+settle_view(filters, plots, basemap, focus)
 
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
-                                 key=st.session_state["target"], status_labels=status_labels, language=language)
+                                 key=st.session_state["target"], status_labels=status_labels, language=language,
+                                 chosen=filters.districts)
 deck = CompactDeck(
     layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
                         plots=plots),
-    initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view", NINGBO_VIEW), basemap)),
+    initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view") or NINGBO_VIEW, basemap)),
     tooltip=TOOLTIP,
     **basemap_args,
 )
 with map_column:
+    counts_and_hint(shown, visible=st.session_state["layers"], language=language)
     st.pydeck_chart(deck, on_select=_on_map_select, selection_mode="single-object", key=map_key, height=640)
-    map_notes(view, visible=st.session_state["layers"], target=st.session_state["target"], basemap=basemap,
-              status_labels=status_labels)
+    map_notes(view, visible=st.session_state["layers"], target=st.session_state["target"], basemap=basemap)
     plots_note(plots, language)
-    if st.session_state.get("focus") or st.session_state.get("view", NINGBO_VIEW) != NINGBO_VIEW:
+    if st.session_state.get("focus") or (st.session_state.get("view") or NINGBO_VIEW) != NINGBO_VIEW:
         st.button(t("whole_city", language), key="whole_city", on_click=_whole_city, icon=":material/zoom_out_map:")
     notice = f"{t('sample_banner', language) if summary.is_sample else ''} {describe_filters(filters, language)}".strip()
     shown_layers, target = tuple(st.session_state["layers"]), st.session_state["target"]  # read now, not on the click
@@ -137,7 +116,10 @@ with map_column:
                            language=language, focus=focus, visible=shown_layers, summary=summary, target=target))
 
 with detail_column:
+    legend_panel(view, visible=st.session_state["layers"], target=st.session_state["target"],
+                 status_labels=status_labels, choropleth=choropleth, plots=plots)
     st.subheader(t("detail", language))
+    hidden_notice(everything, shown, filters, language)
     detail = selected_detail(everything, summary.long, st.session_state.get("selected"), year=filters.year,
                              language=language)
     if detail is None:

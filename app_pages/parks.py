@@ -16,7 +16,7 @@ language, store, version, filters = view.language, view.store, view.version, vie
 everything, shown = view.everything, view.shown
 
 st.header(t("page_parks", language))
-search = st.text_input(t("filter_text", language), key="directory_search")
+search = st.text_input(t("filter_text", language), key="directory_search", placeholder=t("filter_placeholder", language))
 table = directory(shown, language=language, search=search)
 if table.empty:
     st.info(t("no_match", language))
@@ -25,7 +25,8 @@ event = st.dataframe(
     column_order=[c for c in table.columns if c != "key"],
     column_config={
         "kind": t("kind", language), "name_zh": t("name", language), "district": t("district", language),
-        "level": t("attr_level", language), "industries": t("attr_industries", language),
+        "level": t("attr_level", language),
+        "industries": st.column_config.TextColumn(t("attr_industries", language), width="medium"),
         "area_mu": st.column_config.NumberColumn(t("attr_area_mu", language), format="localized"),  # 115,061
         "wanmu_qianyi": st.column_config.CheckboxColumn(t("attr_wanmu_qianyi", language)),
         "green_park_level": t("attr_green_park_level", language),

@@ -20,6 +20,7 @@ from spaces.planning.calendar import (
 from spaces.planning.consistency import indicator_warnings
 from spaces.planning.summary import SAMPLE_NOTICE_EN, build_summary
 from spaces.reference.districts import DISTRICT_ADCODES
+from spaces.reference.i18n import counted
 from spaces.reference.mujun_method import METHOD_VARIABLE, load_method
 from spaces.reference.schema import layer_names, load_schemas
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR
@@ -170,8 +171,8 @@ def _known(store, layer: str) -> Known | None:
 def _validate(args) -> int:
     intake = validate_file(args.file, args.layer, crs=args.crs, known=_known(open_store(args.store), args.layer))
     _report(intake)
-    _warn(f"{args.file}: {len(intake.frame)} rows valid for layer {args.layer!r} "
-          f"({len(intake.warnings)} warning(s)); nothing written")
+    _warn(f"{args.file}: {counted(len(intake.frame), 'row', 'rows')} valid for layer {args.layer!r} "
+          f"({counted(len(intake.warnings), 'warning', 'warnings')}); nothing written")
     return 0
 
 
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         for problem in exc.problems:
             _warn(str(problem))
-        _warn(f"{exc.file}: rejected with {len(exc.errors)} error(s); nothing was written")
+        _warn(f"{exc.file}: rejected with {counted(len(exc.errors), 'error', 'errors')}; nothing was written")
         return EXIT_INVALID
     except ReadError as exc:  # a file that cannot be read is rejected like one that fails validation
         _warn(f"error: {exc}")

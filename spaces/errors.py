@@ -71,7 +71,8 @@ class ValidationError(SpacesError):
         errors = [p for p in self.problems if p.severity == "error"]
         shown = "\n".join(f"  {p}" for p in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{file}: {len(errors)} error(s); nothing was written.\n{shown}{more}")
+        noun = "error" if len(errors) == 1 else "errors"  # errors.py imports nothing of spaces (i18n.counted)
+        super().__init__(f"{file}: {len(errors)} {noun}; nothing was written.\n{shown}{more}")
 
     @property
     def errors(self) -> list[Problem]:

@@ -314,6 +314,16 @@ def test_validate_accepts_a_good_file_and_writes_nothing(store_copy, run_cli, tm
     assert snapshot(store_copy) == before and folder_listing(store_copy) == listing
 
 
+def test_counts_of_one_read_singular(store_copy, run_cli, tmp_path):
+    done = run_cli("validate", _plots(tmp_path / "one.geojson", ["G1"]), "--layer", "plots", store=store_copy)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "1 row valid" in done.stderr.decode() and "(0 warnings)" in done.stderr.decode()
+    one_bad = run_cli("validate", _plots(tmp_path / "bad.geojson", ["B1"], status=["也许"], year=["2023"]),
+                      "--layer", "plots", store=store_copy)
+    assert one_bad.returncode == 2 and "1 error;" in one_bad.stderr.decode()
+    assert "(s)" not in done.stderr.decode() + one_bad.stderr.decode()
+
+
 @pytest.mark.parametrize("command", ["validate", "import"])
 def test_a_bad_file_is_rejected_naming_file_row_column_and_value(store_copy, run_cli, bad_plots, command):
     before, listing = snapshot(store_copy), folder_listing(store_copy)

@@ -160,8 +160,10 @@ def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_t
     before = json.dumps(_layer(_deck(at), "districts")["data"])
     at.button(key="card_inefficient_enterprises_upgraded").click().run()
     assert not at.exception and at.session_state["target"] == "inefficient_enterprises_upgraded"
-    assert {b.key: b.proto.type for b in at.button if str(b.key).startswith("card_")}[
-        "card_inefficient_enterprises_upgraded"] == "secondary"  # the map's target stands out, never in red
+    style = next(h.proto.body for h in at.get("html") if "st-key-hcard_" in h.proto.body)
+    assert ".st-key-hcard_inefficient_enterprises_upgraded{border-left:5px solid #" in style
+    chosen = style.split(".st-key-hcard_inefficient_enterprises_upgraded{")[1].split("}")[0]
+    assert "outline" in chosen  # the map's target stands out (outlined), never in red
     assert json.dumps(_layer(_deck(at), "districts")["data"]) != before  # the choropleth follows the card
 
 
@@ -279,7 +281,7 @@ def test_under_the_map_a_planner_is_told_why_it_looks_empty_or_grey(page):
 def test_districts_page(page):
     at = page("districts").run()
     assert not at.exception
-    ranking = at.dataframe[1].value  # AppTest exposes no keys on dataframes: [0] status table, [1] ranking
+    ranking = at.dataframe[0].value  # the ranking (the matrix is HTML)
     assert len(ranking) == 10 and ranking["rank"].is_monotonic_increasing and ranking["rank"].iloc[0] == 1
     assert at.header[0].value == "区县达标 · 2025"
     at.selectbox(key="drill_district").set_value("330206").run()
@@ -308,14 +310,14 @@ def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkey
     monkeypatch.setattr(st, "dataframe", recording)
     at = page("districts").run()
     assert not at.exception
-    assert heights == {"status_table": "content", "ranking": "content"}  # 10 districts + 宁波市, no scroll
-    status = at.dataframe[0].value
-    assert status.index[-1] == "宁波市" and len(status) == 11
-    assert "宁波经开区全国排名" not in status.columns
-    assert status.stack().str.fullmatch(r"-?\d+\.\d%\*?|—|无分解目标|基期已达标").all()
-    columns = json.loads(at.dataframe[1].proto.columns)
+    assert heights == {"ranking": "content"}  # 10 districts, no scroll
+    matrix = _matrix_html(at)
+    assert matrix.count("<th style=") == 11 and matrix.rindex("宁波市") > matrix.rindex("慈溪市")  # city last
+    assert "宁波经开区全国排名" not in matrix  # city-only: a line below instead of a row of —
+    assert matrix.count("<tr>") == 1 + 11  # the heading and the eleven district targets
+    columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["score"]["type_config"]["format"] == "%.1f%%"  # to 0.1%, the precision ties are judged at
-    ranking = at.dataframe[1].value
+    ranking = at.dataframe[0].value
     assert list(ranking.columns) == ["rank", "district", "score", "scored", "met", "on_track", "behind"]
     # The page's ranking is pace.district_scores of the same summary, as a % of the pace.
     from spaces.store import open_store
@@ -328,6 +330,40 @@ def test_districts_page_tables_fit_decimals_and_explain_the_ranking(page, monkey
     assert [e.label for e in at.expander][:1] == [t("progress_rules_title")]
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     assert len(specs) > 5 and not [s for s in specs if "width" in s or "facet" in s or "spec" in s]
+
+
+def _chart_data(chart) -> pd.DataFrame:
+    """The data of an Altair chart as Streamlit sent it (Arrow, beside the spec)."""
+    from streamlit import dataframe_util
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
+
+
+def _matrix_html(at) -> str:
+    """The HTML of the districts page's matrix (st.html)."""
+    bodies = [element.proto.body for element in at.main if getattr(getattr(element, "proto", None), "body", "")]
+    return next(body for body in bodies if "gap-matrix" in body)
+
+
+def test_districts_page_follows_the_sidebar_district(page):
+    """北仑 chosen in the sidebar: the matrix shows 北仑 and the city only, the drill-down opens on 北仑 and
+    offers nothing else, the ranking keeps 北仑's row with its rank among all ten, the bars only 北仑."""
+    everything = page("districts").run()
+    rank = everything.dataframe[0].value.set_index("district").loc["北仑区", "rank"]
+    at = page("districts", districts=["330206"]).run()
+    assert not at.exception
+    matrix = _matrix_html(at)
+    assert matrix.count("<th style=") == 2 and "北仑区" in matrix and "海曙区" not in matrix
+    assert at.selectbox(key="drill_district").value == "330206"
+    assert at.selectbox(key="drill_district").options == ["北仑区"]
+    ranking = at.dataframe[0].value
+    assert ranking["district"].tolist() == ["北仑区"] and ranking["rank"].iloc[0] == rank
+    assert set(_chart_data(at.get("vega_lite_chart")[0])["district"]) == {"北仑区"}
+
+
+def test_districts_trends_draw_the_goal_and_the_pace_line(page):
+    at = page("districts").run()
+    trends = [_chart_data(chart) for chart in at.get("vega_lite_chart")][1:]
+    assert len(trends) == 11 and all({"实际", "2026 年目标", "时间进度线"} <= set(data["series"]) for data in trends)
 
 
 def test_districts_bars_show_progress_against_the_pace_line(page):
@@ -403,15 +439,16 @@ def few_plots_in_detail(monkeypatch):
 
 def test_many_plots_are_cells_until_a_focus_brings_detail_and_back(page, few_plots_in_detail):
     at = page("map").run()
-    plots = _layer(_deck(at), "plots")["data"]
-    assert {p["kind"] for p in plots} == {"plot_cell"}
+    deck = _deck(at)  # the cells lie under the parks (issue 12), the plots drawn in full above them
+    assert {p["kind"] for p in _layer(deck, "plot_cells")["data"]} == {"plot_cell"}
+    assert _layer(deck, "plots")["data"] == []
     assert any("1 公里网格" in c.value for c in at.caption)
     assert "whole_city" not in [b.key for b in at.button]
     focus = "121.8500,29.9000"  # 北仑, where the sample has plots
     at = page("map", focus=focus).run()  # as a link with ?f= opens it
     deck = _deck(at)
     kinds = [p["kind"] for p in _layer(deck, "plots")["data"]]
-    assert 0 < kinds.count("plot") <= 50 and "plot_cell" in kinds
+    assert 0 < kinds.count("plot") <= 50 and {p["kind"] for p in _layer(deck, "plot_cells")["data"]} == {"plot_cell"}
     assert "zoom_window" in [layer["id"] for layer in deck["layers"]]
     assert any("黑框内" in c.value for c in at.caption)
     view = deck["initialViewState"]
@@ -452,12 +489,20 @@ def test_over_amap_the_window_is_drawn_around_the_shifted_place(page, few_plots_
 def test_a_stale_figure_is_marked_in_the_table_and_the_mark_explained(page):
     """2026 read on 5 Dec 2026: the indicators stop at 2025, so their cells end in * and a caption (not a
     markdown bullet made of that *) says what it means."""
+    import re
+
     from spaces.reference.i18n import t
 
     at = page("districts", year=2026).run()
-    status = at.dataframe[0].value
-    assert status["规上工业亩均税收增长"].str.endswith("*").all()
-    assert not status["战略产业园"].str.endswith("*").any()
+    matrix = _matrix_html(at)
+
+    def cells(name: str) -> list[str]:
+        row = re.search(rf'<th class="target"[^>]*>{re.escape(name)}</th>(.*?)</tr>', matrix).group(1)
+        return re.findall(r"<td[^>]*>([^<]*)", row)
+
+    growth = cells("规上工业亩均税收增长（百分点）")
+    assert len(growth) == 11 and all(cell.endswith("*") for cell in growth)
+    assert not any(cell.endswith("*") for cell in cells("战略产业园（个）"))
     assert t("stale_mark_note") in [c.value for c in at.caption] and not t("stale_mark_note").startswith("*")
 
 
@@ -513,3 +558,34 @@ def test_data_page_shows_file_names_and_plot_ids_as_text_not_markdown(tmp_path, 
     at.text_input(key="status_plot").set_value("**P** $x$")
     at.get("form_submit_button")[0].click().run()
     assert at.error and "\\*\\*P\\*\\* \\$x\\$" in at.error[0].value
+
+
+# -- the map page, issue 12: what is drawn, said; where the map opens ------------------------------
+def test_with_no_layer_the_map_says_how_to_show_one(page):
+    from spaces.reference.i18n import t
+
+    at = page("map", layers=[]).run()
+    assert not at.exception
+    assert t("map_no_layer") in [i.value for i in at.info]
+    assert not any("地图显示" in c.value for c in at.caption)
+
+
+def test_the_counts_follow_the_district_filter_and_the_map_flies_there(page):
+    at = page("map", year=2025).run()
+    city = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert _deck(at)["initialViewState"]["zoom"] == 8
+    at.session_state["districts"] = ["330206"]
+    at.run()
+    beilun = next(c.value for c in at.caption if c.value.startswith("地图显示"))
+    assert beilun != city
+    view = _deck(at)["initialViewState"]
+    assert view["zoom"] > 9 and 121.7 < view["longitude"] < 122.1  # 北仑
+    fills = {f["properties"]["id"]: f["properties"]["fill"][3] for f in _layer(_deck(at), "districts")["data"]["features"]}
+    assert fills["330206"] > fills["330212"]  # the others dimmed
+
+
+def test_a_focus_opens_zoomed_in_below_the_cell_limit(page):
+    at = page("map", focus="121.8500,29.9000").run()  # 300 plots: drawn one by one, no zoom window
+    view = _deck(at)["initialViewState"]
+    assert abs(view["longitude"] - 121.85) < 0.001 and view["zoom"] > 12
+    assert at.session_state["view"] == view

@@ -7,8 +7,10 @@ from app_pages.parts.view import View
 from spaces.errors import AccessError
 from spaces.reference.districts import district_names
 from spaces.reference.i18n import localised, t
-from spaces.store import AUDIT_COLUMNS, GRANTABLE, ROLE_NAMES, readable_time, visible_audit
+from spaces.store import AUDIT_COLUMNS, GRANTABLE, ROLE_NAMES, Via, readable_time, visible_audit
 from spaces.view.deck import markdown_text
+
+VIA_NAMES = tuple(via.value for via in Via)
 
 
 def _district_label(code: str, language: str) -> str:
@@ -47,6 +49,8 @@ def audit_panel(view: View) -> None:
     shown["time"] = shown["time"].map(readable_time)
     shown["action"] = shown["action"].map(lambda a: t(f"action_{a}", language) if a else a)
     shown["role"] = shown["role"].map(lambda r: t(f"role_{r}", language) if r in ROLE_NAMES else r)
+    shown["via"] = shown["via"].map(lambda v: t(f"via_{v}", language) if v in VIA_NAMES else v)
+    shown["change_id"] = shown["change_id"].map(lambda n: "" if pd.isna(n) else f"#{n}")
     st.dataframe(shown, hide_index=True, key="audit_trail",
                  column_config={name: t(f"audit_{name}", language) for name in AUDIT_COLUMNS[1:]})
 

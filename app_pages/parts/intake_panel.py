@@ -13,14 +13,8 @@ from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
 from spaces.store.access import clean_user
-from spaces.view.deck import (
-    NINGBO_VIEW,
-    PREVIEW_FEATURES,
-    TOOLTIP,
-    CompactDeck,
-    markdown_text,
-    preview_layers,
-)
+from spaces.view.deck import PREVIEW_FEATURES, TOOLTIP, CompactDeck, markdown_text, preview_layers
+from spaces.view.mapstate import features_view
 
 
 def _message(key: str, language: str, **values) -> str:
@@ -102,15 +96,16 @@ def intake_panel(view: View) -> None:
             if schemas[layer].is_spatial:
                 if (rows := len(check.intake.frame)) > PREVIEW_FEATURES:
                     st.caption(_message("preview_sampled", language, shown=f"{PREVIEW_FEATURES:,}", rows=f"{rows:,}"))
+                opening = features_view(check.intake.frame, height_px=420)  # flies to what was uploaded
                 st.pydeck_chart(CompactDeck(layers=preview_layers(check.intake.frame), map_provider=None,
-                                         initial_view_state=pdk.ViewState(**NINGBO_VIEW), tooltip=TOOLTIP),
+                                            initial_view_state=pdk.ViewState(**opening), tooltip=TOOLTIP),
                                 key="upload_preview", height=420)
             st.button(t("confirm_import", language), type="primary", key="confirm_import", on_click=_confirm,
                       args=(view, upload.name, data, layer, crs))
     actor = view.access.actor
     last = view.store.next_undo()
     if last is not None and (actor.is_admin or clean_user(last.user) == clean_user(actor.user)):
-        st.button(f"{t('undo_last', language)}: {markdown_text(last.file)} ({readable_time(last.time)})", key="undo_last", on_click=_undo,
+        st.button(t("undo_button", language).format(file=markdown_text(last.file), time=readable_time(last.time)), key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:
         st.caption(t("nothing_to_undo", language))

@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -41,8 +42,11 @@ def session_access(store: Store) -> Access:
     if not st.user.is_logged_in:
         return Access(ANONYMOUS, desktop=False, auth=True, refused_address=refused)
     actor = actor_for({"email": st.user.get("email"), "sub": st.user.get("sub")}, store.roles())
-    if st.session_state.get("_sign_in_recorded") != actor.user:  # once per browser session and user
-        store.record(Action.SIGN_IN, actor=actor, detail=actor.role.value)
+    if st.session_state.get("_sign_in_recorded") != actor.user:  # looked up once per session and user
+        # One entry per sign-in, not per tab or reload: the ID token's issue time tells sign-ins apart.
+        issued = st.user.get("iat")
+        issued = datetime.fromtimestamp(issued, UTC).isoformat(timespec="seconds") if issued else "?"
+        store.record(Action.SIGN_IN, actor=actor, detail=f"{actor.role.value}; token issued {issued}", once=True)
         st.session_state["_sign_in_recorded"] = actor.user
     return Access(actor, desktop=False, auth=True, refused_address=refused)
 

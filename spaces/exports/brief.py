@@ -28,6 +28,7 @@ from spaces.reference.targets import (
     load_targets,
     target_groups,
 )
+from spaces.store import readable_time
 
 from .brief_mujun import mujun_html_section, mujun_pdf_page, mujun_table
 from .context import provisional_note
@@ -206,7 +207,7 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
         "table_note": t("export_brief_table_note", language) + (
             "" if page.adcode == CITY_ADCODE else " " + t("export_brief_city_only_note", language)),
         "footer": t("export_brief_footer", language).format(source=metadata["data_source_text"],
-                                                             exported=metadata["exported_at"]),
+                                                             exported=readable_time(metadata["exported_at"])),
     }
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from spaces.planning.calendar import elapsed_share, final_from, is_provisional, today_in_beijing
+from spaces.planning.calendar import BEIJING, elapsed_share, final_from, is_provisional, today_in_beijing
 from spaces.planning.filters import Filters
 from spaces.planning.provenance import DataSource
 from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary, build_summary, data_source
@@ -18,6 +18,7 @@ from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import by_language, colon, localised, t
 from spaces.reference.targets import load_schedule
 from spaces.reference.vocab import load_vocabularies
+from spaces.store import readable_time
 
 from . import features
 
@@ -29,7 +30,8 @@ DATA_SOURCE_KEYS = {"sample": "sample", "imported": "imported", "mixed (sample +
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """Now in 北京时间, as ISO 8601 with its offset (+08:00): what a planner's clock said, still unambiguous."""
+    return datetime.now(BEIJING).isoformat(timespec="seconds")
 
 
 def describe_filters(filters: Filters, language: str = "zh") -> str:
@@ -154,7 +156,7 @@ def export_metadata(*, source: str, filters: Filters, store: str, exported_at: s
         f"{t('export_filters', language)}{colon(language)}{metadata['filters_text']}",
         metadata["filter_scope"],
         f"{t('export_data_source', language)}{colon(language)}{metadata['data_source_text']}",
-        f"{t('export_time', language)}{colon(language)}{exported_at}",
+        f"{t('export_time', language)}{colon(language)}{readable_time(exported_at)}",
     ) if line]
     return metadata
 

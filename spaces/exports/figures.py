@@ -16,12 +16,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
+from spaces.planning.pace import pace_value, plan_share
 from spaces.reference import palette
 from spaces.reference.districts import CITY_ADCODE, load_city_outline, load_districts
 from spaces.reference.i18n import colon, label, localised, t
 from spaces.reference.palette import hex_colour
 from spaces.reference.schema import load_schemas
-from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR
+from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, PLAN_START_YEAR, load_targets
 from spaces.reference.vocab import load_vocabularies
 
 from .fonts import cjk_family, find_cjk_font
@@ -283,8 +284,9 @@ def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None
     if trend.reclaimed_target_mu:
         ax_land.axhline(trend.reclaimed_target_mu, color=TARGET_LINE, linestyle="--", linewidth=0.9,
                         label=t("export_trend_target_2026", language))
-        share = [(year - BASELINE_YEAR) / (PLAN_END_YEAR - BASELINE_YEAR) for year in pace_years]
-        ax_land.plot(pace_years, [trend.reclaimed_target_mu * part for part in share], color=PACE_LINE,
+        land = load_targets()["reclaimed_land_mu"]
+        ax_land.plot(pace_years, [pace_value(land, baseline=0.0, goal=trend.reclaimed_target_mu, share=plan_share(year))
+                                  for year in pace_years], color=PACE_LINE,
                      linestyle=":", linewidth=1.0, label=t("export_trend_pace", language))
     ax_land.set_title(t("export_trend_land", language), fontsize=8, loc="left")
     land_ticks = list(range(PLAN_START_YEAR, PLAN_END_YEAR + 1))
@@ -300,8 +302,9 @@ def draw_trend(ax_land, ax_index, trend: Trend, *, language: str = "zh") -> None
     if trend.index_target:
         ax_index.axhline(trend.index_target, color=TARGET_LINE, linestyle="--", linewidth=0.9,
                          label=t("export_trend_target_2026", language))
-        rate = trend.index_target / 100.0
-        ax_index.plot(pace_years, [100.0 * rate ** ((year - BASELINE_YEAR) / (PLAN_END_YEAR - BASELINE_YEAR))
+        growth = load_targets()["tax_per_mu_growth_pct"]  # 2021 = 100: the index is 100 + the growth on pace
+        ax_index.plot(pace_years, [100.0 + pace_value(growth, baseline=0.0, goal=trend.index_target - 100.0,
+                                                      share=plan_share(year))
                                    for year in pace_years], color=PACE_LINE, linestyle=":", linewidth=1.0,
                       label=t("export_trend_pace", language))
     ax_index.set_title(t("export_trend_index", language), fontsize=8, loc="left")

@@ -19,6 +19,7 @@ from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import by_language, colon, label, localised, t, with_unit
 from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, STATUS_TEXT
 from spaces.reference.targets import load_targets, target_groups
+from spaces.store import readable_time
 
 from .cells import csv_bytes, safe_text
 from .context import attainment_rules, export_metadata, provisional_note, status_rule
@@ -177,7 +178,7 @@ def _group_sheet(book: Workbook, group: str, summary: Summary, context: dict, la
     notes = [context["notice"], context["provisional_note"],
              t("export_stale_note", language) if stale_seen else None,
              f"{t('export_filters', language)}{colon(language)}{context['filters_text']}",
-             context["filter_scope"], f"{t('export_time', language)}{colon(language)}{context['exported_at']}"]
+             context["filter_scope"], f"{t('export_time', language)}{colon(language)}{readable_time(context['exported_at'])}"]
     for offset, text in enumerate(filter(None, notes)):
         cell = sheet.cell(notes_row + offset, 1, text)
         warning = text in (context["notice"], context["provisional_note"])  # shown in the colour of "behind"
@@ -237,7 +238,7 @@ def _metadata_sheet(book: Workbook, summary: Summary, context: dict, language: s
         ("export_status_legend", status_legend),
         ("export_allocations", t("export_allocations_note", language)),
         ("export_store", context["store"]),
-        ("export_time", context["exported_at"]),
+        ("export_time", readable_time(context["exported_at"])),
     ]
     for key, value in rows:
         sheet.append([t(key, language), value])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spaces.planning.consistency import indicator_warnings
+from spaces.reference.i18n import t
 from spaces.reference.targets import PLAN_START_YEAR
 
 from .enterprises import enterprise_rules
@@ -53,9 +54,9 @@ def _plot_years(out: pd.DataFrame, context: RowRules, findings: Findings) -> pd.
                      rows=checked.future, column="reclaimed_year", values=given)
     if checked.before_plan.any():
         count = int(checked.before_plan.sum())
-        findings.add("warning", f"{count} plot(s) reclaimed before {PLAN_START_YEAR}: kept and shown as reclaimed "
-                     "before the plan; they do not count towards the plan's totals", key="reclaimed_before_plan",
-                     params={"count": count, "first": PLAN_START_YEAR}, column="reclaimed_year")
+        params = {"count": count, "first": PLAN_START_YEAR}  # "1 plot … it does not", "3 plots … they do not"
+        findings.add("warning", t("problem_reclaimed_before_plan", "en", count=count).format(**params),
+                     key="reclaimed_before_plan", params=params, column="reclaimed_year")
     if checked.not_reclaimed.any():
         findings.add("warning", "a plot that is not reclaimed has no reclaimed_year; the year is dropped",
                      key="reclaimed_year_dropped", rows=checked.not_reclaimed, column="reclaimed_year", values=given)
@@ -68,8 +69,7 @@ def _parks(out: pd.DataFrame, context: RowRules, findings: Findings) -> pd.DataF
     given = context.table.get("strategic_park")
     empty = len(out) if given is None else int(given.map(is_blank).sum())
     if empty:
-        findings.add("warning", f"strategic_park is empty in {empty} row(s): read as yes, so those parks count "
-                     "towards the strategic parks; write no for a green park or platform that is not one",
+        findings.add("warning", t("problem_strategic_park_empty", "en", count=empty).format(count=empty),
                      key="strategic_park_empty", params={"count": empty}, column="strategic_park")
         out["strategic_park"] = out["strategic_park"].where(out["strategic_park"].notna(), True).astype(bool)
     return out

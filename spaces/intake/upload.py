@@ -71,10 +71,10 @@ def _text(key: str | None, params: dict, message: str, language: str) -> str:
         return message
     params = dict(params)
     more = params.pop("more_rows", None)  # the summary of a check capped at MAX_PROBLEMS_PER_CHECK rows
-    text = t(f"problem_{key}", language).format(**params)
+    text = t(f"problem_{key}", language, count=params.get("count")).format(**params)
     if more is None:
         return text
-    return t("problem_more_rows", language).format(count=more, finding=text)
+    return t("problem_more_rows", language, count=more).format(count=more, finding=text)
 
 
 def presented_report(report: pd.DataFrame, language: str) -> pd.DataFrame:

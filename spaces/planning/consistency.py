@@ -35,7 +35,7 @@ class IndicatorWarning:
 
     def text(self, language: str) -> str:
         """What the warning says in ``language``: plain text (numbers, adcodes and column names only)."""
-        return t(f"problem_{self.key}", language).format(**self.params)
+        return t(f"problem_{self.key}", language, count=self.params.get("count")).format(**self.params)
 
 
 def summed_columns() -> tuple[str, ...]:

@@ -68,6 +68,37 @@ def progress_of(target: Target, value: pd.Series, baseline: pd.Series, goal: pd.
     return (covered / span).where(span > 0)
 
 
+def plan_share(year: int) -> float:
+    """The share of the plan (2021 baseline to 2026) a year's end stands for: 0 for 2021, 1 for 2026.
+
+    Examples
+    --------
+    >>> plan_share(2021), plan_share(2024), plan_share(2026)
+    (0.0, 0.6, 1.0)
+    """
+    return (year - BASELINE_YEAR) / (PLAN_END_YEAR - BASELINE_YEAR)
+
+
+def pace_value(target: Target, *, baseline: float, goal: float, share: float) -> float:
+    """The value on the pace line at ``share`` of the plan: what :func:`progress_of` reads as exactly on pace.
+
+    Straight from the baseline to the goal for stocks, flows and ranks; compound for growth (a steady yearly
+    rate that reaches the goal in 2026), which starts from 0.
+
+    Examples
+    --------
+    >>> from spaces.reference.targets import load_targets
+    >>> targets = load_targets()
+    >>> pace_value(targets["reclaimed_land_mu"], baseline=0.0, goal=50_000.0, share=0.6)
+    30000.0
+    >>> round(pace_value(targets["tax_per_mu_growth_pct"], baseline=0.0, goal=40.0, share=0.6), 2)
+    22.37
+    """
+    if target.kind == "growth":
+        return ((1 + goal / 100.0) ** share - 1) * 100.0
+    return baseline + (goal - baseline) * share
+
+
 def _met(target: Target, actual: pd.Series, baseline: pd.Series, goal: pd.Series) -> pd.Series:
     if target.lower_is_better:
         return actual <= goal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -12,6 +12,7 @@ from spaces.reference.mujun_method import CLASSES, Method
 from spaces.reference.targets import load_targets
 
 from .attainment import compute_attainment
+from .calendar import BEIJING
 from .mujun_aggregates import mujun_blocks
 from .provenance import DataSource, data_source
 
@@ -27,7 +28,7 @@ class Summary:
     long: pd.DataFrame  # one row per (adcode, key), see compute_attainment
     data_source: DataSource
     store: str
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    created_at: str = field(default_factory=lambda: datetime.now(BEIJING).isoformat(timespec="seconds"))
     provisional: bool = False  # the year's statistics are not final yet (进行中 / 预计)
     today: date | None = None  # the date the figures were read on (None: every year taken as over)
     mujun: dict[str, dict] | None = None  # per adcode, the 亩均 record of the year (None: no enterprises layer in use)

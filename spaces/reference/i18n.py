@@ -25,12 +25,43 @@ def catalogue() -> dict[str, dict[str, str]]:
     return entries
 
 
-def t(key: str, language: str = "zh") -> str:
-    """The text for ``key`` in ``language`` ("zh" or "en")."""
+def t(key: str, language: str = "zh", *, count: object = None) -> str:
+    """The text for ``key`` in ``language`` ("zh" or "en").
+
+    With ``count`` (the number the text will show, as a number or as printed), an English entry's ``en_one``
+    is used for exactly 1: "1 place to go", not "1 places to go".
+
+    Examples
+    --------
+    >>> t("gap_rank", "en", count=1), t("gap_rank", "en", count="2")
+    ('{places} place to go', '{places} places to go')
+    """
     entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"{TEXT_FILE}: no text for {key!r}")
-    return entry[language if language in LANGUAGES else "zh"]
+    language = language if language in LANGUAGES else "zh"
+    if language == "en" and "en_one" in entry and _is_one(count):
+        return entry["en_one"]
+    return entry[language]
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """An English count with its noun in agreement, for the command line's own sentences.
+
+    Examples
+    --------
+    >>> counted(1, "row", "rows"), counted(0, "warning", "warnings")
+    ('1 row', '0 warnings')
+    """
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _is_one(count: object) -> bool:
+    """Whether ``count`` (a number, or a number as printed: "1", "1.0") is exactly one."""
+    try:
+        return float(str(count).replace(",", "")) == 1.0 if count is not None else False
+    except ValueError:
+        return False
 
 
 def language_code(language: str) -> str:

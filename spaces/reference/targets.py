@@ -14,7 +14,7 @@ import pandas as pd
 from spaces.errors import ReferenceDataError
 from spaces.paths import GEODATA_DIR
 
-from .i18n import by_language, label
+from .i18n import by_language, label, language_code
 
 TARGETS_FILE = GEODATA_DIR / "targets.toml"
 ALLOCATIONS_FILE = GEODATA_DIR / "allocations.csv"
@@ -77,6 +77,7 @@ class Target:
     # 亩均 targets: the enterprises group (规上 above_scale) whose Σ tax / Σ land stands for the district where the
     # enterprises layer has it; None: indicators only.
     enterprise_group: str | None = None
+    unit_one_en: str | None = None
 
     @property
     def lower_is_better(self) -> bool:
@@ -99,6 +100,19 @@ class Target:
         if self.striving:
             name += by_language("（力争）", " (striving)", language)
         return name
+
+    def unit(self, language: str, *, count: str = "") -> str:
+        """The unit as printed after ``count`` (the figure as printed): singular in English after exactly 1.
+
+        Examples
+        --------
+        >>> parks = load_targets()["strategic_parks"]
+        >>> parks.unit("en", count="1"), parks.unit("en", count="2"), parks.unit("zh", count="1")
+        ('park', 'parks', '个')
+        """
+        if self.unit_one_en and count == "1" and language_code(language) == "en":
+            return self.unit_one_en
+        return label(self, language, field="unit")
 
     def goal_text(self, value: float | None, language: str) -> str:
         """A goal as printed: ``约20`` / ``about 20`` for "about" targets, else the formatted value."""
@@ -260,5 +274,5 @@ def format_amount(value: float | None, target: Target, language: str = "zh") -> 
         return text
     if target.unit_en == "rank":
         return by_language(f"第 {text} 名", f"No. {text}", language)
-    unit = label(target, language, "unit")
+    unit = target.unit(language, count=text)
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

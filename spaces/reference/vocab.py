@@ -10,6 +10,8 @@ from functools import cache
 from spaces.errors import ReferenceDataError
 from spaces.paths import GEODATA_DIR
 
+from .i18n import by_language, language_code
+
 VOCAB_FILE = GEODATA_DIR / "vocab.toml"
 INDUSTRY_SEPARATORS = re.compile(r"[;；、,，/]")
 
@@ -90,6 +92,29 @@ def industry_labels_en() -> dict[str, str]:
     """English labels of the industries the sample uses (Chinese name -> English)."""
     with VOCAB_FILE.open("rb") as fh:
         return dict(tomllib.load(fh).get("industry", {}))
+
+
+def industry_label(name: str, language: str) -> str:
+    """An industry as shown in ``language``: its English label in English where vocab.toml has one, else the
+    name as written (an imported industry outside the list is kept as it is).
+
+    Examples
+    --------
+    >>> industry_label("新材料", "en"), industry_label("新材料", "zh"), industry_label("海洋经济", "en")
+    ('New materials', '新材料', '海洋经济')
+    """
+    return industry_labels_en().get(name, name) if language_code(language) == "en" else name
+
+
+def industries_text(raw: object, language: str) -> str:
+    """An industries cell as one line in ``language``: ``新材料、集成电路`` / ``New materials, Integrated circuits``.
+
+    Examples
+    --------
+    >>> industries_text("新材料;集成电路", "en")
+    'New materials, Integrated circuits'
+    """
+    return by_language("、", ", ", language).join(industry_label(name, language) for name in split_industries(raw))
 
 
 def split_industries(raw: object) -> list[str]:

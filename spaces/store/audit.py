@@ -80,10 +80,14 @@ def append_audit(path: Path, rows: list[dict]) -> None:
         _insert(db, rows)
 
 
-def record_event(store: Path, row: dict) -> None:
-    """Add an event that changes no data to the file beside the store; SQLite serialises concurrent writers."""
+def record_event(store: Path, row: dict, *, once: bool = False) -> None:
+    """Add an event that changes no data to the file beside the store; SQLite serialises concurrent writers.
+    ``once``: not if the same user already has the same action with the same detail (a sign-in seen again)."""
     with closing(sqlite3.connect(events_path(store), timeout=30)) as db, db:
         db.execute(_AUDIT_SQL)
+        if once and db.execute(f"SELECT 1 FROM {AUDIT_TABLE} WHERE action = ? AND user = ? AND detail = ? LIMIT 1",
+                               (row["action"], row["user"], row["detail"])).fetchone():
+            return
         _insert(db, [row])
 
 

@@ -498,9 +498,10 @@ class GeoPackageStore:
                 append_audit(target, [audit_row(actor, Action.ROLE_CHANGE, districts=codes, detail=detail)])
             return name
 
-    def record(self, action: Action, *, actor: Actor, detail: str = "") -> None:
-        """Add an event that changes no data (a sign-in, a failed one) to the audit trail; the store is untouched."""
-        audit.record_event(self.path, audit_row(actor, action, detail=detail))
+    def record(self, action: Action, *, actor: Actor, detail: str = "", once: bool = False) -> None:
+        """Add an event that changes no data (a sign-in, a failed one) to the audit trail; the store is untouched.
+        ``once``: unless the same user's same action with the same detail is there already."""
+        audit.record_event(self.path, audit_row(actor, action, detail=detail), once=once)
 
 
 def _unknown_row(schema: LayerSchema, row_id: str | tuple[str, ...], file: str) -> ValidationError:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from spaces.errors import StoreError
 from spaces.geo.crs import STORAGE_CRS
+from spaces.planning.calendar import BEIJING
 from spaces.reference.schema import LayerSchema, load_schemas
 
 from .rows import as_text, canonical, row_keys
@@ -67,12 +68,14 @@ class LogEntry:
 
 
 def readable_time(stamp: str | None) -> str:
-    """A logged time (ISO 8601, UTC) as a planner reads it: ``2026-11-28 01:52 UTC``; unknown text unchanged.
+    """A logged time (ISO 8601, stored in UTC) as a planner reads it, in 北京时间 without the zone (the column
+    or line it is shown under names it once): ``2026-11-28 09:52``; a time without a zone is taken as UTC, as
+    the store writes it; unknown text unchanged.
 
     Examples
     --------
-    >>> readable_time("2026-11-28T01:52:34.123456+00:00")
-    '2026-11-28 01:52 UTC'
+    >>> readable_time("2026-11-28T01:52:34.123456+00:00"), readable_time("2026-11-28T20:05:00")
+    ('2026-11-28 09:52', '2026-11-29 04:05')
     """
     if not stamp:
         return ""
@@ -80,9 +83,9 @@ def readable_time(stamp: str | None) -> str:
         moment = datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def normalised_log(log: pd.DataFrame) -> pd.DataFrame:

@@ -8,10 +8,11 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from spaces.planning.pace import pace_value, plan_share
 from spaces.reference.districts import CITY_ADCODE
 from spaces.reference.i18n import label, t
-from spaces.reference.palette import STATUS_BACKGROUND, STATUS_HEX
-from spaces.reference.targets import BASELINE_YEAR, Target, format_amount
+from spaces.reference.palette import STATUS_HEX
+from spaces.reference.targets import BASELINE_YEAR, PLAN_END_YEAR, Target, format_amount
 
 
 def progress_bars(long: pd.DataFrame, *, key: str, status_labels: dict[str, str], title: str,
@@ -57,9 +58,23 @@ def _year_axis(years: list[int], *, provisional: set[int], language: str) -> alt
     return alt.Axis(labelAngle=0, labelExpr=f"{cases}datum.label" if cases else alt.Undefined)
 
 
+def _pace_frame(target: Target, *, baseline: float | None, goal: float | None, language: str) -> pd.DataFrame:
+    """The 2026 goal (flat, 2021–2026) and the pace line to it (planning.pace.pace_value), as two series."""
+    if goal is None or pd.isna(goal) or baseline is None or pd.isna(baseline):
+        return pd.DataFrame(columns=["year", "actual", "series"])
+    years = list(range(BASELINE_YEAR, PLAN_END_YEAR + 1))
+    start = 0.0 if target.kind == "growth" else float(baseline)
+    pace = [pace_value(target, baseline=start, goal=float(goal), share=plan_share(year)) for year in years]
+    return pd.DataFrame({"year": years * 2, "actual": [float(goal)] * len(years) + pace,
+                         "series": [t("trend_goal", language)] * len(years) + [t("trend_pace", language)] * len(years)})
+
+
 def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: str,
-                baselines: dict[str, float] | None = None, provisional: frozenset[int] = frozenset()) -> list[alt.Chart]:
-    """One small line chart per target with data, in plan order: actual value by year from the 2021 baseline.
+                baselines: dict[str, float] | None = None, provisional: frozenset[int] = frozenset(),
+                goals: dict[str, float] | None = None) -> list[alt.Chart]:
+    """One small line chart per target with data, in plan order: actual value by year from the 2021 baseline,
+    with the district's 2026 goal (dashed) and the pace line to it (dotted) where ``goals`` (key -> goal) has one,
+    as the PDF brief draws them.
 
     ``baselines`` (key -> the district's 2021 baseline) fill a 2021 the data leave empty: flows and growth
     start from 0. A year whose value rests on an earlier data year (``as_of``) is left out, not drawn flat. The 2021 label says 基期 / base; years in ``provisional`` are marked 进行中 / provisional.
@@ -80,7 +95,13 @@ def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: st
         data = data.dropna(subset=["actual"])
         unit = label(target, language, field="unit")
         whole = counts_whole_units(target)
-        low, high = min(0.0, data["actual"].min()), max(0.0, data["actual"].max())
+        actual_name = t("actual", language)
+        lines = pd.concat([data.assign(series=actual_name),
+                           _pace_frame(target, baseline=(baselines or {}).get(key), goal=(goals or {}).get(key),
+                                       language=language)], ignore_index=True)
+        lines["year"] = lines["year"].astype(int)
+        lines["actual"] = lines["actual"].astype(float)
+        low, high = min(0.0, lines["actual"].min()), max(0.0, lines["actual"].max())
         scale = alt.Scale(domain=[low, low + 1]) if high == low else alt.Scale(zero=True, nice=True)
         # The unit reads across, above the axis: a rotated 单位：个 would be sideways Chinese.
         axis = alt.Axis(format=",d" if whole else ",~f", tickMinStep=1 if whole else alt.Undefined,
@@ -88,47 +109,24 @@ def trend_lines(trend: pd.DataFrame, *, targets: dict[str, Target], language: st
                         titleAnchor="end", titleBaseline="bottom", titleX=-30, titleY=-8, titleFontWeight="normal")
         name = target.label(language)
         title = alt.Title(textwrap.wrap(name, 28) if language == "en" else name, anchor="start", offset=14)
-        years = [int(y) for y in data["year"]]
-        charts.append(alt.Chart(data, title=title).mark_line(point=True).encode(
+        years = sorted({int(y) for y in lines["year"]})
+        names = list(dict.fromkeys(lines["series"]))
+        styles = {actual_name: ("#1f77b4", []), t("trend_goal", language): ("#444444", [5, 3]),
+                  t("trend_pace", language): ("#888888", [2, 2])}
+        encoding = dict(
             x=alt.X("year:O", title=None, axis=_year_axis(years, provisional=set(provisional), language=language)),
             y=alt.Y("actual:Q", scale=scale, axis=axis),
-            tooltip=[alt.Tooltip("year:O", title=t("year", language)),
-                     alt.Tooltip("actual:Q", title=f"{t('actual', language)} ({unit})", format=",.0f" if whole else ",.1f")],
-        ).properties(height=210))
+            color=alt.Color("series:N", title=None, sort=names, legend=alt.Legend(orient="bottom") if len(names) > 1
+                            else None, scale=alt.Scale(domain=names, range=[styles[n][0] for n in names])),
+            strokeDash=alt.StrokeDash("series:N", sort=names, legend=None,
+                                      scale=alt.Scale(domain=names, range=[styles[n][1] for n in names])),
+            tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("year:O", title=t("year", language)),
+                     alt.Tooltip("actual:Q", title=unit, format=",.0f" if whole else ",.1f")])
+        # One encoding for both layers, at the top: the points mark the actual values only.
+        points = alt.Chart().mark_point(filled=True).transform_filter(alt.datum.series == actual_name)
+        charts.append(alt.layer(alt.Chart().mark_line(), points, data=lines, title=title).encode(**encoding)
+                      .properties(height=230))
     return charts
-
-
-def status_table(long: pd.DataFrame, *, labels: dict[str, str], district_column: str,
-                 keys: list[str] | None = None, no_target: str = "—", met_at_baseline: str = "—"):
-    """A Styler: one row per district (and the city), one column per target showing progress from the 2021
-    baseline to one decimal, each cell coloured by its status; a figure resting on an earlier data year ends
-    in ``*``. Missing values show as —; a target of 0 (a district allotted no share) says ``no_target``, and a
-    target met with no progress to show (its baseline already reached it) says ``met_at_baseline``.
-
-    ``keys`` are the targets to show, in order (default: all of ``long``); the page leaves out
-    city-only targets, which would be a column of — for every district.
-    """
-    rows = list(dict.fromkeys(zip(long["adcode"], long["district"], strict=True)))
-    order = list(dict.fromkeys(long["key"])) if keys is None else list(keys)
-
-    def pivot(column: str) -> pd.DataFrame:
-        table = long.pivot(index=["adcode", "district"], columns="key", values=column).reindex(rows)[order]
-        table.columns = [labels[k] for k in order]
-        table.index = pd.Index([district for _, district in rows], name=district_column)
-        return table
-
-    progress, status = pivot("progress").astype(float), pivot("status")
-    goal, stale = pivot("target").astype(float), pivot("stale").fillna(False).astype(bool)
-
-    def colours(frame: pd.DataFrame) -> pd.DataFrame:
-        return status.map(lambda s: f"background-color: {STATUS_BACKGROUND[s]}" if s in STATUS_BACKGROUND else "")
-
-    # Shown as text: Streamlit prints a missing number as "None" whatever the Styler's na_rep says.
-    shown = progress.map(lambda value: "—" if pd.isna(value) else f"{value:.1%}")
-    shown = shown.where(~(stale & progress.notna()), shown + "*")
-    shown = shown.mask(progress.isna() & (status == "met"), met_at_baseline)
-    shown = shown.mask(goal.eq(0) & (status == "met"), no_target)
-    return shown.style.apply(colours, axis=None)
 
 
 def city_only_lines(long: pd.DataFrame, *, targets: dict[str, Target], status_labels: dict[str, str],

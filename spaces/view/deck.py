@@ -34,8 +34,9 @@ from spaces.reference.palette import (  # noqa: F401  (re-exported: pages and te
     STATUS_COLOURS,
     WINDOW_LINE,
 )
-from spaces.reference.vocab import load_vocabularies
+from spaces.reference.vocab import industries_text, load_vocabularies
 
+from .mapstate import NINGBO_VIEW  # noqa: F401  (re-exported: the page and the tests take it from here)
 from .pace_text import share
 
 
@@ -79,7 +80,6 @@ def preview_positions(count: int, limit: int | None = None) -> np.ndarray:
 
 TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
-NINGBO_VIEW = {"longitude": 121.52, "latitude": 29.72, "zoom": 8.0}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
 # Above this many plots the map gets 1 km grid cells instead: CompactDeck sends ~235 bytes a plot, so
 # 20,000 plots stay well under the 10 MB goal (100k polygons would send ~24 MB); filters that narrow
@@ -91,6 +91,10 @@ PLOT_POLYGON_LIMIT = 20_000
 # pointerdown took ~320 ms in software WebGL, past mjolnir's 250 ms tap limit, and the click was lost
 # (issue 12; the README's "Why clicks were lost" has the measurements).
 OUTLINE_NOT_PICKED = {"polygons-stroke": {"pickable": False}}
+DIMMED_ALPHA = 35  # the districts left out by the district filter: their colour barely shows
+# 1 km cells lie under the parks and communities and let the district colours through (issue 12): a cell is
+# drawn at this alpha, fainter still (FAINT_CELL_ALPHA) around a zoom window of plots drawn in full.
+CELL_ALPHA, FAINT_CELL_ALPHA = 105, 70
 
 
 class CompactDeck(pdk.Deck):
@@ -146,9 +150,11 @@ def _rounded(geometries: np.ndarray) -> np.ndarray:
 
 
 def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key: str,
-                        status_labels: dict[str, str], language: str = "zh") -> dict:
+                        status_labels: dict[str, str], language: str = "zh", chosen: tuple[str, ...] = ()) -> dict:
     """GeoJSON of the districts coloured by the status of target ``key``, with tooltip fields: the status,
-    then progress from the 2021 baseline against the pace (as the detail panel says it)."""
+    then progress from the 2021 baseline against the pace (as the detail panel says it).
+
+    With districts ``chosen`` (the sidebar's district filter), the others are dimmed (``DIMMED_ALPHA``)."""
     rows = long.loc[long["key"] == key].set_index("adcode")
     features = []
     for record in districts.itertuples():
@@ -164,13 +170,17 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
             "properties": {
                 "kind": "district",
                 "id": record.adcode,
-                "fill": STATUS_COLOURS.get(status, NO_DATA_COLOUR),
+                "fill": _dimmed(STATUS_COLOURS.get(status, NO_DATA_COLOUR), chosen, record.adcode),
                 "title": f"{_e(record.name_zh)} {_e(record.name_en)}",
                 "line1": label,
                 "line2": pace,
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def _dimmed(colour: list[int], chosen: tuple[str, ...], adcode: str) -> list[int]:
+    return [*colour[:3], DIMMED_ALPHA] if chosen and adcode not in chosen else list(colour)
 
 
 def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
@@ -183,18 +193,18 @@ def park_features(parks: gpd.GeoDataFrame, *, language: str) -> dict:
                          "properties": {"kind": "park", "id": record.park_id,
                                         "title": f"{_e(record.name_zh)}{flags}",
                                         "line1": f"{_e(levels.get(record.level, ''))} · {_area(record.area_mu)}",
-                                        "line2": _e(str(record.industries or "").replace(";", "、"))}})
+                                        "line2": _e(industries_text(record.industries, language))}})
     return {"type": "FeatureCollection", "features": features}
 
 
-def community_features(communities: gpd.GeoDataFrame) -> dict:
-    """GeoJSON of communities (polygons, or points drawn as circles)."""
+def community_features(communities: gpd.GeoDataFrame, *, language: str = "zh") -> dict:
+    """GeoJSON of communities (polygons, or points drawn as circles), industries in ``language``."""
     features = []
     for record, geometry in zip(communities.itertuples(), _rounded(communities.geometry.to_numpy()), strict=True):
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
                          "properties": {"kind": "community", "id": record.community_id,
                                         "title": _e(record.name_zh),
-                                        "line1": _e(str(record.industries or "").replace(";", "、")),
+                                        "line1": _e(industries_text(record.industries, language)),
                                         "line2": _area(record.area_mu)}})
     return {"type": "FeatureCollection", "features": features}
 
@@ -205,14 +215,15 @@ def plot_records(plots: gpd.GeoDataFrame, *, language: str) -> list[dict]:
     status = plots["status_as_of"] if "status_as_of" in plots.columns else plots["status"]
     shapes = _rounded(shapely.get_exterior_ring(shapely.get_geometry(plots.geometry.to_numpy(), 0)))
     records = []
-    for plot_id, state, year, area, ring in zip(plots["plot_id"], status, plots["reclaimed_year"],
-                                                plots["area_mu"], shapes, strict=True):
+    names = plots["name_zh"] if "name_zh" in plots.columns else pd.Series(None, index=plots.index)
+    for plot_id, name, state, year, area, ring in zip(plots["plot_id"], names, status, plots["reclaimed_year"],
+                                                      plots["area_mu"], shapes, strict=True):
         year_text = "" if year is None or pd.isna(year) else f" ({int(year)})"
         records.append({
             "kind": "plot", "id": plot_id,
             "polygon": shapely.get_coordinates(ring).tolist(),
             "color": PLOT_COLOURS.get(state, PLOT_COLOURS["pending"]),
-            "title": _e(plot_id),
+            "title": f"{_e(name)} · {_e(plot_id)}" if _e(name) else _e(plot_id),  # the name a planner knows first
             "line1": f"{_e(statuses.get(state, state))}{year_text}",
             "line2": _area(area),
         })
@@ -236,6 +247,16 @@ class PlotDrawing:
         """How many plots are drawn in full, as polygons."""
         return sum(1 for r in self.records if r["kind"] == "plot")
 
+    @property
+    def cells(self) -> list[dict]:
+        """The 1 km cells: drawn under the parks and communities."""
+        return [r for r in self.records if r["kind"] == "plot_cell"]
+
+    @property
+    def plots(self) -> list[dict]:
+        """The plots drawn in full: drawn above the parks and communities."""
+        return [r for r in self.records if r["kind"] != "plot_cell"]
+
 
 
 def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, float] | None = None,
@@ -253,13 +274,14 @@ def plot_drawing(plots: gpd.GeoDataFrame, *, language: str, focus: tuple[float, 
     statuses = _labels("status", language)
     if focus is None:
         grid = aggregate_plots(plots, cells=cells)
-        return PlotDrawing(grid_records(grid, status_labels=statuses, colours=PLOT_COLOURS, language=language),
+        translucent = {status: [*colour[:3], CELL_ALPHA] for status, colour in PLOT_COLOURS.items()}
+        return PlotDrawing(grid_records(grid, status_labels=statuses, colours=translucent, language=language),
                            aggregated=True)
     window = zoom_window(plots, lon=focus[0], lat=focus[1], limit=polygon_limit, cells=cells)
     inside = window.holds(cells)
     grid = aggregate_plots(plots.loc[~inside], cells=cells)
     # Fainter cells around the window, so the plots drawn in full stand out.
-    faint = {status: [*colour[:3], 90] for status, colour in PLOT_COLOURS.items()}
+    faint = {status: [*colour[:3], FAINT_CELL_ALPHA] for status, colour in PLOT_COLOURS.items()}
     records = grid_records(grid, status_labels=statuses, colours=faint, language=language)
     return PlotDrawing(records + plot_records(plots.loc[inside], language=language), aggregated=True,
                        window=window)
@@ -285,25 +307,33 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
     """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer.
 
     ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing).
+    Its 1 km cells (``plot_cells``) lie right above the districts, under the parks and communities, so that
+    at city scale a park's outline and a district's colour still show and a park is clicked, not the cell
+    under it; the plots drawn in full (``plots``) lie above the parks, as a planner zoomed in looks for them.
     """
     built = []
+    if "plots" in visible:
+        plots = plots or plot_drawing(layers["plots"], language=language)
     if "districts" in visible and choropleth is not None:
         built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
                                filled=True, get_fill_color="properties.fill", get_line_color=[70, 70, 70, 255],
                                line_width_min_pixels=1, _sub_layer_props=OUTLINE_NOT_PICKED))
+    if "plots" in visible and plots.cells:
+        built.append(pdk.Layer("PolygonLayer", data=plots.cells, id="plot_cells", pickable=True, stroked=False,
+                               filled=True, get_polygon="polygon", get_fill_color="color"))
     if "parks" in visible:
         built.append(pdk.Layer("GeoJsonLayer", data=park_features(layers["parks"], language=language), id="parks",
                                pickable=True, stroked=True, filled=True, get_fill_color=PARK_FILL,
                                get_line_color=PARK_LINE, line_width_min_pixels=2,
                                _sub_layer_props=OUTLINE_NOT_PICKED))
     if "communities" in visible:
-        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"]), id="communities",
+        built.append(pdk.Layer("GeoJsonLayer", data=community_features(layers["communities"], language=language),
+                               id="communities",
                                pickable=True, stroked=True, filled=True, get_fill_color=COMMUNITY_FILL,
                                get_line_color=COMMUNITY_LINE, line_width_min_pixels=1,
                                get_point_radius=250, point_radius_min_pixels=4, _sub_layer_props=OUTLINE_NOT_PICKED))
     if "plots" in visible:
-        plots = plots or plot_drawing(layers["plots"], language=language)
-        built.append(pdk.Layer("PolygonLayer", data=plots.records, id="plots", pickable=True, stroked=False,
+        built.append(pdk.Layer("PolygonLayer", data=plots.plots, id="plots", pickable=True, stroked=False,
                                filled=True, get_polygon="polygon", get_fill_color="color"))
         if plots.window is not None:
             built.append(pdk.Layer("PathLayer", data=[{"path": plots.window.outline()}], id="zoom_window",

@@ -11,7 +11,7 @@ from spaces.planning.filters import status_as_of
 from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import by_language, localised, t
 from spaces.reference.targets import format_amount, load_targets
-from spaces.reference.vocab import load_vocabularies, split_industries
+from spaces.reference.vocab import industries_text, load_vocabularies
 from spaces.view.pace_text import goal_amount, pace_lines
 
 
@@ -101,7 +101,7 @@ def park_detail(layers: dict[str, pd.DataFrame], park_id: str, *, year: int, lan
         "id": park_id,
         "district": _district_name(park["district_adcode"], language),
         "level": label.get(park["level"], ""),
-        "industries": "、".join(split_industries(park["industries"])),
+        "industries": industries_text(park["industries"], language),
         "area_mu": "" if pd.isna(park["area_mu"]) else f"{park['area_mu']:,.0f}",
         "established_year": "" if pd.isna(park["established_year"]) else str(int(park["established_year"])),
         "strategic_park": yes if _strategic(park) else no,
@@ -130,7 +130,7 @@ def community_detail(layers: dict[str, pd.DataFrame], community_id: str, *, year
         "id": community_id,
         "district": _district_name(community["district_adcode"], language),
         "park": str(parks.get(community["park_id"], "")) if community["park_id"] else "",
-        "industries": "、".join(split_industries(community["industries"])),
+        "industries": industries_text(community["industries"], language),
         "area_mu": "" if pd.isna(community["area_mu"]) else f"{community['area_mu']:,.0f}",
         "source": str(community.get("source", "")),
     }

@@ -81,7 +81,7 @@ def projected_amount(target: Target, value: float, language: str) -> str:
     if target.unit_en == "mu":
         return f"{value:,.0f} {label(target, language, field='unit')}"
     if counts_whole(target) and abs(value) < 10 and round(value, 1) != round(value):
-        return f"{value:,.1f} {label(target, language, field='unit')}"
+        return f"{value:,.1f} {target.unit(language, count=f'{value:,.1f}')}"
     return format_amount(value, target, language)
 
 

@@ -13,6 +13,8 @@ from spaces.reference.districts import DISTRICT_ADCODES
 from spaces.reference.targets import PLAN_END_YEAR, PLAN_START_YEAR, TARGET_KEYS
 from spaces.reference.vocab import load_vocabularies
 
+from .mapstate import format_view, parse_view
+
 LAYER_CHOICES = ("districts", "parks", "communities", "plots", "factories")
 SELECTION_KINDS = ("park", "community", "district")
 
@@ -30,6 +32,7 @@ FIELDS = {
     "selected": ("sel", "selection"),
     "basemap": ("bm", "choice"),
     "focus": ("f", "focus"),
+    "view": ("v", "view"),  # where the map last flew (spaces/view/mapstate.py), so a link reopens it
 }
 CHOICES = {
     "language": ("zh", "en"),
@@ -41,7 +44,7 @@ CHOICES = {
 DEFAULTS = {
     "language": "zh", "industries": [], "districts": [], "levels": [], "statuses": [],
     "inside_parks": False, "target": "reclaimed_land_mu", "layers": ["districts", "parks", "communities", "plots"],
-    "selected": None, "basemap": "none", "focus": None,
+    "selected": None, "basemap": "none", "focus": None, "view": None,
 }
 
 
@@ -94,6 +97,8 @@ def state_from_query(params: Mapping[str, str | list[str]], *, today: date | Non
         elif kind == "focus":
             point = parse_focus(text)
             state[key] = None if point is None else format_focus(*point)
+        elif kind == "view":
+            state[key] = parse_view(text)
         elif kind == "selection":
             kind_, _, ident = text.partition(":")
             if kind_ in SELECTION_KINDS and ident:
@@ -117,6 +122,9 @@ def query_from_state(state: Mapping, *, today: date | None = None) -> dict[str, 
             params[name] = ",".join(value or [])
         elif kind == "bool":
             params[name] = "1" if value else "0"
+        elif kind == "view":
+            if format_view(value) is not None:
+                params[name] = format_view(value)
         elif value is not None:
             params[name] = str(value)
     return params

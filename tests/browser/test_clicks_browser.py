@@ -5,7 +5,8 @@ the map as it opens, 1440×900 and 1280×720 in turn. The mouse moves onto a dis
 a 1 km cell (its tooltip shows), then clicks once; the URL must name that object (``sel=``, or ``f=`` for a
 cell) and the panel must show it. Where to click is computed from the store and the map's initial view
 (``NINGBO_VIEW``, Web Mercator) as the point of the object farthest from its edges and from anything drawn
-above it, the place a person aims at.
+above it, the place a person aims at. Above ``PLOT_POLYGON_LIMIT`` plots the 1 km cells lie under the parks and
+communities (issue 12), so a park, a community and a cell are each clicked where nothing is drawn above them.
 
 ``SPACES_CLICK_TRIALS`` sessions per kind (2 by default: one per window size); ``SPACES_CLICK_STORE`` clicks
 on that store instead of the 6,000-plot sample (cells on it too when it has more than ``PLOT_POLYGON_LIMIT``)::
@@ -91,24 +92,27 @@ def _deepest_point(region) -> tuple[shapely.Point, float]:
 
 
 def drawn_layers(layers: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Geometry in world pixels of every default layer as the map draws it, bottom to top."""
+    """Geometry in world pixels of every default layer as the map draws it, bottom to top: above
+    ``PLOT_POLYGON_LIMIT`` plots, 1 km cells (``plot_cells``) right above the districts, under the parks."""
     shown = apply_filters(layers, Filters(year=defaults()["year"]))
+    plots = shown["plots"]
+    aggregated = len(plots) > PLOT_POLYGON_LIMIT
+    drawing = PlotDrawing([{"kind": "plot_cell"}] if aggregated else [], aggregated=aggregated)  # for the order
     order = [layer.id for layer in build_layers(shown, visible=defaults()["layers"], language="zh",
                                                 choropleth={"type": "FeatureCollection", "features": []},
-                                                plots=PlotDrawing([], aggregated=False))]
+                                                plots=drawing)]
     communities = _pixels(shown["communities"].geometry.to_numpy())
     points = shapely.get_type_id(communities) == 0
     communities[points] = shapely.buffer(communities[points], COMMUNITY_POINT_PX)
-    plots = shown["plots"]
-    if len(plots) > PLOT_POLYGON_LIMIT:  # 1 km cells
+    cells = []
+    if aggregated:
         grid = aggregate_plots(plots)
-        plots = [shapely.Polygon(block_outline(x, y, x + 1, y + 1, per_side=1))
+        cells = [shapely.Polygon(block_outline(x, y, x + 1, y + 1, per_side=1))
                  for x, y in zip(grid["cell_x"], grid["cell_y"], strict=True)]
-    else:
-        plots = plots.geometry.to_numpy()
     geometry = {"districts": _pixels(load_districts().geometry.to_numpy()),
+                "plot_cells": _pixels(cells),
                 "parks": _pixels(shown["parks"].geometry.to_numpy()), "communities": communities,
-                "plots": _pixels(plots)}
+                "plots": _pixels([] if aggregated else plots.geometry.to_numpy())}
     return {name: geometry[name] for name in order}
 
 
@@ -138,8 +142,10 @@ def click_targets(layers: dict[str, pd.DataFrame]) -> dict[str, list[Target]]:
                 found.append(Target(kind, point.x, point.y, f"{kind}:{ident}", str(name), round(depth, 1)))
         targets[kind] = sorted(found, key=lambda target: -target.clearance_px)
     targets["cell"] = []
-    if len(shown["plots"]) > PLOT_POLYGON_LIMIT:
-        blocks = shapely.buffer(shapely.union_all(drawn["plots"]), -EDGE_PX)
+    if "plot_cells" in drawn:  # cells lie under the parks and communities: a click there picks those
+        above = [g for name in names[names.index("plot_cells") + 1:] for g in drawn[name]]
+        covered = shapely.union_all(shapely.buffer(np.asarray(above, dtype=object), ABOVE_PX))
+        blocks = shapely.difference(shapely.buffer(shapely.union_all(drawn["plot_cells"]), -EDGE_PX), covered)
         for block in sorted(shapely.get_parts(blocks), key=lambda b: -b.area)[:8]:
             point, depth = _deepest_point(block)
             targets["cell"].append(Target("cell", point.x, point.y, None, "宗地块", round(depth + EDGE_PX, 1)))

@@ -44,7 +44,7 @@ def test_hostile_names_stay_text_on_map_detail_and_directory(page, hostile_app, 
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=READY)
     # Fly to the park and hover it so the tooltip shows the name.
-    page.locator("[data-testid='stSelectbox']").filter(has_text="搜索园区或社区").click()
+    page.locator("[data-testid='stSelectbox']").filter(has_text="搜索园区、社区或地块").click()
     page.keyboard.type("img src")
     page.keyboard.press("Enter")
     page.wait_for_timeout(3000)

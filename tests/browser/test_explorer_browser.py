@@ -57,8 +57,8 @@ def test_map_draws_layers_and_the_industry_filter_changes_them(page, app_url, sc
 def test_clicking_a_park_opens_its_detail_panel(page, app_url, screenshot):
     """Fly to a park with the search box, clear the selection, then click the park on the canvas."""
     _open(page, f"{app_url}/?ly=parks")
-    page.get_by_text("搜索园区或社区").wait_for()
-    page.locator("[data-testid='stSelectbox']").filter(has_text="搜索园区或社区").click()
+    page.get_by_text("搜索园区、社区或地块").wait_for()
+    page.locator("[data-testid='stSelectbox']").filter(has_text="搜索园区、社区或地块").click()
     page.keyboard.type("宁海经济开发区")
     page.keyboard.press("Enter")
     page.get_by_text("清除选择").click(timeout=APP_READY)

@@ -53,11 +53,11 @@ def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot)
     page.get_by_role("button", name="确认导入").click()
     page.get_by_text("新增 1", exact=False).wait_for(timeout=READY)
     assert "NEW-1" in set(open_store(str(store)).read_layer("factories")["factory_id"])
-    # The imported file leaves the page: nothing invites importing it twice; the undo names its time in UTC.
+    # The imported file leaves the page: nothing invites importing it twice; the undo names its time in 北京时间.
     # (The page redraws after the message: wait for the old button to go rather than count it at once.)
     page.get_by_role("button", name="确认导入").wait_for(state="detached", timeout=READY)
     from playwright.sync_api import expect  # conftest skips these tests where Playwright is missing
-    expect(page.get_by_role("button", name="撤销上一次更改", exact=False)).to_have_text(re.compile(r"UTC\)$"))
+    expect(page.get_by_role("button", name="撤销上一次更改", exact=False)).to_have_text(re.compile(r"：.+（\d{4}-\d\d-\d\d \d\d:\d\d 北京时间）$"))
 
     page.get_by_role("button", name="撤销上一次更改", exact=False).click()
     page.get_by_text("已撤销", exact=False).wait_for(timeout=READY)

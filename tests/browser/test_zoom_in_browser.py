@@ -10,7 +10,7 @@ from PIL import Image
 
 from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
-from spaces.view.deck import PLOT_COLOURS, PLOT_POLYGON_LIMIT
+from spaces.view.deck import CELL_ALPHA, FAINT_CELL_ALPHA, PLOT_COLOURS, PLOT_POLYGON_LIMIT
 
 APP_READY = 60_000
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,12 +26,22 @@ def city_url(tmp_path_factory, streamlit_server):
         yield url
 
 
+def _drawn_colours() -> list[np.ndarray]:
+    """The plot colours as drawn on the white map (``?ly=plots``): plots at their own alpha, cells
+    translucent (``CELL_ALPHA``, ``FAINT_CELL_ALPHA`` around a detail window) so district colours show through."""
+    colours = []
+    for colour in PLOT_COLOURS.values():
+        for alpha in (colour[3], CELL_ALPHA, FAINT_CELL_ALPHA):
+            colours.append(np.array(colour[:3]) * alpha / 255 + 255 * (1 - alpha / 255))
+    return colours
+
+
 def _plot_pixels(png: bytes) -> np.ndarray:
     """(row, column) of every pixel close to a plot colour (cells and plots share them)."""
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     near = np.zeros(pixels.shape[:2], dtype=bool)
-    for colour in PLOT_COLOURS.values():
-        near |= (np.abs(pixels - np.array(colour[:3])) <= 30).all(axis=2)
+    for colour in _drawn_colours():
+        near |= (np.abs(pixels - colour) <= 30).all(axis=2)
     return np.argwhere(near)
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import math
+import re
 from datetime import date
 
 import openpyxl
@@ -222,7 +223,7 @@ def test_xlsx_metadata_says_sample_year_filters_and_time(layers):
     assert notes["筛选条件"] == "年份 2025；区县：北仑区；产业：绿色石化"
     assert "不改变达标情况" in notes["筛选说明"]
     assert "从 2021 基线起的进度不低于时间进度" in notes["状态说明"]
-    assert notes["导出时间（UTC）"].startswith("20") and notes["数据库"] == "test.gpkg"
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d", notes["导出时间（北京时间）"]) and notes["数据库"] == "test.gpkg"
     sheet = book["平台载体"]
     assert [sheet.cell(row, 1).value for row in (4, 5)] == ["330206", "330200"]
     assert SAMPLE_NOTICE_ZH in [cell.value for cell in sheet["A"]]

@@ -125,8 +125,9 @@ def test_a_focus_draws_every_plot_in_its_window_and_cells_elsewhere():
               for x, y in (map(int, r["id"].split(",")) for r in cells)}
     assert inside == {False}
     layers = build_layers({"plots": plots}, visible=["plots"], choropleth=None, language="zh", plots=drawing)
-    assert [layer.id for layer in layers] == ["plots", "zoom_window"]
-    assert layers[1].data == [{"path": window.outline()}]
+    assert [layer.id for layer in layers] == ["plot_cells", "plots", "zoom_window"]  # cells under the parks
+    assert layers[0].data == cells and layers[1].data == details
+    assert layers[2].data == [{"path": window.outline()}]
 
 
 def test_without_a_focus_or_under_the_limit_there_is_no_window(plots):

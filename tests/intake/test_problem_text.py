@@ -272,9 +272,39 @@ def test_the_placeholders_are_the_params_each_finding_passes(findings):
             assert _placeholders(t(f"problem_{problem.key}", language)) == params, (problem.key, language)
 
 
+# Messages that tell the planner to choose a CRS: the CLI says --crs, the Data page names its own control.
+CRS_CHOICE_KEYS = {"file_crs_unknown", "no_crs", "not_degrees_try", "unconvertible_suggest",
+                   "outside_ningbo_all_suggest"}
+
+
 def test_the_english_rendering_is_the_message_the_cli_prints(findings):
-    for problem in (p for p in findings if p.key):
+    for problem in (p for p in findings if p.key and p.key not in CRS_CHOICE_KEYS):
         assert problem_text(problem, "en") == problem.message
+
+
+@pytest.mark.parametrize("key", sorted(CRS_CHOICE_KEYS))
+def test_the_data_page_names_its_crs_control_where_the_cli_names_its_option(key):
+    """A web planner has no command line: the page's text names the 坐标系 / Coordinate system control above
+    the findings, never --crs; the CLI's message keeps --crs."""
+    assert "--crs" not in t(f"problem_{key}", "zh") and "--crs" not in t(f"problem_{key}", "en")
+    assert "上方“坐标系”" in t(f"problem_{key}", "zh") and "'Coordinate system' above" in t(f"problem_{key}", "en")
+    assert (t("upload_crs", "zh"), t("upload_crs", "en")) == ("坐标系", "Coordinate system")  # the control's label
+
+
+def test_the_cli_keeps_its_crs_option_in_those_messages(findings):
+    worded = [p for p in findings if p.key in CRS_CHOICE_KEYS]
+    assert worded and all("--crs" in p.message for p in worded)
+
+
+@pytest.mark.parametrize(("count", "english"), [
+    (1, "1 plot reclaimed before 2022: kept and shown as reclaimed before the plan; it does not count"),
+    (3, "3 plots reclaimed before 2022: kept and shown as reclaimed before the plan; they do not count"),
+])
+def test_english_counts_agree_with_their_number(count, english):
+    problem = Problem("warning", "f.csv", "", key="reclaimed_before_plan", params={"count": count, "first": 2022})
+    assert problem_text(problem, "en").startswith(english)
+    more = Problem("error", "f.csv", "", key="empty", params={"column": "level", "more_rows": 1})
+    assert problem_text(more, "en").startswith("… 1 more row: ")
 
 
 def test_every_crs_error_names_its_text_in_the_catalogue(monkeypatch):
@@ -302,7 +332,9 @@ def test_every_crs_error_names_its_text_in_the_catalogue(monkeypatch):
             call()
         error = caught.value
         assert error.key == key
-        assert problem_text(Problem("error", "f.csv", str(error), key=error.key, params=error.params), "en") == str(error)
+        if key not in CRS_CHOICE_KEYS:  # those name the page's control, the CLI's message its option
+            assert problem_text(Problem("error", "f.csv", str(error), key=error.key, params=error.params),
+                                "en") == str(error)
         assert _placeholders(t(f"problem_{key}", "zh")) == set(error.params), key
 
 
@@ -323,7 +355,7 @@ def test_chinese_messages_keep_values_from_the_file_as_given(findings):
     assert "<b>东</b>" in zh["coordinate_not_a_number"]  # shown as text, never as markup
     assert zh["unknown_level"].startswith("无法识别的级别") and "national (国家级)" in zh["unknown_level"]
     assert "EPSG:4549 (CGCS2000 3° GK CM 120E) 或 EPSG:4550" in zh["not_degrees_try"]
-    assert "在数据页选择“坐标系”，命令行用 --crs" in zh["not_degrees_try"]
+    assert "请在上方“坐标系”中改选" in zh["not_degrees_try"] and "--crs" not in zh["not_degrees_try"]
     more = next(p for p in findings if "more_rows" in p.params)
     assert problem_text(more, "zh") == f"……另有 {more.params['more_rows']} 行同样的问题：无法识别的级别；可填：" \
                                        "national (国家级); provincial (省级); municipal (市级)"

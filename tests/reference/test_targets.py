@@ -9,6 +9,7 @@ from spaces.reference.targets import (
     WEIGHTS_FILE,
     allocate,
     district_allocations,
+    format_amount,
     load_default_allocations,
     load_targets,
 )
@@ -89,3 +90,19 @@ def test_amounts_read_with_their_units(language, rank, land):
     assert format_amount(5642.26, targets["reclaimed_land_mu"], language) == land
     assert format_amount(38.42, targets["tax_per_mu_growth_pct"], language) == "38.4%"
     assert format_amount(None, targets["strategic_parks"], language) == "—"
+
+
+@pytest.mark.parametrize(("value", "english"), [(1, "1 park"), (2, "2 parks"), (0, "0 parks"), (1.0, "1 park")])
+def test_an_english_count_of_one_is_singular(value, english):
+    parks = load_targets()["strategic_parks"]
+    assert format_amount(value, parks, "en") == english
+    assert format_amount(value, parks, "zh").endswith(" 个")
+
+
+def test_every_counted_unit_has_its_singular():
+    """Counts (parks, communities, platforms, enterprises, factories) need a singular; 亩, % and rank do not."""
+    for target in load_targets().values():
+        counted = target.unit_en not in ("mu", "%", "rank")
+        assert (target.unit_one_en is not None) == counted, target.key
+        if counted:
+            assert target.unit("en", count="1") != target.unit("en", count="2")

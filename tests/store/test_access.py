@@ -178,3 +178,13 @@ def test_a_failed_sign_in_that_the_server_only_logs_reaches_the_audit_trail(samp
     failures = sample_store.audit_log().query("action == 'sign_in_failure'")
     assert failures["detail"].tolist() == ["Error during authentication: access_denied. Error description: denied"]
     assert events_path(sample_store.path).exists()
+
+
+def test_a_sign_in_seen_again_is_recorded_once(sample_store):
+    editor = _editor_of("330282")
+    for _reload in range(3):
+        sample_store.record(Action.SIGN_IN, actor=editor, detail="editor; token issued 2026-12-05T08:00:00+00:00",
+                            once=True)
+    sample_store.record(Action.SIGN_IN, actor=editor, detail="editor; token issued 2026-12-05T09:00:00+00:00",
+                        once=True)
+    assert len(sample_store.audit_log().query("action == 'sign_in'")) == 2

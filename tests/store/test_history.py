@@ -138,8 +138,10 @@ def test_an_undo_table_from_before_extents_gets_the_column(tmp_path):
 
 
 @pytest.mark.parametrize(("stamp", "shown"), [
-    ("2026-11-28T01:52:34.123456+00:00", "2026-11-28 01:52 UTC"),
-    ("2026-11-28T09:52:34+08:00", "2026-11-28 01:52 UTC"),  # written elsewhere in Beijing time
+    ("2026-11-28T01:52:34.123456+00:00", "2026-11-28 09:52"),  # stored in UTC, shown in 北京时间
+    ("2026-11-28T09:52:34+08:00", "2026-11-28 09:52"),  # written elsewhere in Beijing time
+    ("2026-11-28T20:05:00+00:00", "2026-11-29 04:05"),  # the evening in UTC is the next morning in Beijing
+    ("2026-11-28T20:05:00", "2026-11-29 04:05"),  # no zone: UTC, as the store writes
     ("not a time", "not a time"), ("", ""), (None, "")])
 def test_logged_times_read_as_a_planner_reads_them(stamp, shown):
     from spaces.store.history import readable_time

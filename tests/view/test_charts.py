@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from spaces.reference.targets import load_targets
-from spaces.view.charts import STATUS_BACKGROUND, city_only_lines, progress_bars, status_table, trend_lines
+from spaces.view.charts import city_only_lines, progress_bars, trend_lines
 
 
 def _long():
@@ -26,19 +26,6 @@ def _long():
 STATUS_LABELS = {"met": "已达标", "on_track": "进度正常", "behind": "滞后"}
 
 
-def test_status_table_shows_progress_keeps_row_order_and_colours_by_status():
-    """The cells are progress from the baseline, not actual ÷ target: 海曙's b has attainment 0.5 and
-    progress 0.5, 江北's a attainment 0.3; a stale figure (data of an earlier year) ends in *."""
-    long = _long().assign(progress=[1.25, 0.1, None, 0.45, 0.7, 0.9])
-    styler = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县")
-    shown = styler.data
-    assert shown.index.tolist() == ["海曙区", "江北区", "宁波市"]  # adcode order, city last
-    assert shown.loc["海曙区", "甲"] == "125.0%" and shown.loc["江北区", "甲"] == "10.0%"
-    assert shown.loc["宁波市", "甲"] == "—" and shown.loc["海曙区", "乙"] == "45.0%*"
-    html = styler.to_html()
-    assert STATUS_BACKGROUND["met"] in html and STATUS_BACKGROUND["behind"] in html
-
-
 def test_bars_show_progress_against_each_districts_pace_and_leave_out_the_city():
     spec = progress_bars(_long(), key="b", status_labels=STATUS_LABELS, title="乙", language="zh").to_dict()
     values = [v for dataset in spec["datasets"].values() for v in dataset]
@@ -48,14 +35,6 @@ def test_bars_show_progress_against_each_districts_pace_and_leave_out_the_city()
     bars, ticks = spec["layer"]
     assert bars["encoding"]["x"]["field"] == "progress" and ticks["encoding"]["x"]["field"] == "expected"
     assert bars["mark"]["type"] == "bar" and ticks["mark"]["type"] == "tick"
-
-
-def test_status_table_shows_one_decimal_and_only_the_keys_asked_for():
-    """81.69% printed as 81.7%; a city-only target left out is no column of — for every district."""
-    long = _long().assign(progress=[0.8169, 0.3, None, None, 0.7, 0.9])
-    shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", keys=["a"]).data
-    assert shown.columns.tolist() == ["甲"]
-    assert shown["甲"].tolist() == ["81.7%", "30.0%", "—"]
 
 
 def test_city_only_lines_give_the_city_value_goal_and_status():
@@ -110,18 +89,6 @@ def test_y_axis_titles_carry_the_unit_in_the_ui_language(language, titles):
     assert [spec["encoding"]["y"]["axis"]["title"] for spec in _charts(language).values()] == titles
 
 
-def test_a_district_allotted_nothing_or_met_at_baseline_says_so_instead_of_a_dash():
-    """A target of 0 is met with no progress to show: "无分解目标" on green, not a bare — on green; a target
-    whose 2021 baseline already reached it has no progress either and says so."""
-    long = _long().assign(target=[4.0, 0.0, 20.0, 0.0, 2.0, 40.0], progress=[None, None, None, None, 0.7, 0.9],
-                          status=["met", "met", None, "met", "on_track", "on_track"])
-    shown = status_table(long, labels={"a": "甲", "b": "乙"}, district_column="区县", no_target="无分解目标",
-                         met_at_baseline="基期已达标").data
-    assert shown.loc["江北区", "甲"] == "无分解目标" and shown.loc["宁波市", "甲"] == "—"
-    assert shown.loc["海曙区", "乙"] == "无分解目标"
-    assert shown.loc["海曙区", "甲"] == "基期已达标"
-
-
 def test_trend_names_the_2021_baseline_fills_it_for_flows_and_marks_a_provisional_year():
     """Flows and growth have no 2021 value in the data: the baseline (0) is drawn there; 2021 reads 基期 and
     2025, still in progress, reads 进行中 under the year."""
@@ -132,7 +99,7 @@ def test_trend_names_the_2021_baseline_fills_it_for_flows_and_marks_a_provisiona
                            provisional=frozenset({2025}))
     spec = chart.to_dict()
     values = next(iter(spec["datasets"].values()))
-    assert values[0] == {"year": 2021, "actual": 0.0}
+    assert values[0] == {"year": 2021, "actual": 0.0, "series": "实际"}
     expr = spec["encoding"]["x"]["axis"]["labelExpr"]
     assert '["2021", "基期"]' in expr and '["2025", "进行中"]' in expr and "2024" not in expr
 
@@ -145,3 +112,29 @@ def test_a_year_not_reported_is_no_point_of_its_own():
     targets = {"reclaimed_land_mu": load_targets()["reclaimed_land_mu"]}
     (chart,) = trend_lines(trend, targets=targets, language="zh", baselines={"reclaimed_land_mu": 0.0})
     assert [v["year"] for v in next(iter(chart.to_dict()["datasets"].values()))] == [2021, 2024, 2025]
+
+
+def test_trend_draws_the_goal_and_the_pace_line_as_the_brief_does():
+    """The district's 2026 goal flat from 2021 to 2026, and the pace line: straight from the baseline for land
+    (3/5 of 5,000 亩 at 2024), compound from 0 for growth (1.4 ** 0.6 − 1 at 2024), as planning.pace says."""
+    targets = {k: v for k, v in load_targets().items() if k in ("reclaimed_land_mu", "tax_per_mu_growth_pct")}
+    trend = pd.DataFrame({"year": [2021, 2022, 2021, 2022], "actual": [0.0, 800.0, None, 5.0],
+                          "key": ["reclaimed_land_mu"] * 2 + ["tax_per_mu_growth_pct"] * 2})
+    land, growth = trend_lines(trend, targets=targets, language="zh", goals={"reclaimed_land_mu": 5000.0,
+                               "tax_per_mu_growth_pct": 40.0}, baselines={"reclaimed_land_mu": 0.0,
+                                                                          "tax_per_mu_growth_pct": 0.0})
+    rows = pd.DataFrame(next(iter(land.to_dict()["datasets"].values())))
+    assert set(rows["series"]) == {"实际", "2026 年目标", "时间进度线"}
+    assert rows.loc[rows["series"] == "2026 年目标", "actual"].eq(5000.0).all()
+    pace = rows.loc[rows["series"] == "时间进度线"].set_index("year")["actual"]
+    assert pace[2021] == 0.0 and pace[2024] == pytest.approx(3000.0) and pace[2026] == pytest.approx(5000.0)
+    rows = pd.DataFrame(next(iter(growth.to_dict()["datasets"].values())))
+    pace = rows.loc[rows["series"] == "时间进度线"].set_index("year")["actual"]
+    assert pace[2024] == pytest.approx((1.4 ** 0.6 - 1) * 100) and pace[2026] == pytest.approx(40.0)
+
+
+def test_trend_without_a_goal_draws_only_the_actual_values():
+    targets = {"reclaimed_land_mu": load_targets()["reclaimed_land_mu"]}
+    trend = pd.DataFrame({"year": [2021, 2022], "actual": [0.0, 800.0], "key": ["reclaimed_land_mu"] * 2})
+    (chart,) = trend_lines(trend, targets=targets, language="en")
+    assert {row["series"] for row in next(iter(chart.to_dict()["datasets"].values()))} == {"Actual"}

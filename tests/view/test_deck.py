@@ -134,3 +134,17 @@ def test_an_upload_preview_draws_a_bounded_number_of_features_spread_through_the
     monkeypatch.setattr(deck, "PREVIEW_FEATURES", 4)
     drawn = [f["properties"]["title"] for f in deck.preview_layers(frame)[1].data["features"]]
     assert drawn == ["P1", "P4", "P7", "P10"]
+
+
+def test_park_and_community_tooltips_name_industries_in_the_ui_language():
+    from spaces.view.deck import community_features, park_features
+
+    square = shapely.box(121.5, 29.8, 121.51, 29.81)
+    parks = gpd.GeoDataFrame({"park_id": ["P1"], "name_zh": ["甲园"], "level": ["national"], "area_mu": [100.0],
+                              "industries": ["新材料;集成电路"]}, geometry=[square], crs="EPSG:4326")
+    assert park_features(parks, language="en")["features"][0]["properties"]["line2"] == \
+        "New materials, Integrated circuits"
+    assert park_features(parks, language="zh")["features"][0]["properties"]["line2"] == "新材料、集成电路"
+    communities = parks.rename(columns={"park_id": "community_id"})
+    assert community_features(communities, language="en")["features"][0]["properties"]["line1"] == \
+        "New materials, Integrated circuits"

@@ -132,3 +132,12 @@ def test_a_district_with_an_annual_task_is_paced_by_it_in_the_panel():
                      "projected_2026": 58.3, "projected_progress": 0.583, "stale": False, "as_of": 2024})
     lines = pace_lines(row, load_targets()["reclaimed_land_mu"], "zh")
     assert lines[0] == "进度 35%（年度任务 30.0 亩，即 30%）"
+
+
+def test_industries_read_in_the_panels_language(layers):
+    assert park_detail(layers, "P001", year=2025, language="zh").attributes["industries"].startswith("汽车及零部件、")
+    english = park_detail(layers, "P001", year=2025, language="en").attributes["industries"]
+    assert english.startswith("Automotive and parts, ") and "新材料" not in english
+    community = layers["communities"]["community_id"].iloc[0]
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in community_detail(layers, community, year=2025,
+                                                                        language="en").attributes["industries"])

@@ -84,3 +84,20 @@ def test_one_district_is_read_from_its_own_row(long):
                                                 (("330206", "330212"), CITY_ADCODE)])
 def test_the_header_reads_one_chosen_district_else_the_city(chosen, adcode):
     assert header_adcode(chosen) == adcode
+
+
+def test_the_one_line_card_shows_the_gap_else_the_actual_figure(long):
+    cards = _cards(long)
+    assert cards["reclaimed_land_mu"].headline == "差 8,766 亩"
+    assert cards["industrial_communities"].headline == "66"  # met: the goal is in the tooltip
+    assert cards["green_parks"].headline == "—"  # no data: a dash, grey
+
+
+def test_card_style_colours_each_card_by_its_status_and_outlines_the_chosen_one(long):
+    from spaces.view.header import card_style
+
+    cards = header_cards(long, adcode=CITY_ADCODE, language="zh")
+    css = card_style(cards, chosen="strategic_parks")
+    assert f".st-key-hcard_reclaimed_land_mu{{border-left:5px solid {STATUS_HEX['behind']}}}" in css
+    assert f".st-key-hcard_green_parks{{border-left:5px solid {hex_colour(NO_DATA_COLOUR)}}}" in css
+    assert f"hcard_strategic_parks{{border-left:5px solid {STATUS_HEX['behind']};outline:" in css
