@@ -142,3 +142,15 @@ def test_the_page_in_english_says_units_and_sample(store_path, monkeypatch):
     assert at.header[0].value == "Land efficiency"
     assert any("10k yuan/mu" in s.value for s in at.subheader)
     assert any("simulated sample" in c.value for c in at.caption)
+
+
+def test_from_d_class_to_land_narrows_to_a_park(store_path, monkeypatch):
+    at = _page(store_path, monkeypatch, year=2025).run()
+    d_table = next(frame.value for frame in at.dataframe if "plot_found_by" in frame.value.columns)
+    parks = open_store(store_path).read_layer("parks").set_index("park_id")["name_zh"]
+    busiest = d_table["park_id"].replace("", None).dropna().value_counts().index[0]  # a park name, as shown
+    park_id = parks.index[parks == busiest][0]
+    at.selectbox(key="mujun_d_park").set_value(park_id).run()
+    narrowed = next(frame.value for frame in at.dataframe if "plot_found_by" in frame.value.columns)
+    assert 0 < len(narrowed) < len(d_table) and set(narrowed["park_id"]) == {busiest}
+    assert d_table["land_mu"].is_monotonic_decreasing and narrowed["class"].eq("D").all()  # largest land first
