@@ -6,7 +6,7 @@ import streamlit as st
 from app_pages.parts.city_header import city_header
 from app_pages.parts.detail_panel import detail_panel
 from app_pages.parts.map_notes import legend_panel, map_notes, plots_note
-from app_pages.parts.map_view import counts_and_hint, hidden_notice, search_box, settle_view
+from app_pages.parts.map_view import counts_and_hint, firm_filters, hidden_notice, search_box, settle_view
 from app_pages.parts.view import current_view
 from spaces import cached
 from spaces.errors import MissingBasemapKeyError
@@ -28,6 +28,7 @@ from spaces.view.deck import (
     district_choropleth,
 )
 from spaces.view.detail import selected_detail
+from spaces.view.firms import firm_layers
 from spaces.view.urlstate import LAYER_CHOICES
 
 view = current_view()
@@ -52,7 +53,7 @@ def _on_map_select() -> None:
     if picked is None:
         return
     properties = picked.get("properties", picked)
-    if properties.get("kind") in ("park", "community", "district"):
+    if properties.get("kind") in ("park", "community", "district", "enterprise"):
         st.session_state["selected"] = f"{properties['kind']}:{properties['id']}"
     elif properties.get("kind") == "plot_cell":  # zoom in: every plot around the cell, the map flies there
         st.session_state.update(focus=focus_of_cell(properties["id"], st.session_state["basemap"]), _fly=True)
@@ -88,6 +89,10 @@ plots = None  # built (and cached) only when the plots layer is shown: the costl
 if "plots" in st.session_state["layers"]:
     plots = cached.plot_drawing(store.location, version, filters, basemap, language, focus)
 settle_view(filters, plots, basemap, focus)
+firms = None  # the enterprises' dots (亩均评价), with their own class and group filters
+if "enterprises" in st.session_state["layers"]:
+    firms = cached.firm_drawing(store.location, version, filters.year, filters.districts,
+                                *firm_filters(language), basemap, language)
 
 map_column, detail_column = st.columns([3, 1.25])
 choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
@@ -95,7 +100,7 @@ choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary
                                  chosen=filters.districts)
 deck = CompactDeck(
     layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
-                        plots=plots),
+                        plots=plots, firms=firm_layers(firms) if firms else None),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view") or NINGBO_VIEW, basemap)),
     tooltip=TOOLTIP,
     **basemap_args,
@@ -117,11 +122,11 @@ with map_column:
 
 with detail_column:
     legend_panel(view, visible=st.session_state["layers"], target=st.session_state["target"],
-                 status_labels=status_labels, choropleth=choropleth, plots=plots)
+                 status_labels=status_labels, choropleth=choropleth, plots=plots, firms=firms)
     st.subheader(t("detail", language))
     hidden_notice(everything, shown, filters, language)
     detail = selected_detail(everything, summary.long, st.session_state.get("selected"), year=filters.year,
-                             language=language)
+                             language=language, scored=cached.scored_enterprises(store.location, version))
     if detail is None:
         st.caption(t("detail_hint", language))
     else:

@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -138,3 +139,22 @@ def scored_enterprises(location: str, version: str) -> pd.DataFrame | None:
     if "geometry" not in placed.columns:
         return placed
     return gpd.GeoDataFrame(placed, geometry="geometry", crs=getattr(enterprises, "crs", None) or "EPSG:4326")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def firm_drawing(location: str, version: str, year: int, districts: tuple[str, ...], classes: tuple[str, ...],
+                 groups: tuple[str, ...], basemap_id: str, language: str) -> list[dict]:
+    """The map's enterprise dots for the year, districts, classes and groups (shifted for AMap)."""
+    from spaces.geo.shift import shift_coordinates
+    from spaces.view.firms import chosen_firms, district_levels, firm_records
+
+    scored = scored_enterprises(location, version)
+    firms = chosen_firms(scored, year=year, districts=districts, classes=classes, groups=groups)
+    records = firm_records(firms, layers(location, version).get("plots"), language=language,
+                           levels=district_levels(scored, year=year))
+    if records:
+        lon, lat = shift_coordinates(np.array([r["position"][0] for r in records]),
+                                     np.array([r["position"][1] for r in records]), basemap_id)
+        for record, x, y in zip(records, lon.tolist(), lat.tolist(), strict=True):
+            record["position"] = [x, y]
+    return records

@@ -12,14 +12,14 @@ from .map_view import map_legend
 
 
 def legend_panel(view: View, *, visible: list[str], target: str, status_labels: dict[str, str],
-                 choropleth: dict | None, plots: PlotDrawing | None) -> None:
+                 choropleth: dict | None, plots: PlotDrawing | None, firms: list[dict] | None = None) -> None:
     """Beside the map, at its top (on the first screen at 1440×900 too): the legend of what is drawn."""
     language, targets = view.language, load_targets()
     title = t("legend_choropleth", language).format(target=getattr(targets[target], f"label_{language}"),
                                                     year=view.filters.year)
     with st.container(key="map_legend"):
         map_legend(view.shown, visible=visible, choropleth=choropleth, plots=plots, language=language,
-                   status_labels=status_labels, title=title)
+                   status_labels=status_labels, title=title, firms=firms)
 
 
 def map_notes(view: View, *, visible: list[str], target: str, basemap: str) -> None:

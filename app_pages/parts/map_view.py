@@ -9,6 +9,7 @@ from spaces.geo.window import format_focus, window_view
 from spaces.planning.filters import Filters
 from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
+from spaces.reference.vocab import load_vocabularies
 from spaces.view.deck import PlotDrawing, markdown_text, view_for
 from spaces.view.legend import drawn_legend
 from spaces.view.mapstate import (
@@ -20,7 +21,8 @@ from spaces.view.mapstate import (
     revealing,
 )
 
-NAMED_PLOTS_LISTED = 5_000  # named plots offered in the search list; any plot is found by typing its id or name
+NAMED_PLOTS_LISTED = 5_000
+CLASSES = ("A", "B", "C", "D", "T")  # named plots offered in the search list; any plot is found by typing its id or name
 
 
 def settle_view(filters: Filters, plots: PlotDrawing | None, basemap: str, focus) -> None:
@@ -94,10 +96,10 @@ def counts_and_hint(shown, *, visible, language: str) -> None:
 
 
 def map_legend(shown, *, visible, choropleth, plots, language: str, status_labels: dict[str, str],
-               title: str | None = None) -> None:
+               title: str | None = None, firms: list[dict] | None = None) -> None:
     """Swatches of the colours drawn, wrapped; ``title`` (what the district colours mean) first."""
     swatches = drawn_legend(shown, visible=visible, choropleth=choropleth, plots=plots, language=language,
-                            status_labels=status_labels)
+                            status_labels=status_labels, firms=firms)
     parts = [f"<b>{html.escape(title)}</b><br>"] if title and "districts" in visible else []
     for text, c in swatches:
         if c is None:
@@ -128,3 +130,15 @@ def hidden_notice(everything, shown, filters: Filters, language: str) -> None:
     st.warning(text, icon=":material/visibility_off:")
     st.button(t("show_hidden", language), key="show_hidden", icon=":material/visibility:",
               on_click=lambda: st.session_state.update(values))
+
+
+def firm_filters(language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The enterprises layer's own filters (class, the official one where given; group): all when empty."""
+    vocab = load_vocabularies()
+    grades, groups = vocab["grade"].labels(language), vocab["group"].labels(language)
+    left, right = st.columns(2)
+    classes = left.multiselect(t("firm_classes", language), options=list(CLASSES), key="firm_classes",
+                               placeholder=t("all", language), format_func=grades.get)
+    chosen_groups = right.multiselect(t("firm_groups", language), options=list(groups), key="firm_groups",
+                                      placeholder=t("all", language), format_func=groups.get)
+    return tuple(classes), tuple(chosen_groups)

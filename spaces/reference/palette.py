@@ -59,3 +59,9 @@ PARK_FILL, PARK_LINE = [49, 130, 189, 70], [8, 69, 148, 255]
 FACTORY_RIM = [255, 255, 255, 230]
 COMMUNITY_FILL, COMMUNITY_LINE = [253, 141, 60, 110], [166, 54, 3, 255]
 WINDOW_LINE = [0, 0, 0, 255]
+# 亩均评价 classes (issue 11): blues for A and B, grey for C, near-black for D (the class 整治提升 works on: it must
+# stand out on any district colour, with a white rim and a larger least size), hollow white for T (not evaluated).
+# None is a status colour (red, amber, green) nor a factory's (magenta, purple, teal).
+CLASS_COLOURS = {"A": [8, 81, 156, 230], "B": [107, 174, 214, 230], "C": [189, 189, 189, 230],
+                 "D": [20, 20, 20, 255], "T": [255, 255, 255, 160]}
+CLASS_RIM = [255, 255, 255, 255]

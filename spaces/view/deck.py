@@ -303,10 +303,12 @@ def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]
 
 
 def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropleth: dict | None,
-                 language: str, plots: PlotDrawing | None = None) -> list[pdk.Layer]:
+                 language: str, plots: PlotDrawing | None = None,
+                 firms: list[pdk.Layer] | None = None) -> list[pdk.Layer]:
     """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer.
 
-    ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing).
+    ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing);
+    ``firms`` the enterprises' layers (:func:`spaces.view.firms.firm_layers`), drawn on top.
     Its 1 km cells (``plot_cells``) lie right above the districts, under the parks and communities, so that
     at city scale a park's outline and a district's colour still show and a park is clicked, not the cell
     under it; the plots drawn in full (``plots``) lie above the parks, as a planner zoomed in looks for them.
@@ -343,6 +345,8 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
         built.append(pdk.Layer("ScatterplotLayer", data=factory_records(layers["factories"], language=language),
                                id="factories", pickable=True, get_position="position", get_fill_color="color",
                                stroked=True, get_line_color=FACTORY_RIM, line_width_min_pixels=1, get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
+    if "enterprises" in visible and firms:
+        built += firms
     return built
 
 

@@ -172,15 +172,73 @@ def district_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, adcode:
                   attainment=attainment)
 
 
+def _figure(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.1f}"
+
+
+def firms_by_class(scored: pd.DataFrame | None, *, park_id: str, year: int, language: str = "zh") -> str:
+    """A park's evaluated firms of ``year`` by class, with the D class's land: ``A 3 · B 5 · C 2 · D 1（12.3 亩）``."""
+    if scored is None or "park_id" not in scored.columns:
+        return ""
+    firms = scored[(scored["park_id"] == park_id) & (scored["year"] == year)]
+    if not len(firms):
+        return ""
+    counts = firms["class"].value_counts()
+    text = " · ".join(f"{grade} {int(counts[grade])}" for grade in "ABCDT" if grade in counts)
+    d_land = firms.loc[firms["class"] == "D", "land_mu"].sum()
+    return f"{text} (D {d_land:,.1f} {t('mu', language)})" if d_land else text
+
+
+def enterprise_detail(scored: pd.DataFrame | None, ident: str, *, language: str = "zh") -> Detail | None:
+    """A firm's evaluation of one year (``ident`` = ``<credit code>|<year>``): class computed and official, group,
+    land, score and its 亩均 figures against its district's (Σ ÷ Σ of the district's evaluated firms that year)."""
+    enterprise_id, _, year = ident.partition("|")
+    if scored is None or not year.isdigit():
+        return None
+    match = scored[(scored["enterprise_id"] == enterprise_id) & (scored["year"] == int(year))]
+    if match.empty:
+        return None
+    firm = match.iloc[0]
+    district = scored[(scored["district_adcode"] == firm["district_adcode"]) & (scored["year"] == int(year))]
+    land = pd.to_numeric(district["land_mu"], errors="coerce")
+    vocab = load_vocabularies()
+    grades, groups = vocab["grade"].labels(language), vocab["group"].labels(language)
+    official = firm.get("class_official")
+    attributes = {
+        "id": enterprise_id,
+        "district": _district_name(firm["district_adcode"], language),
+        "firm_year": year,
+        "firm_group": groups.get(firm["group"], ""),
+        "firm_class": grades.get(firm["class"], ""),
+        "firm_class_computed": grades.get(firm["class_computed"], "") if official and official != firm[
+            "class_computed"] else "",
+        "firm_score": _figure(firm.get("score")),
+        "area_mu": _figure(firm["land_mu"]),
+        "firm_tax_per_mu": f"{_figure(firm['tax_per_mu'])} / {_figure(district['tax'].sum() / land.sum())}",
+        "firm_value_added_per_mu": f"{_figure(firm['value_added_per_mu'])} / "
+                                   f"{_figure(district['value_added'].sum() / land[district['value_added'].notna()].sum())}",
+        "industry": industries_text(firm.get("industry"), language),
+        "park": str(firm.get("park_id") or ""),
+        "source": str(firm.get("source", "")),
+    }
+    return Detail(kind="enterprise", ident=ident, title=str(firm["name_zh"]), attributes=attributes)
+
+
 def selected_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, selected: str | None, *, year: int,
-                    language: str = "zh") -> Detail | None:
-    """The detail of a selection as kept in the URL (``park:P001``, ``community:C001``, ``district:330206``).
+                    language: str = "zh", scored: pd.DataFrame | None = None) -> Detail | None:
+    """The detail of a selection as kept in the URL (``park:P001``, ``community:C001``, ``district:330206``,
+    ``enterprise:<credit code>|<year>``; ``scored``: the evaluated firms, for firms and a park's firms by class).
 
     None when nothing is selected or the id is not (or no longer) in ``layers``.
     """
     kind, _, ident = (selected or "").partition(":")
+    if kind == "enterprise":
+        return enterprise_detail(scored, ident, language=language)
     if kind == "park":
-        return park_detail(layers, ident, year=year, language=language, long=long)
+        detail = park_detail(layers, ident, year=year, language=language, long=long)
+        if detail is not None:
+            detail.attributes["firms_by_class"] = firms_by_class(scored, park_id=ident, year=year, language=language)
+        return detail
     if kind == "community":
         return community_detail(layers, ident, year=year, language=language)
     if kind == "district":

@@ -8,6 +8,7 @@ import pandas as pd
 
 from spaces.reference.i18n import t
 from spaces.reference.palette import (
+    CLASS_COLOURS,
     COMMUNITY_FILL,
     FACTORY_COLOURS,
     NO_DATA_COLOUR,
@@ -35,7 +36,7 @@ def _present(palette: Mapping[str, list[int]], records: list[dict], field: str) 
 
 def drawn_legend(shown: Mapping[str, pd.DataFrame], *, visible: list[str] | tuple[str, ...],
                  choropleth: dict | None, plots: PlotDrawing | None, language: str,
-                 status_labels: dict[str, str]) -> list[Swatch]:
+                 status_labels: dict[str, str], firms: list[dict] | None = None) -> list[Swatch]:
     """``(label, RGBA)`` for each colour drawn on the map in legend order: the district statuses the
     choropleth uses, parks and communities when some are drawn, the plot statuses drawn (plot by plot,
     then the 1 km cells under a heading that says what a cell is), the zoom window, the factory levels drawn."""
@@ -67,4 +68,8 @@ def drawn_legend(shown: Mapping[str, pd.DataFrame], *, visible: list[str] | tupl
         drawn = set(shown["factories"]["level"])
         swatches += [(f"{t('layer_factories', language)}·{levels[level]}", colour)
                      for level, colour in FACTORY_COLOURS.items() if level in drawn]
+    if "enterprises" in visible and firms:
+        grades = vocab["grade"].labels(language)
+        swatches.append((t("legend_firms", language), None))
+        swatches += [(grades[grade], CLASS_COLOURS[grade]) for grade in _present(CLASS_COLOURS, firms, "color")]
     return swatches

@@ -15,8 +15,8 @@ from spaces.reference.vocab import load_vocabularies
 
 from .mapstate import format_view, parse_view
 
-LAYER_CHOICES = ("districts", "parks", "communities", "plots", "factories")
-SELECTION_KINDS = ("park", "community", "district")
+LAYER_CHOICES = ("districts", "parks", "communities", "plots", "factories", "enterprises")
+SELECTION_KINDS = ("park", "community", "district", "enterprise")
 
 # widget key -> (query parameter, kind)
 FIELDS = {

@@ -1,0 +1,95 @@
+"""The map's enterprises layer (亩均评价): firms coloured by class, D standing out, sized by their land."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from spaces.planning.mujun_aggregates import aggregate, firm_locations
+from spaces.reference.i18n import t
+from spaces.reference.palette import CLASS_COLOURS, CLASS_RIM
+from spaces.reference.vocab import load_vocabularies
+
+from .deck import COORDINATE_DECIMALS, _e
+
+MU_M2 = 2000 / 3  # one 亩 in square metres
+# Above this many firms the dots carry no tooltip text: 100,000 firms with text would be ~25 MB of map data,
+# without it about 7 MB (the map must stay under 10 MB). The panel still opens on a click.
+FIRM_TEXT_LIMIT = 20_000
+
+
+def chosen_firms(scored: pd.DataFrame | None, *, year: int, districts: tuple[str, ...] = (),
+                 classes: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The firms of ``year`` the map draws: in ``districts``, ``classes`` (the official class where given) and
+    ``groups`` (each: all when empty)."""
+    if scored is None or not len(scored):
+        return pd.DataFrame()
+    keep = scored["year"] == year
+    for column, values in (("district_adcode", districts), ("class", classes), ("group", groups)):
+        if values:
+            keep &= scored[column].isin(values)
+    return scored.loc[keep]
+
+
+def _figure(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.1f}"
+
+
+def firm_records(firms: pd.DataFrame, plots: pd.DataFrame | None, *, language: str,
+                 levels: pd.DataFrame | None = None) -> list[dict]:
+    """One dot per firm with a location (its own point, else inside the plot it names): colour by class, radius
+    the firm's land as a circle (metres), tooltip the 亩均 figures against its district's (``levels``: per
+    ``district_adcode``, Σ tax ÷ Σ land of the year, :func:`district_levels`)."""
+    if not len(firms):
+        return []
+    points = firm_locations(firms, plots).to_numpy()
+    placed = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    firms, points = firms.loc[placed], points[placed]
+    xs = np.round(shapely.get_x(points), COORDINATE_DECIMALS)
+    ys = np.round(shapely.get_y(points), COORDINATE_DECIMALS)
+    radius = np.sqrt(pd.to_numeric(firms["land_mu"], errors="coerce").fillna(0).to_numpy() * MU_M2 / np.pi)
+    colours = firms["class"].map(lambda c: CLASS_COLOURS.get(c, CLASS_COLOURS["T"])).tolist()
+    ids = (firms["enterprise_id"].astype(str) + "|" + firms["year"].astype(str)).tolist()
+    if len(firms) > FIRM_TEXT_LIMIT:
+        return [{"kind": "enterprise", "id": i, "position": [x, y], "color": c, "radius": round(r, 1),
+                 "title": "", "line1": "", "line2": ""}
+                for i, x, y, c, r in zip(ids, xs, ys, colours, radius, strict=True)]
+    vocab = load_vocabularies()
+    groups, grades = vocab["group"].labels(language), vocab["grade"].labels(language)
+    district_tax = {} if levels is None else levels.set_index("district_adcode")["tax_per_mu"].to_dict()
+    unit = t("mujun_unit", language)
+    records = []
+    for record, grade, i, x, y, c, r in zip(firms.itertuples(), firms["class"], ids, xs, ys, colours, radius,
+                                             strict=True):
+        records.append({
+            "kind": "enterprise", "id": i, "position": [x, y], "color": c, "radius": round(r, 1),
+            "title": _e(record.name_zh),
+            "line1": f"{_e(grades.get(grade, '—'))} · {_e(groups.get(record.group, ''))} · "
+                     f"{_figure(record.land_mu)} {t('mu', language)}",
+            "line2": t("firm_tax_line", language).format(
+                firm=_figure(record.tax_per_mu), district=_figure(district_tax.get(record.district_adcode)),
+                unit=unit)})
+    return records
+
+
+def district_levels(scored: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
+    """Per district, Σ tax ÷ Σ land and Σ value added ÷ Σ land of every evaluated firm of ``year`` (万元/亩)."""
+    if scored is None or not len(scored):
+        return pd.DataFrame(columns=["district_adcode", "tax_per_mu", "value_added_per_mu"])
+    return aggregate(scored, by="district", year=year)
+
+
+def firm_layers(records: list[dict]) -> list[pdk.Layer]:
+    """Dots the size of each firm's land (at least 3 px); D-class firms in a layer of their own on top, at least
+    6 px with a wider white rim, so that they stand out wherever they are."""
+    d_colour = CLASS_COLOURS["D"]
+    d_class = [r for r in records if r["color"] == d_colour]
+    others = [r for r in records if r["color"] != d_colour]
+    common = {"pickable": True, "get_position": "position", "get_fill_color": "color", "get_radius": "radius",
+              "radius_max_pixels": 30, "stroked": True, "get_line_color": CLASS_RIM}
+    return [pdk.Layer("ScatterplotLayer", data=others, id="enterprises", radius_min_pixels=3,
+                      line_width_min_pixels=1, **common),
+            pdk.Layer("ScatterplotLayer", data=d_class, id="enterprises_d", radius_min_pixels=6,
+                      line_width_min_pixels=2, **common)]
