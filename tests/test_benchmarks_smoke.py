@@ -55,3 +55,11 @@ def test_repair_budget_benchmark_runs_on_small_rings(tmp_path):
                             capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr
     assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == ["repaired", "repaired"]
+
+
+def test_firm_layer_benchmark_runs_on_a_few_firms(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "benchmarks" / "firm_layer.py"),
+                             "--firms", "300", "--runs", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[0] == "300"

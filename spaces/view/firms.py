@@ -15,9 +15,12 @@ from spaces.reference.vocab import load_vocabularies
 from .deck import COORDINATE_DECIMALS, _e
 
 MU_M2 = 2000 / 3  # one 亩 in square metres
-# Above this many firms the dots carry no tooltip text: 100,000 firms with text would be ~25 MB of map data,
-# without it about 7 MB (the map must stay under 10 MB). The panel still opens on a click.
-FIRM_TEXT_LIMIT = 20_000
+# Above this many firms to draw, only the D class is drawn firm by firm; the others are summed into cells of
+# CELL_DEGREES (about 1 km), as plots are: 100,000 firms one by one would be ~28 MB of map data (the map must
+# stay under 10 MB; BENCHMARKS.md).
+FIRM_DOT_LIMIT = 20_000
+CELL_DEGREES = 0.01
+CELL_ALPHA = 150
 
 
 def chosen_firms(scored: pd.DataFrame | None, *, year: int, districts: tuple[str, ...] = (),
@@ -52,10 +55,15 @@ def firm_records(firms: pd.DataFrame, plots: pd.DataFrame | None, *, language: s
     radius = np.sqrt(pd.to_numeric(firms["land_mu"], errors="coerce").fillna(0).to_numpy() * MU_M2 / np.pi)
     colours = firms["class"].map(lambda c: CLASS_COLOURS.get(c, CLASS_COLOURS["T"])).tolist()
     ids = (firms["enterprise_id"].astype(str) + "|" + firms["year"].astype(str)).tolist()
-    if len(firms) > FIRM_TEXT_LIMIT:
-        return [{"kind": "enterprise", "id": i, "position": [x, y], "color": c, "radius": round(r, 1),
-                 "title": "", "line1": "", "line2": ""}
-                for i, x, y, c, r in zip(ids, xs, ys, colours, radius, strict=True)]
+    cells: list[dict] = []
+    if len(firms) > FIRM_DOT_LIMIT:
+        one_by_one = (firms["class"] == "D").to_numpy()
+        if one_by_one.sum() > FIRM_DOT_LIMIT:
+            one_by_one[:] = False
+        cells = firm_cells(firms.loc[~one_by_one], xs[~one_by_one], ys[~one_by_one], language=language)
+        firms, xs, ys, radius = firms.loc[one_by_one], xs[one_by_one], ys[one_by_one], radius[one_by_one]
+        colours = [c for c, keep in zip(colours, one_by_one, strict=True) if keep]
+        ids = [i for i, keep in zip(ids, one_by_one, strict=True) if keep]
     vocab = load_vocabularies()
     groups, grades = vocab["group"].labels(language), vocab["grade"].labels(language)
     district_tax = {} if levels is None else levels.set_index("district_adcode")["tax_per_mu"].to_dict()
@@ -71,7 +79,35 @@ def firm_records(firms: pd.DataFrame, plots: pd.DataFrame | None, *, language: s
             "line2": t("firm_tax_line", language).format(
                 firm=_figure(record.tax_per_mu), district=_figure(district_tax.get(record.district_adcode)),
                 unit=unit)})
-    return records
+    return cells + records
+
+
+def firm_cells(firms: pd.DataFrame, xs: np.ndarray, ys: np.ndarray, *, language: str) -> list[dict]:
+    """Firms summed into cells of :data:`CELL_DEGREES`: one dot per cell at the firms' mean position, the size of
+    their land together, in the colour of the class holding most of it; the tooltip counts them by class."""
+    if not len(firms):
+        return []
+    frame = pd.DataFrame({"cx": np.floor(xs / CELL_DEGREES).astype(int), "cy": np.floor(ys / CELL_DEGREES).astype(int),
+                          "x": xs, "y": ys, "grade": firms["class"].fillna("T").to_numpy(),
+                          "land": pd.to_numeric(firms["land_mu"], errors="coerce").fillna(0).to_numpy()})
+    grouped = frame.groupby(["cx", "cy", "grade"])["land"].agg(["size", "sum"]).unstack("grade", fill_value=0)
+    counts, land = grouped["size"], grouped["sum"]
+    grades = [grade for grade in CLASS_COLOURS if grade in counts.columns]
+    counts, land = counts[grades].to_numpy(), land[grades].to_numpy()
+    places = frame.groupby(["cx", "cy"])[["x", "y"]].mean().loc[grouped.index]
+    leading = np.asarray(grades)[land.argmax(axis=1)]
+    total_land, total_firms = land.sum(axis=1), counts.sum(axis=1)
+    radius = np.round(np.sqrt(total_land * MU_M2 / np.pi), 1)
+    mu = t("mu", language)
+    titles = {n: t("firm_cell_title", language, count=int(n)).format(n=int(n)) for n in np.unique(total_firms)}
+    return [{"kind": "firm_cell", "id": f"{cx},{cy}", "position": [round(x, COORDINATE_DECIMALS),
+                                                                  round(y, COORDINATE_DECIMALS)],
+             "color": [*CLASS_COLOURS[grade][:3], CELL_ALPHA], "radius": float(r), "title": titles[n],
+             "line1": " · ".join(f"{g} {int(c)}" for g, c in zip(grades, row, strict=True) if c),
+             "line2": f"{area:,.0f} {mu}"}
+            for (cx, cy), x, y, grade, r, n, row, area in zip(
+                grouped.index, places["x"].to_numpy(), places["y"].to_numpy(), leading, radius, total_firms,
+                counts, total_land, strict=True)]
 
 
 def district_levels(scored: pd.DataFrame | None, *, year: int) -> pd.DataFrame:

@@ -60,10 +60,18 @@ def test_a_dot_has_its_class_colour_its_land_as_area_and_its_district_level_in_t
     assert [r["id"] for r in d_class.data] == ["E2|2024"] and d_class.radius_min_pixels > others.radius_min_pixels
 
 
-def test_above_the_text_limit_dots_carry_no_text(monkeypatch):
-    monkeypatch.setattr(firms_module, "FIRM_TEXT_LIMIT", 1)
-    records = firm_records(chosen_firms(_scored(), year=2024), None, language="en")
-    assert {r["title"] for r in records} == {""} and len(records) == 2
+def test_above_the_dot_limit_only_d_firms_are_drawn_one_by_one_and_the_rest_summed_into_cells(monkeypatch):
+    monkeypatch.setattr(firms_module, "FIRM_DOT_LIMIT", 1)
+    scored = _scored()
+    scored.loc[scored["enterprise_id"] == "E4", "geometry"] = shapely.Point(121.8001, 29.9001)  # E1's cell
+    records = firm_records(chosen_firms(scored, year=2024), None, language="en")
+    cells = [r for r in records if r["kind"] == "firm_cell"]
+    firms = [r for r in records if r["kind"] == "enterprise"]
+    assert [r["id"] for r in firms] == ["E2|2024"] and firms[0]["title"] == "乙"
+    [cell] = cells  # A (10 亩) and C (5 亩) in one cell: coloured as A, the class with most land
+    assert cell["title"].startswith("2 firms") and cell["line1"] == "A 1 · C 1" and cell["line2"] == "15 mu"
+    assert cell["color"][:3] == CLASS_COLOURS["A"][:3]
+    assert np.pi * cell["radius"] ** 2 == pytest.approx(15 * MU_M2, rel=1e-3)
 
 
 def test_a_firms_detail_sets_it_against_its_district_and_a_park_lists_its_firms_by_class():
