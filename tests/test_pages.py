@@ -519,6 +519,7 @@ def test_visitors_never_see_tracebacks():
     """Streamlit shows tracebacks with install paths unless told not to; only a generic message is shown."""
     config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["showErrorLinks"] == "false"  # no Google / ChatGPT links beside it
 
 
 def test_data_page_shows_the_store_file_name_not_its_folders(store_path, page):
