@@ -12,7 +12,7 @@ from spaces.planning.attainment import actual_by_year
 from spaces.planning.calendar import elapsed_share, is_provisional
 from spaces.planning.pace import district_scores
 from spaces.reference.districts import district_names, load_districts
-from spaces.reference.i18n import localised, t
+from spaces.reference.i18n import colon, localised, t
 from spaces.reference.targets import BASELINE_YEAR, PLAN_START_YEAR, load_targets
 from spaces.view.charts import city_only_lines, progress_bars, trend_lines
 from spaces.view.deck import (
@@ -25,6 +25,7 @@ from spaces.view.deck import (
     view_for,
 )
 from spaces.view.matrix import gap_matrix, matrix_columns, matrix_html
+from spaces.view.mujun import METRICS, trend_line
 from spaces.view.pace_text import provisional_note, ranking_rule, rules_markdown, year_label
 
 view = current_view()
@@ -108,3 +109,8 @@ trend_charts = trend_lines(trend, targets={k: v for k, v in targets.items() if v
 for first in range(0, len(trend_charts), 2):
     for column, chart in zip(st.columns(2), trend_charts[first:first + 2], strict=False):
         column.altair_chart(chart, width="stretch")
+# 亩均 levels (万元/亩) since 2021, not only their growth: the trend charts above show growth (issue 11).
+scored = cached.scored_enterprises(store.location, version)
+st.caption("  \n".join(f"**{t(f'attr_{m}_levels', language)}**{colon(language)}{line}" for m in METRICS
+                        if (line := trend_line(scored, everything.get("indicators"), adcode=adcode, metric=m,
+                                               year=filters.year, language=language))))

@@ -590,3 +590,10 @@ def test_a_focus_opens_zoomed_in_below_the_cell_limit(page):
     view = _deck(at)["initialViewState"]
     assert abs(view["longitude"] - 121.85) < 0.001 and view["zoom"] > 12
     assert at.session_state["view"] == view
+
+
+def test_the_districts_drill_down_shows_the_above_scale_levels_since_2021(page):
+    at = page("districts").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("规上亩均税收（2021 年起）" in c and "2021 " in c and "万元/亩" in c for c in captions), captions[-3:]

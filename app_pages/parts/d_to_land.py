@@ -1,6 +1,7 @@
 """The 亩均评价 page's From D class to land: the D-class firms of the chosen districts or a park, their 亩 and plots,
 and for an editor a button per chosen firm that makes its land a pending reclamation plot."""
 
+import pydeck as pdk
 import streamlit as st
 
 from app_pages.parts.mujun_panel import group_labels
@@ -11,7 +12,9 @@ from spaces.intake.d_class import PLOT_PREFIX, make_plot_from_d_class
 from spaces.planning.mujun_land import d_land_totals
 from spaces.reference.i18n import colon, t
 from spaces.reference.vocab import load_vocabularies
-from spaces.view.deck import markdown_text
+from spaces.view.deck import TOOLTIP, CompactDeck, markdown_text
+from spaces.view.firms import d_land_map
+from spaces.view.mapstate import features_view
 from spaces.view.mujun import d_class_table
 
 
@@ -62,6 +65,11 @@ def d_to_land_section(view: View, scored, groups) -> None:
                                                                          format="%.2f"),
                              "plot_area_mu": st.column_config.NumberColumn(t("mujun_col_plot_area_mu", language),
                                                                            format="%.1f")})
+    if len(table):  # the same as a layer: the firms and the plots they sit on, the view fitted to them
+        layers, features = d_land_map(table, view.everything.get("plots"), language=language)
+        st.pydeck_chart(CompactDeck(layers=layers, map_provider=None, tooltip=TOOLTIP,
+                                    initial_view_state=pdk.ViewState(**features_view(features, height_px=360))),
+                        key="mujun_d_map", height=360)
     kind, message = st.session_state.pop("mujun_d_result", (None, None))
     if kind is not None:
         (st.success if kind == "success" else st.error)(message)

@@ -12,6 +12,7 @@ from spaces.reference.districts import CITY_ADCODE, district_names
 from spaces.reference.i18n import by_language, localised, t
 from spaces.reference.targets import format_amount, load_targets
 from spaces.reference.vocab import industries_text, load_vocabularies
+from spaces.view.mujun import trend_line
 from spaces.view.pace_text import goal_amount, pace_lines
 
 
@@ -242,5 +243,10 @@ def selected_detail(layers: dict[str, pd.DataFrame], long: pd.DataFrame, selecte
     if kind == "community":
         return community_detail(layers, ident, year=year, language=language)
     if kind == "district":
-        return district_detail(layers, long, ident, year=year, language=language)
+        detail = district_detail(layers, long, ident, year=year, language=language)
+        if detail is not None:  # 亩均 levels since 2021, not only their growth (issue 11)
+            for metric in ("tax_per_mu", "value_added_per_mu"):
+                detail.attributes[f"{metric}_levels"] = trend_line(scored, layers.get("indicators"), adcode=ident,
+                                                                   metric=metric, year=year, language=language)
+        return detail
     return None

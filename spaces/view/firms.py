@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
@@ -129,3 +130,27 @@ def firm_layers(records: list[dict]) -> list[pdk.Layer]:
                       line_width_min_pixels=1, **common),
             pdk.Layer("ScatterplotLayer", data=d_class, id="enterprises_d", radius_min_pixels=6,
                       line_width_min_pixels=2, **common)]
+
+
+def d_land_map(table: pd.DataFrame, plots: pd.DataFrame | None, *, language: str) -> tuple[list[pdk.Layer], gpd.GeoDataFrame]:
+    """From D class to land as a layer: the plots the D-class firms of ``table`` (:func:`d_class_land`) sit on,
+    outlined, and the firms as near-black dots the size of their land; with the features to fit the view to."""
+    located = table.dropna(subset=["lon", "lat"])
+    points = gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs="EPSG:4326")
+    records = [{"kind": "enterprise", "id": f"{row.enterprise_id}|{row.year}", "position": [row.lon, row.lat],
+                "color": CLASS_COLOURS["D"], "radius": float(np.sqrt(max(row.land_mu, 0) * MU_M2 / np.pi)),
+                "title": _e(row.name_zh), "line1": f"{_figure(row.land_mu)} {t('mu', language)}",
+                "line2": _e(row.plot_id or "")} for row in located.itertuples()]
+    on_plots = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    if plots is not None and len(plots) and table["plot_id"].notna().any():
+        on_plots = plots.loc[plots["plot_id"].isin(table["plot_id"].dropna())]
+    polygons = [{"polygon": [list(map(list, ring.exterior.coords)) for ring in shapely.get_parts(geometry)][0],
+                 "title": _e(plot_id), "line1": "", "line2": ""}
+                for plot_id, geometry in zip(on_plots.get("plot_id", []), on_plots.geometry, strict=True)
+                if geometry is not None and not geometry.is_empty]
+    layers = [pdk.Layer("PolygonLayer", data=polygons, id="d_plots", get_polygon="polygon", filled=True,
+                        get_fill_color=[120, 120, 120, 90], stroked=True, get_line_color=[0, 0, 0, 255],
+                        line_width_min_pixels=2, pickable=True),
+              *firm_layers(records)]
+    features = pd.concat([points[["geometry"]], on_plots[["geometry"]]], ignore_index=True)
+    return layers, gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326")

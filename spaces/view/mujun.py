@@ -113,6 +113,18 @@ def _at(matrix: pd.DataFrame, adcode: str, year: int) -> float:
     return float(value) if pd.notna(value) else np.nan
 
 
+def trend_line(scored: pd.DataFrame | None, indicators: pd.DataFrame | None, *, adcode: str, metric: str,
+               year: int, language: str = "zh") -> str:
+    """One 规上 亩均 figure (the targets' firms) of one district (or the city) from 2021 to ``year`` as a line of
+    levels (万元/亩): ``2021 42.6 · 2022 45.0 · … · 2025 55.1 万元/亩（企业亩均评价）``; "" without data."""
+    rows = trend(scored, indicators, districts=(adcode,), groups=("above_scale",), language=language)
+    rows = rows[(rows["metric"] == metric) & (rows["year"] <= year)]
+    if not len(rows):
+        return ""
+    levels = " · ".join(f"{row.year} {row.value:,.1f}" for row in rows.itertuples())
+    return f"{levels} {t('mujun_unit', language)} ({t(f'mujun_source_{rows.iloc[-1].source}', language)})"
+
+
 def trend(scored: pd.DataFrame | None, indicators: pd.DataFrame | None, *, districts: tuple[str, ...] = (),
           classes: tuple[str, ...] = (), groups: tuple[str, ...] = (), language: str = "zh") -> pd.DataFrame:
     """Long rows ``year, adcode, area, metric, value, source`` since 2021 of both 亩均 figures, for the chosen

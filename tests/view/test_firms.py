@@ -84,3 +84,35 @@ def test_a_firms_detail_sets_it_against_its_district_and_a_park_lists_its_firms_
     assert enterprise_detail(scored, "E2|2019") is None and enterprise_detail(scored, "nonsense") is None
     assert firms_by_class(scored, park_id="P1", year=2024) == "A 1 · D 1 (D 90.0 亩)"
     assert selected_detail({}, pd.DataFrame(), "enterprise:E1|2024", year=2024, scored=scored).title == "甲"
+
+
+def test_d_class_to_land_as_a_layer_outlines_the_plots_the_firms_sit_on():
+    from spaces.view.firms import d_land_map
+
+    plots = gpd.GeoDataFrame({"plot_id": ["L1", "L2"]}, geometry=[shapely.box(121.8, 29.9, 121.81, 29.91),
+                                                                  shapely.box(121.9, 29.9, 121.91, 29.91)],
+                             crs="EPSG:4326")
+    table = pd.DataFrame({"enterprise_id": ["E2", "E9"], "year": [2024, 2024], "name_zh": ["乙", "壬"],
+                          "land_mu": [90.0, 5.0], "plot_id": ["L1", None], "lon": [121.805, None],
+                          "lat": [29.905, None]})
+    layers, features = d_land_map(table, plots, language="zh")
+    plots_layer, _others, d_dots = layers
+    assert [p["title"] for p in plots_layer.data] == ["L1"]  # only the plot a D firm sits on
+    assert [r["id"] for r in d_dots.data] == ["E2|2024"]  # E9 has no location
+    assert len(features) == 2  # the firm and its plot: the view is fitted to them
+
+
+def test_a_districts_panel_shows_its_above_scale_levels_since_2021():
+    from spaces.planning.mujun import score_enterprises
+    from spaces.planning.summary import build_summary
+    from spaces.sample import build_sample
+
+    layers = build_sample(plots=100)
+    scored = score_enterprises(layers["enterprises"])
+    long = build_summary(layers, year=2025).long
+    detail = selected_detail(layers, long, "district:330206", year=2024, scored=scored, language="zh")
+    line = detail.attributes["tax_per_mu_levels"]
+    assert line.startswith("2021 ") and " 2024 " in line and "2025" not in line and "万元/亩" in line
+    above = scored[(scored["district_adcode"] == "330206") & (scored["year"] == 2021)
+                   & (scored["group"] == "above_scale")]
+    assert line.split(" · ")[0] == f"2021 {above['tax'].sum() / above['land_mu'].sum():,.1f}"  # Σ ÷ Σ of 规上 firms
