@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,6 +11,7 @@ import pydeck as pdk
 import shapely
 
 from spaces.planning.mujun_aggregates import aggregate, firm_locations
+from spaces.reference.districts import load_districts
 from spaces.reference.i18n import t
 from spaces.reference.palette import CLASS_COLOURS, CLASS_RIM
 from spaces.reference.vocab import load_vocabularies
@@ -148,7 +151,10 @@ def d_land_map(table: pd.DataFrame, plots: pd.DataFrame | None, *, language: str
                  "title": _e(plot_id), "line1": "", "line2": ""}
                 for plot_id, geometry in zip(on_plots.get("plot_id", []), on_plots.geometry, strict=True)
                 if geometry is not None and not geometry.is_empty]
-    layers = [pdk.Layer("PolygonLayer", data=polygons, id="d_plots", get_polygon="polygon", filled=True,
+    outlines = json.loads(load_districts()[["adcode", "geometry"]].to_json())  # where the dots are
+    layers = [pdk.Layer("GeoJsonLayer", data=outlines, id="d_districts", stroked=True, filled=False, pickable=False,
+                        get_line_color=[110, 110, 110, 255], line_width_min_pixels=1),
+              pdk.Layer("PolygonLayer", data=polygons, id="d_plots", get_polygon="polygon", filled=True,
                         get_fill_color=[120, 120, 120, 90], stroked=True, get_line_color=[0, 0, 0, 255],
                         line_width_min_pixels=2, pickable=True),
               *firm_layers(records)]

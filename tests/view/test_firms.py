@@ -96,7 +96,7 @@ def test_d_class_to_land_as_a_layer_outlines_the_plots_the_firms_sit_on():
                           "land_mu": [90.0, 5.0], "plot_id": ["L1", None], "lon": [121.805, None],
                           "lat": [29.905, None]})
     layers, features = d_land_map(table, plots, language="zh")
-    plots_layer, _others, d_dots = layers
+    _outlines, plots_layer, _others, d_dots = layers
     assert [p["title"] for p in plots_layer.data] == ["L1"]  # only the plot a D firm sits on
     assert [r["id"] for r in d_dots.data] == ["E2|2024"]  # E9 has no location
     assert len(features) == 2  # the firm and its plot: the view is fitted to them
