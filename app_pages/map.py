@@ -29,6 +29,7 @@ from spaces.view.deck import (
 )
 from spaces.view.detail import selected_detail
 from spaces.view.firms import firm_layers
+from spaces.view.mapstate import district_at
 from spaces.view.urlstate import LAYER_CHOICES
 
 view = current_view()
@@ -56,7 +57,10 @@ def _on_map_select() -> None:
     if properties.get("kind") in ("park", "community", "district", "enterprise"):
         st.session_state["selected"] = f"{properties['kind']}:{properties['id']}"
     elif properties.get("kind") == "plot_cell":  # zoom in: every plot around the cell, the map flies there
-        st.session_state.update(focus=focus_of_cell(properties["id"], st.session_state["basemap"]), _fly=True)
+        focus = focus_of_cell(properties["id"], st.session_state["basemap"])
+        # At city scale the cells cover most of a district: the click tells about the district it is in too.
+        adcode = district_at(*parse_focus(focus))
+        st.session_state.update(focus=focus, _fly=True, **({"selected": f"district:{adcode}"} if adcode else {}))
         _new_map()
 
 

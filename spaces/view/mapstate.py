@@ -217,3 +217,18 @@ def revealing(everything: Mapping[str, pd.DataFrame], selected: str, hiding: tup
         else:
             values[field] = []
     return values
+
+
+def district_at(lon: float, lat: float) -> str | None:
+    """The adcode of the district holding the point (WGS-84), None offshore or outside Ningbo.
+
+    Examples
+    --------
+    >>> district_at(121.84, 29.90), district_at(123.5, 29.0)
+    ('330206', None)
+    """
+    from spaces.reference.districts import load_districts
+
+    districts = load_districts()
+    inside = shapely.contains_xy(districts.geometry.to_numpy(), lon, lat)
+    return str(districts["adcode"].to_numpy()[inside][0]) if inside.any() else None

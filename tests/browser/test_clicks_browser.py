@@ -31,6 +31,7 @@ from shapely.ops import polylabel
 from spaces.geo.grid import aggregate_plots, block_outline, cell_of
 from spaces.planning.filters import Filters, apply_filters
 from spaces.reference.districts import load_districts
+from spaces.view.mapstate import district_at
 from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
 from spaces.view.deck import NINGBO_VIEW, PLOT_POLYGON_LIMIT, PlotDrawing, build_layers
@@ -263,6 +264,9 @@ def test_one_click_on_a_cell_zooms_in_around_it(page, city, screenshot, trial):
     aimed = np.array(cell_of(*_lon_lat(target.x, target.y))).ravel()
     opened = np.array(cell_of(lon, lat)).ravel()
     assert np.abs(aimed - opened).max() <= 1, f"aimed at cell {aimed}, opened {opened} ({focus})"
+    # ... and the panel tells about the district the cell lies in (cells cover most of a district at city scale).
+    district = district_at(lon, lat)
+    assert _opened(page, f"location.search.includes('sel={quote('district:' + district, safe='')}')"), page.url
     if trial == 0:
         screenshot(page, "click_cell")
     assert page.errors == [] and page.outside_requests == []
