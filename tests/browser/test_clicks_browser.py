@@ -31,10 +31,10 @@ from shapely.ops import polylabel
 from spaces.geo.grid import aggregate_plots, block_outline, cell_of
 from spaces.planning.filters import Filters, apply_filters
 from spaces.reference.districts import load_districts
-from spaces.view.mapstate import district_at
 from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
 from spaces.view.deck import NINGBO_VIEW, PLOT_POLYGON_LIMIT, PlotDrawing, build_layers
+from spaces.view.mapstate import district_at
 from spaces.view.urlstate import defaults
 
 ROOT = Path(__file__).resolve().parents[2]
