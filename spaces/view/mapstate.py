@@ -219,8 +219,9 @@ def revealing(everything: Mapping[str, pd.DataFrame], selected: str, hiding: tup
     return values
 
 
-def district_at(lon: float, lat: float) -> str | None:
-    """The adcode of the district holding the point (WGS-84), None offshore or outside Ningbo.
+def district_at(lon: float, lat: float, *, within_degrees: float = 0.02) -> str | None:
+    """The adcode of the district holding the point (WGS-84), else of the nearest one within ``within_degrees``
+    (a 1 km cell's centre may lie in the sea beside the island its plots are on); None farther out.
 
     Examples
     --------
@@ -230,5 +231,10 @@ def district_at(lon: float, lat: float) -> str | None:
     from spaces.reference.districts import load_districts
 
     districts = load_districts()
-    inside = shapely.contains_xy(districts.geometry.to_numpy(), lon, lat)
-    return str(districts["adcode"].to_numpy()[inside][0]) if inside.any() else None
+    shapes = districts.geometry.to_numpy()
+    inside = shapely.contains_xy(shapes, lon, lat)
+    if inside.any():
+        return str(districts["adcode"].to_numpy()[inside][0])
+    distances = shapely.distance(shapes, shapely.Point(lon, lat))
+    nearest = int(np.argmin(distances))
+    return str(districts["adcode"].to_numpy()[nearest]) if distances[nearest] <= within_degrees else None

@@ -266,6 +266,7 @@ def test_one_click_on_a_cell_zooms_in_around_it(page, city, screenshot, trial):
     assert np.abs(aimed - opened).max() <= 1, f"aimed at cell {aimed}, opened {opened} ({focus})"
     # ... and the panel tells about the district the cell lies in (cells cover most of a district at city scale).
     district = district_at(lon, lat)
+    assert district is not None, f"a cell with plots ({focus}) lies in no district"
     assert _opened(page, f"location.search.includes('sel={quote('district:' + district, safe='')}')"), page.url
     if trial == 0:
         screenshot(page, "click_cell")
