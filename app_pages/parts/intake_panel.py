@@ -12,7 +12,7 @@ from spaces.reference.i18n import localised, t
 from spaces.reference.schema import load_schemas
 from spaces.reference.vocab import load_vocabularies
 from spaces.store import readable_time, store_name
-from spaces.store.access import clean_user
+from spaces.store.access import may_undo
 from spaces.view.deck import PREVIEW_FEATURES, TOOLTIP, CompactDeck, markdown_text, preview_layers
 from spaces.view.mapstate import features_view
 
@@ -104,7 +104,7 @@ def intake_panel(view: View) -> None:
                       args=(view, upload.name, data, layer, crs))
     actor = view.access.actor
     last = view.store.next_undo()
-    if last is not None and (actor.is_admin or clean_user(last.user) == clean_user(actor.user)):
+    if last is not None and may_undo(actor, last.user):  # the store checks it again
         st.button(t("undo_button", language).format(file=markdown_text(last.file), time=readable_time(last.time)), key="undo_last", on_click=_undo,
                   args=(view, last.id), icon=":material/undo:")
     else:

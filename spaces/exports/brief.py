@@ -33,10 +33,9 @@ from spaces.store import readable_time
 from .brief_mujun import mujun_html_section, mujun_pdf_page, mujun_table
 from .context import provisional_note
 from .figures import MapArea, Trend, draw_map, draw_trend, print_style
+from .page_text import A4_INCHES, WIDTH_INCHES, em_width, footer, notices
+from .page_text import wrap as _wrap
 
-A4_INCHES = (8.27, 11.69)
-WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column of a PDF page (6% margins)
-NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)")
 # Parks named under a page's map; more are counted, not listed.
 MAX_PARKS_NAMED = 12
 MAP_DPI, TREND_DPI = 120, 120
@@ -211,40 +210,6 @@ def _texts(page: BriefPage, summary: Summary, metadata: dict, language: str) -> 
     }
 
 
-def _wrap(text: str, width_inches: float, fontsize: float, max_lines: int = 2) -> str:
-    """Break ``text`` into lines that fit ``width_inches`` at ``fontsize`` points.
-
-    matplotlib does not wrap Chinese (it breaks at spaces only): a CJK character is taken as 1 em
-    wide and anything else as 0.6 em. Latin words move whole to the next line; closing punctuation
-    never starts one (避头点). Lines beyond ``max_lines`` are dropped, ending in "…".
-    """
-    width_em = width_inches * 72 / fontsize
-    lines, current = [], ""
-    for char in text:
-        if _em(current + char) > width_em and char not in NO_LINE_START and current:
-            space = current.rfind(" ")
-            if not _is_cjk(char) and space > len(current) // 2:
-                lines.append(current[:space])
-                current = current[space + 1:]
-            else:
-                lines.append(current)
-                current = ""
-        current += char
-    lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][:-1] + "…"
-    return "\n".join(lines)
-
-
-def _is_cjk(char: str) -> bool:
-    return ord(char) > 0x2E7F
-
-
-def _em(text: str) -> float:
-    return sum(1.0 if _is_cjk(char) else 0.6 for char in text)
-
-
 # The brief's table: (header key, right edge of the column), the first column left-aligned.
 TABLE_COLUMNS = (("export_brief_col_target", 0.33), ("export_brief_col_baseline", 0.41), ("actual", 0.52),
                  ("export_brief_col_goal", 0.60),
@@ -268,7 +233,7 @@ def _draw_table(ax, page: BriefPage, language: str) -> None:
     # One size for every name of the page: smaller (and wrapped in two lines) when one would not fit.
     name_width = (edges[1] - 0.02) * WIDTH_INCHES
     names = [with_unit(row.label, row.unit, language) for kind, row in lines if kind == "row"]
-    name_size = size if all(_em(name) * size <= name_width * 72 for name in names) else size - 1.2
+    name_size = size if all(em_width(name) * size <= name_width * 72 for name in names) else size - 1.2
     for number, (kind, item) in enumerate(lines):
         top = 1.0 - number * height
         middle = top - height / 2
@@ -321,13 +286,7 @@ def _pdf_page(page: BriefPage, number: int, total: int, summary: Summary, map_la
     fig = Figure(figsize=A4_INCHES)
     fig.text(0.06, 0.958, texts["title"], fontsize=15, weight="bold")
     fig.text(0.06, 0.940, texts["subtitle"], fontsize=8, color="#525252")
-    top = 0.922
-    for warning in (texts["notice"], texts["provisional"]):  # the sample notice, a year still in progress
-        if warning:
-            fig.text(0.06, top, _wrap(warning, WIDTH_INCHES, 7.5, 1), fontsize=7.5, color=STATUS_TEXT["behind"],
-                     bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
-            top -= 0.018
-    fig.text(0.06, top, _wrap(texts["filters"], WIDTH_INCHES, 6.5, 1), fontsize=6.5, color="#525252")
+    top = notices(fig, texts, 0.922)
     map_ax = fig.add_axes((0.06, 0.52, 0.62, top - 0.535))
     handles = draw_map(map_ax, MapArea(page.adcode), map_layers, language=language)
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.695, top - 0.012), fontsize=6.5,
@@ -340,9 +299,7 @@ def _pdf_page(page: BriefPage, number: int, total: int, summary: Summary, map_la
     land_ax = fig.add_axes((0.08, 0.05, 0.38, 0.105))
     index_ax = fig.add_axes((0.57, 0.05, 0.37, 0.105))
     draw_trend(land_ax, index_ax, page.trend, language=language)
-    fig.text(0.06, 0.015, _wrap(texts["footer"], WIDTH_INCHES - 1.0, 6, 1), fontsize=6, color="#737373")
-    fig.text(0.94, 0.015, t("export_brief_page", language).format(page=number, pages=total), fontsize=6,
-             color="#737373", ha="right")
+    footer(fig, texts["footer"], number=number, total=total, language=language)
     return fig
 
 
@@ -360,8 +317,7 @@ def brief_pdf(summary: Summary, layers: dict[str, pd.DataFrame], map_layers: dic
         for number, page in enumerate(pages, start=1):
             pdf.savefig(_pdf_page(page, number, total, summary, map_layers, metadata, language))
         if mujun is not None:
-            pdf.savefig(mujun_pdf_page(mujun, summary, layers, metadata, number=total, total=total, language=language,
-                                       wrap=_wrap))
+            pdf.savefig(mujun_pdf_page(mujun, summary, layers, metadata, number=total, total=total, language=language))
     return buffer.getvalue()
 
 

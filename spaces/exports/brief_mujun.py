@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -17,14 +16,12 @@ from spaces.planning.summary import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH, Summary
 from spaces.reference.districts import CITY_ADCODE
 from spaces.reference.i18n import by_language, colon, t
 from spaces.reference.mujun_method import CLASSES
-from spaces.reference.palette import STATUS_FILLS, STATUS_TEXT
 from spaces.view.mujun import METRICS, class_table, district_levels
 
 from .context import provisional_note
+from .page_text import A4_INCHES, WIDTH_INCHES, footer, notices, wrap
 
 TARGET_GROUP = ("above_scale",)  # the 亩均 targets count 规上 firms
-A4_INCHES = (8.27, 11.69)
-WIDTH_INCHES = A4_INCHES[0] * 0.88  # the text column, as on the brief's other pages
 NUM = ' class="num"'
 SHORT = {"tax_per_mu": "mujun_short_tax", "value_added_per_mu": "mujun_short_value_added"}
 
@@ -93,20 +90,12 @@ def _texts(summary: Summary, layers: dict, metadata: dict, language: str) -> dic
 
 
 def mujun_pdf_page(table: pd.DataFrame, summary: Summary, layers: dict, metadata: dict, *, number: int, total: int,
-                   language: str, wrap: Callable[..., str]) -> Figure:
-    """The 亩均 page of the PDF brief (A4): title, sample notice, filters, the table, the rule; ``wrap``: the
-    brief's line wrapping (``text, width_inches, fontsize, max_lines``)."""
-    _wrap = wrap
+                   language: str) -> Figure:
+    """The 亩均 page of the PDF brief (A4): title, sample notice, filters, the table, the rule."""
     texts = _texts(summary, layers, metadata, language)
     fig = Figure(figsize=A4_INCHES)
     fig.text(0.06, 0.958, texts["title"], fontsize=15, weight="bold")
-    top = 0.935
-    for warning in (texts["notice"], texts["provisional"]):  # the sample notice, a year still in progress
-        if warning:
-            fig.text(0.06, top, _wrap(warning, WIDTH_INCHES, 7.5, 1), fontsize=7.5, color=STATUS_TEXT["behind"],
-                     bbox={"facecolor": STATUS_FILLS["behind"], "edgecolor": "none", "pad": 2.5})
-            top -= 0.018
-    fig.text(0.06, top, _wrap(texts["filters"], WIDTH_INCHES, 6.5, 1), fontsize=6.5, color="#525252")
+    top = notices(fig, texts, 0.935)
     rows = len(table) + 2
     height = 0.022 * rows
     ax = fig.add_axes((0.06, top - 0.015 - height, 0.88, height))
@@ -133,11 +122,9 @@ def mujun_pdf_page(table: pd.DataFrame, summary: Summary, layers: dict, metadata
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
-    fig.text(0.06, top - 0.03 - height, _wrap(texts["note"], WIDTH_INCHES, 6.5, 4), fontsize=6.5, color="#595959",
+    fig.text(0.06, top - 0.03 - height, wrap(texts["note"], WIDTH_INCHES, 6.5, 4), fontsize=6.5, color="#595959",
              va="top")
-    fig.text(0.06, 0.015, _wrap(texts["footer"], WIDTH_INCHES - 1.0, 6, 1), fontsize=6, color="#737373")
-    fig.text(0.94, 0.015, t("export_brief_page", language).format(page=number, pages=total), fontsize=6,
-             color="#737373", ha="right")
+    footer(fig, texts["footer"], number=number, total=total, language=language)
     return fig
 
 

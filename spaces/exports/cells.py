@@ -39,3 +39,21 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
     """``frame`` as UTF-8 CSV (with a byte-order mark for Excel unless ``bom=False``), formulas neutralised."""
     return safe_cells(frame).to_csv(index=False).encode("utf-8-sig" if bom else "utf-8")
+
+
+def sheet_value(value):
+    """``value`` as openpyxl writes it: None for a missing value (NaN would make Excel repair the file), a numpy
+    scalar as its Python value."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def safe_workbook(book) -> None:
+    """Every text cell of an openpyxl ``book`` through :func:`safe_text`: a store named ``=HYPERLINK(…).gpkg`` or a
+    firm named ``@SUM(1)`` must not become a live formula."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = safe_text(cell.value)

@@ -17,7 +17,7 @@ from spaces.reference.mujun_method import CLASSES, Method, load_method
 from spaces.reference.targets import load_targets
 from spaces.reference.vocab import load_vocabularies
 
-from .cells import csv_bytes, safe_text
+from .cells import csv_bytes, safe_workbook, sheet_value
 
 # The class list's columns, in order; each has a header ``mujun_col_<name>`` in the text catalogue.
 CLASS_LIST_COLUMNS = (
@@ -93,7 +93,7 @@ def class_list_xlsx(table: pd.DataFrame, context: dict, *, method: Method | None
     shown = table.assign(group=table["group"].map(groups).fillna(table["group"]))
     sheet.append([t(f"mujun_col_{c}", language) for c in CLASS_LIST_COLUMNS])
     for row in shown.itertuples(index=False):
-        sheet.append([_cell(v) for v in row])
+        sheet.append([sheet_value(v) for v in row])
     differ = CLASS_LIST_COLUMNS.index("classes_differ")
     for row in sheet.iter_rows(min_row=2):
         if row[differ].value is True:
@@ -113,7 +113,7 @@ def class_list_xlsx(table: pd.DataFrame, context: dict, *, method: Method | None
     if context["notice"]:
         about.cell(1, 1).font = Font(bold=True, color="C00000")
     about.column_dimensions["A"].width = 120
-    _neutralise(book)
+    safe_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -150,17 +150,3 @@ def mujun_summary_sheet(book: Workbook, summary: Summary, language: str) -> None
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     sheet.freeze_panes = "C2"
-
-
-def _cell(value):
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def _neutralise(book: Workbook) -> None:
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = safe_text(cell.value)

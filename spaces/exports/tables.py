@@ -21,7 +21,7 @@ from spaces.reference.palette import NO_DATA_FILL, NO_DATA_TEXT, STATUS_FILLS, S
 from spaces.reference.targets import load_targets, target_groups
 from spaces.store import readable_time
 
-from .cells import csv_bytes, safe_text
+from .cells import csv_bytes, safe_workbook, sheet_value
 from .context import attainment_rules, export_metadata, provisional_note, status_rule
 from .mujun_tables import mujun_summary_sheet
 
@@ -69,11 +69,6 @@ CITY_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 def _fill(colour: str) -> PatternFill:
     return PatternFill("solid", fgColor=colour.lstrip("#"))
-
-
-def _cell(value):
-    """A value openpyxl writes as an empty cell when missing (NaN would make Excel repair the file)."""
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def _number_format(unit_en: str, *, projected: bool = False) -> str:
@@ -165,7 +160,7 @@ def _group_sheet(book: Workbook, group: str, summary: Summary, context: dict, la
                         cell.font = Font(italic=True, color=STATUS_TEXT["behind"].lstrip("#"))
                     cell.alignment = Alignment(horizontal="right")
                 else:
-                    cell.value = _cell(record[field])
+                    cell.value = sheet_value(record[field])
                     cell.number_format = {
                         "target": _goal_format(target, language),
                         "projected_2026": _number_format(target.unit_en, projected=True),
@@ -285,15 +280,6 @@ def _targets_sheet(book: Workbook, language: str) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _neutralise_formulas(book: Workbook) -> None:
-    """Every text cell as text: a store named ``=HYPERLINK(…).gpkg`` must not become a live formula."""
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = safe_text(cell.value)
-
-
 def summary_xlsx(summary: Summary, *, filters: Filters | None = None, language: str = "zh") -> bytes:
     """A sheet per target group: per target its 2021 baseline, actual, goal (约20 for "about" targets),
     attainment, progress against the pace, status (coloured), data year (stale ones marked), and where 2026
@@ -308,7 +294,7 @@ def summary_xlsx(summary: Summary, *, filters: Filters | None = None, language: 
     _metadata_sheet(book, summary, context, language)
     book.properties.title = t("summary_table", language)
     book.properties.subject = context["notice"] or ""
-    _neutralise_formulas(book)
+    safe_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

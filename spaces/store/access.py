@@ -194,12 +194,17 @@ def check_rows(actor: Actor, frame: pd.DataFrame, *, file: str, id_columns: tupl
     raise ValidationError(file, problems)
 
 
+def may_undo(actor: Actor, change_user: str) -> bool:
+    """Whether ``actor`` may undo a change made by ``change_user``: an admin anyone's, an editor their own."""
+    return actor.is_admin or (actor.may_edit and clean_user(change_user) == clean_user(actor.user))
+
+
 def check_undo(actor: Actor, *, change_user: str, change_districts: frozenset[str], change: str) -> None:
     """An editor undoes only their own changes, inside their districts; an admin undoes anything."""
     require_editor(actor, "undo changes")
     if actor.is_admin:
         return
-    if clean_user(change_user) != clean_user(actor.user):
+    if not may_undo(actor, change_user):
         raise AccessError(f"{change} was made by {change_user or 'an unknown user'}; only an admin may undo "
                           "another user's change", key="access_undo_other",
                           params={"change": change, "user": change_user or "?"})
