@@ -90,10 +90,9 @@ adcode = st.selectbox(t("district", language), options=columns[:-1], key="drill_
 focus = load_districts().set_index("adcode").loc[[adcode]].reset_index()
 own = cached.filtered(store.location, version, replace(filters, districts=(adcode,)))
 deck = CompactDeck(
-    layers=build_layers(own, visible=["districts", "parks", "communities", "plots", "factories"],
-                        choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels,
-                                                       language=language),
-                        language=language),
+    layers=cached.published(build_layers(
+        own, visible=["districts", "parks", "communities", "plots", "factories"], language=language,
+        choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels, language=language))),
     initial_view_state=pdk.ViewState(**view_for(focus.geometry.iloc[0]) if len(focus) else NINGBO_VIEW),
     map_provider=None, tooltip=TOOLTIP,
 )

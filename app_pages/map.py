@@ -103,8 +103,8 @@ choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary
                                  key=st.session_state["target"], status_labels=status_labels, language=language,
                                  chosen=filters.districts)
 deck = CompactDeck(
-    layers=build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth, language=language,
-                        plots=plots, firms=firm_layers(firms) if firms else None),
+    layers=cached.published(build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth,
+                                         language=language, plots=plots, firms=firm_layers(firms) if firms else None)),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view") or NINGBO_VIEW, basemap)),
     tooltip=TOOLTIP,
     **basemap_args,

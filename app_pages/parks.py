@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.parts.detail_panel import detail_panel
 from app_pages.parts.view import current_view
+from spaces import cached
 from spaces.exports.cells import csv_bytes
 from spaces.reference.i18n import t
 from spaces.view.deck import TOOLTIP, CompactDeck, build_layers, view_for
@@ -48,8 +49,9 @@ else:
     frame = everything["parks" if kind == "park" else "communities"]
     geometry = frame.loc[frame[f"{kind}_id"] == ident].geometry.iloc[0]
     map_column, detail_column = st.columns([1.4, 1])
-    deck = CompactDeck(layers=build_layers(shown, visible=["parks", "communities", "plots", "factories"],
-                                           choropleth=None, language=language),
+    deck = CompactDeck(layers=cached.published(build_layers(shown, visible=["parks", "communities", "plots",
+                                                                            "factories"], choropleth=None,
+                                                            language=language)),
                        initial_view_state=pdk.ViewState(**view_for(geometry)), map_provider=None, tooltip=TOOLTIP)
     map_column.pydeck_chart(deck, key="parks_map", height=420)
     with detail_column:

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit import config
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from spaces.geo import grid
 from spaces.geo.shift import shift_overlays, shift_point
 from spaces.intake import Known, UploadCheck, check_upload
+from spaces.paths import STATIC_DIR
 from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters, apply_filters, industries_in
 from spaces.planning.provenance import DataSource, data_source
@@ -22,6 +24,7 @@ from spaces.store import ANONYMOUS, Action, Store, Via, local_actor, open_store
 from spaces.store.audit import EventLog
 from spaces.view import deck
 from spaces.view.deck import PlotDrawing
+from spaces.view.layer_files import FOLDER, LayerFiles
 
 from .sample import build_sample
 
@@ -68,6 +71,26 @@ def source_of_data(location: str, version: str) -> DataSource:
 @st.cache_data(show_spinner=False, max_entries=4)
 def industry_options(location: str, version: str) -> list[str]:
     return industries_in(layers(location, version))
+
+
+def layer_files() -> LayerFiles | None:
+    """Where big map layers are written for the browser to fetch (``spaces/view/layer_files.py``); None when
+    Streamlit does not serve the static folder (``server.enableStaticServing``), and the layers stay inline."""
+    if not config.get_option("server.enableStaticServing"):
+        return None
+    return _layer_files()
+
+
+@st.cache_resource(show_spinner=False)
+def _layer_files() -> LayerFiles:
+    """One per process: it remembers which cached layer data it has written already."""
+    return LayerFiles(STATIC_DIR / FOLDER, f"app/static/{FOLDER}/")
+
+
+def published(built: list) -> list:
+    """The pydeck layers ``built``, each big one's data sent as a file the browser fetches once."""
+    files = layer_files()
+    return files.publish(built) if files else built
 
 
 def tianditu_secret() -> str | None:

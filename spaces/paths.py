@@ -7,6 +7,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 GEODATA_DIR = PROJECT_DIR / "geodata"
+# Served at app/static/ when server.enableStaticServing is on (the folder beside streamlit_app.py).
+STATIC_DIR = PROJECT_DIR / "static"
 DEFAULT_STORE = PROJECT_DIR / "data" / "spaces.gpkg"
 
 

@@ -17,8 +17,10 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from spaces.intake import validate_file
+from spaces.paths import STATIC_DIR
 from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
+from spaces.view.layer_files import FOLDER
 from spaces.view.urlstate import DEFAULTS
 
 APP = "../streamlit_app.py"
@@ -76,7 +78,22 @@ def _deck(at) -> dict:
 
 
 def _layer(deck: dict, layer_id: str) -> dict:
-    return next(layer for layer in deck["layers"] if layer["id"] == layer_id)
+    """A layer of the deck, its data read from its file when it was sent as one (spaces/view/layer_files.py)."""
+    layer = next(layer for layer in deck["layers"] if layer["id"] == layer_id)
+    if isinstance(layer["data"], str):
+        return {**layer, "data": json.loads(_layer_file(layer["data"]).read_text(encoding="utf-8"))}
+    return layer
+
+
+def _sent(data: dict, layer_id: str):
+    """What the chart got for ``layer_id`` in ``data`` (layer id -> data or its URL)."""
+    return _layer({"layers": [{"id": layer_id, "data": data[layer_id]}]}, layer_id)["data"]
+
+
+def _layer_file(url: str) -> Path:
+    """The file behind a layer's URL, as Streamlit's static route serves it."""
+    assert url.startswith(f"app/static/{FOLDER}/"), url
+    return STATIC_DIR / url.removeprefix("app/static/")
 
 
 # -- the frame -------------------------------------------------------------------------------
@@ -147,6 +164,48 @@ def test_map_draws_the_default_layers(page):
     assert [layer["id"] for layer in deck["layers"]] == ["districts", "parks", "communities", "plots"]
     assert len(_layer(deck, "parks")["data"]["features"]) == 20
     assert len(_layer(deck, "districts")["data"]["features"]) == 10
+
+
+@pytest.fixture
+def static_serving(monkeypatch):
+    """Set Streamlit's ``server.enableStaticServing`` for the test (the app's config turns it on)."""
+    from streamlit import config
+
+    def serve(on: bool) -> None:
+        monkeypatch.setattr(config, "get_option", lambda key, _get=config.get_option: on
+                            if key == "server.enableStaticServing" else _get(key))
+
+    return serve
+
+
+def test_big_layers_are_sent_as_files_that_hold_what_the_chart_held(page, static_serving):
+    static_serving(False)
+    inline = _deck(page("map").run())
+    assert all(not isinstance(layer["data"], str) for layer in inline["layers"])  # nothing to serve them: inline
+    static_serving(True)
+    sent = _deck(page("map").run())
+    urls = {layer["id"]: layer["data"] for layer in sent["layers"] if isinstance(layer["data"], str)}
+    assert set(urls) == {"districts", "communities", "plots"}  # the parks (16 kB here) stay inline
+    for layer_id, url in urls.items():
+        assert json.loads(_layer_file(url).read_text(encoding="utf-8")) == _layer(inline, layer_id)["data"]
+    assert len(json.dumps(sent, ensure_ascii=False)) < len(json.dumps(inline, ensure_ascii=False)) / 5
+
+
+def test_a_change_that_leaves_a_layer_alone_sends_the_same_file_and_one_that_changes_it_a_new_one(
+        page, static_serving):
+    static_serving(True)
+    at = page("map").run()
+    before = {layer["id"]: layer["data"] for layer in _deck(at)["layers"]}
+    at.session_state["industries"] = ["生物医药"]
+    after = {layer["id"]: layer["data"] for layer in _deck(at.run())["layers"]}
+    # The industry filter does not touch the plots or the districts' colours: deck.gl sees the same URLs, no work.
+    assert after["plots"] == before["plots"] and after["districts"] == before["districts"]
+    assert after["communities"] != before["communities"]  # fewer communities: another file (or inline)
+    at.selectbox(key="target").set_value("green_parks").run()
+    assert _layer(_deck(at), "districts")["data"] != _sent({"districts": before["districts"]}, "districts")
+    at.session_state["statuses"] = ["reclaimed"]
+    plots = _layer(_deck(at.run()), "plots")["data"]
+    assert 0 < len(plots) < len(_sent({"plots": before["plots"]}, "plots"))
 
 
 def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_target(page):

@@ -11,6 +11,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -247,14 +248,15 @@ class PlotDrawing:
         """How many plots are drawn in full, as polygons."""
         return sum(1 for r in self.records if r["kind"] == "plot")
 
-    @property
+    @cached_property
     def cells(self) -> list[dict]:
-        """The 1 km cells: drawn under the parks and communities."""
+        """The 1 km cells: drawn under the parks and communities (the same list on every call: a layer file is
+        found again by it, spaces/view/layer_files.py)."""
         return [r for r in self.records if r["kind"] == "plot_cell"]
 
-    @property
+    @cached_property
     def plots(self) -> list[dict]:
-        """The plots drawn in full: drawn above the parks and communities."""
+        """The plots drawn in full: drawn above the parks and communities (the same list on every call)."""
         return [r for r in self.records if r["kind"] != "plot_cell"]
 
 
