@@ -91,7 +91,7 @@ focus = load_districts().set_index("adcode").loc[[adcode]].reset_index()
 own = cached.filtered(store.location, version, replace(filters, districts=(adcode,)))
 deck = CompactDeck(
     layers=cached.published(build_layers(
-        own, visible=["districts", "parks", "communities", "plots", "factories"], language=language,
+        own, visible=["districts", "parks", "communities", "plots", "factories"], language=language, labels=focus,
         choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels, language=language))),
     initial_view_state=pdk.ViewState(**view_for(focus.geometry.iloc[0]) if len(focus) else NINGBO_VIEW),
     map_provider=None, tooltip=TOOLTIP,

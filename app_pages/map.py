@@ -99,12 +99,14 @@ if "enterprises" in st.session_state["layers"]:
                                 *firm_filters(language), basemap, language)
 
 map_column, detail_column = st.columns([3, 1.25])
-choropleth = district_choropleth(shift_frame(load_districts(), basemap), summary.long,
+districts_drawn = shift_frame(load_districts(), basemap)
+choropleth = district_choropleth(districts_drawn, summary.long,
                                  key=st.session_state["target"], status_labels=status_labels, language=language,
                                  chosen=filters.districts)
 deck = CompactDeck(
     layers=cached.published(build_layers(drawn, visible=st.session_state["layers"], choropleth=choropleth,
-                                         language=language, plots=plots, firms=firm_layers(firms) if firms else None)),
+                                         language=language, plots=plots, firms=firm_layers(firms) if firms else None,
+                                         labels=districts_drawn)),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view") or NINGBO_VIEW, basemap)),
     tooltip=TOOLTIP,
     **basemap_args,

@@ -115,7 +115,7 @@ def test_url_state_opens_the_same_view(frame):
     assert at.multiselect(key="industries").value == ["绿色石化"]
     assert at.selectbox(key="target").value == "green_parks"
     assert any("宁波石化经济技术开发区" in m.value for m in at.markdown)
-    assert [layer["id"] for layer in _deck(at)["layers"]] == ["districts", "parks"]
+    assert [layer["id"] for layer in _deck(at)["layers"]] == ["districts", "parks", "district_names"]
     assert at.query_params["year"] == "2023" and "junk" not in at.query_params  # rewritten by the frame
     assert at.query_params["f"] == "121.8500,29.9000" and at.session_state["focus"] == "121.8500,29.9000"
 
@@ -161,7 +161,7 @@ def test_map_draws_the_default_layers(page):
     at = page("map").run()
     assert not at.exception
     deck = _deck(at)
-    assert [layer["id"] for layer in deck["layers"]] == ["districts", "parks", "communities", "plots"]
+    assert [layer["id"] for layer in deck["layers"]] == ["districts", "parks", "communities", "plots", "district_names"]
     assert len(_layer(deck, "parks")["data"]["features"]) == 20
     assert len(_layer(deck, "districts")["data"]["features"]) == 10
 
@@ -208,6 +208,23 @@ def test_a_change_that_leaves_a_layer_alone_sends_the_same_file_and_one_that_cha
     assert 0 < len(plots) < len(_sent({"plots": before["plots"]}, "plots"))
 
 
+@pytest.mark.parametrize(("language", "names"), [("zh", {"海曙区", "北仑区", "象山县"}), ("en", {"Haishu", "Beilun"})])
+def test_the_map_names_the_districts_in_the_ui_language_on_their_own_land(page, language, names):
+    from spaces.reference.districts import load_districts
+
+    deck = _deck(page("map", language=language).run())
+    layer = _layer(deck, "district_names")
+    assert not layer["pickable"] and layer["characterSet"] == "auto"  # CJK glyphs from the labels, not ASCII only
+    assert "Noto Sans CJK SC" in layer["fontFamily"] and "Microsoft YaHei" in layer["fontFamily"]  # offline fonts
+    texts = {label["text"]: label["position"] for label in layer["data"]}
+    assert len(texts) == 10 and names <= set(texts)
+    districts = load_districts().set_index("name_en" if language == "en" else "name_zh")
+    for text, (lon, lat) in texts.items():  # each name lies inside its district (the largest part of 象山 too)
+        assert districts.loc[text, "geometry"].contains(shapely.Point(lon, lat)), text
+    at = page("map", layers=["parks"]).run()
+    assert "district_names" not in [layer["id"] for layer in _deck(at)["layers"]]  # only with the districts
+
+
 def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_target(page):
     from spaces.reference.i18n import t
     from spaces.reference.targets import TARGET_KEYS
@@ -244,7 +261,7 @@ def test_layer_toggle_and_year(page):
     at = page("map").run()
     at.multiselect(key="layers").set_value(["districts", "factories"]).run()
     deck = _deck(at)
-    assert [layer["id"] for layer in deck["layers"]] == ["districts", "factories"]
+    assert [layer["id"] for layer in deck["layers"]] == ["districts", "factories", "district_names"]
     late = len(_layer(deck, "factories")["data"])
     at.session_state["year"] = 2022  # a sidebar widget of the frame
     at.run()

@@ -180,6 +180,34 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
     return {"type": "FeatureCollection", "features": features}
 
 
+# District names on the map: CJK glyphs drawn by deck.gl from a font on the planner's own machine (no web font,
+# offline): the first of these the browser has (Windows: 微软雅黑; Debian: Noto Sans CJK; macOS: 苹方).
+LABEL_FONT = "'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'SimHei', sans-serif"
+LABEL_COLOUR, LABEL_HALO = [33, 33, 33, 255], [255, 255, 255, 230]
+
+
+def district_labels(districts: gpd.GeoDataFrame, *, language: str) -> list[dict]:
+    """One label per district, in the UI language, at the centre of the largest circle inside its largest part
+    (an island district's label stays on its main land, and a crescent's inside it)."""
+    records = []
+    for record in districts.itertuples():
+        parts = getattr(record.geometry, "geoms", [record.geometry])
+        centre = shapely.maximum_inscribed_circle(max(parts, key=lambda part: part.area), 0.001)
+        x, y = np.round(shapely.get_coordinates(centre)[0], COORDINATE_DECIMALS).tolist()
+        records.append({"position": [x, y], "text": str(record.name_en if language == "en" else record.name_zh)})
+    return records
+
+
+def district_label_layer(districts: gpd.GeoDataFrame, *, language: str) -> pdk.Layer:
+    """The districts' names, dark on a white halo, never picked (a click goes to what lies under the name)."""
+    return pdk.Layer("TextLayer", data=district_labels(districts, language=language), id="district_names",
+                     pickable=False, get_position="position", get_text="text", get_size=15, size_units="'pixels'",
+                     # pydeck sends a string as an expression unless quoted: these two are plain values.
+                     get_color=LABEL_COLOUR, font_family=f'"{LABEL_FONT}"', font_weight=600, character_set="'auto'",
+                     font_settings={"sdf": True}, outline_width=4, outline_color=LABEL_HALO,
+                     get_text_anchor="'middle'", get_alignment_baseline="'center'")
+
+
 def _dimmed(colour: list[int], chosen: tuple[str, ...], adcode: str) -> list[int]:
     return [*colour[:3], DIMMED_ALPHA] if chosen and adcode not in chosen else list(colour)
 
@@ -306,11 +334,12 @@ def factory_records(factories: gpd.GeoDataFrame, *, language: str) -> list[dict]
 
 def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropleth: dict | None,
                  language: str, plots: PlotDrawing | None = None,
-                 firms: list[pdk.Layer] | None = None) -> list[pdk.Layer]:
+                 firms: list[pdk.Layer] | None = None, labels: gpd.GeoDataFrame | None = None) -> list[pdk.Layer]:
     """The pydeck layers to draw, bottom to top; each has an ``id`` so selections name their layer.
 
     ``plots`` is the plots layer as :func:`plot_drawing` made it (made here, without a focus, when missing);
-    ``firms`` the enterprises' layers (:func:`spaces.view.firms.firm_layers`), drawn on top.
+    ``firms`` the enterprises' layers (:func:`spaces.view.firms.firm_layers`), drawn on top; ``labels`` the
+    districts whose names are written on the map (with the districts layer).
     Its 1 km cells (``plot_cells``) lie right above the districts, under the parks and communities, so that
     at city scale a park's outline and a district's colour still show and a park is clicked, not the cell
     under it; the plots drawn in full (``plots``) lie above the parks, as a planner zoomed in looks for them.
@@ -349,6 +378,8 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
                                stroked=True, get_line_color=FACTORY_RIM, line_width_min_pixels=1, get_radius=90, radius_min_pixels=2.5, radius_max_pixels=8))
     if "enterprises" in visible and firms:
         built += firms
+    if "districts" in visible and labels is not None:  # the names above everything, never in the way of a click
+        built.append(district_label_layer(labels, language=language))
     return built
 
 

@@ -144,3 +144,21 @@ def test_an_uploads_preview_flies_to_the_uploaded_features(page, app_url, tmp_pa
     magenta = int((np.abs(pixels - np.array(UPLOAD_FILL)) <= 40).all(axis=2).sum())
     assert magenta > 3000, f"only {magenta} magenta pixels: the preview did not fly to the upload"
     assert page.errors == [] and page.outside_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_districts_are_named_on_the_map(page, app_url, language):
+    """The names are drawn (near-black glyphs on a white halo; nothing else on the default map is that dark),
+    as small text: a few thousand pixels, not blobs over the map; without the districts layer, no names."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    named = _pixels(_open(page, f"{app_url}/?lang={language}").screenshot())
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"district_names_{language}.png"))
+    unnamed = _pixels(_open(page, f"{app_url}/?lang={language}&ly=parks,communities,plots").screenshot())
+
+    def dark(pixels: np.ndarray) -> int:
+        return int((pixels.max(axis=2) < 60).sum())
+
+    assert 1500 < dark(named) < 0.03 * named.shape[0] * named.shape[1], f"{dark(named)} dark pixels"
+    assert dark(unnamed) < 200
+    assert page.errors == [] and page.outside_requests == []
