@@ -21,9 +21,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/vendor_le
 app: $(STAMP)
 	SPACES_MODE=desktop $(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1
 
+# The tests that need no browser run in parallel (pytest-xdist); the browser tests after them, one at a time, so
+# that no test's clicks and timeouts compete with others for the CPU. Together well under 15 minutes on 2 cores.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --ignore=tests/browser
+	$(BIN)/pytest tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
