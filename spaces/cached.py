@@ -73,24 +73,19 @@ def industry_options(location: str, version: str) -> list[str]:
     return industries_in(layers(location, version))
 
 
-def layer_files() -> LayerFiles | None:
-    """Where big map layers are written for the browser to fetch (``spaces/view/layer_files.py``); None when
-    Streamlit does not serve the static folder (``server.enableStaticServing``), and the layers stay inline."""
-    if not config.get_option("server.enableStaticServing"):
-        return None
-    return _layer_files()
-
-
 @st.cache_resource(show_spinner=False)
 def _layer_files() -> LayerFiles:
-    """One per process: it remembers which cached layer data it has written already."""
+    """Where big map layers are written for the browser to fetch (``spaces/view/layer_files.py``); one per
+    process: it remembers which cached layer data it has written already."""
     return LayerFiles(STATIC_DIR / FOLDER, f"app/static/{FOLDER}/")
 
 
 def published(built: list) -> list:
-    """The pydeck layers ``built``, each big one's data sent as a file the browser fetches once."""
-    files = layer_files()
-    return files.publish(built) if files else built
+    """The pydeck layers ``built``, each big one's data sent as a file the browser fetches once; inline when
+    Streamlit does not serve the static folder (``server.enableStaticServing``)."""
+    if not config.get_option("server.enableStaticServing"):
+        return built
+    return _layer_files().publish(built)
 
 
 def tianditu_secret() -> str | None:

@@ -80,14 +80,12 @@ def _deck(at) -> dict:
 def _layer(deck: dict, layer_id: str) -> dict:
     """A layer of the deck, its data read from its file when it was sent as one (spaces/view/layer_files.py)."""
     layer = next(layer for layer in deck["layers"] if layer["id"] == layer_id)
-    if isinstance(layer["data"], str):
-        return {**layer, "data": json.loads(_layer_file(layer["data"]).read_text(encoding="utf-8"))}
-    return layer
+    return {**layer, "data": _data(layer["data"])}
 
 
-def _sent(data: dict, layer_id: str):
-    """What the chart got for ``layer_id`` in ``data`` (layer id -> data or its URL)."""
-    return _layer({"layers": [{"id": layer_id, "data": data[layer_id]}]}, layer_id)["data"]
+def _data(sent):
+    """A layer's data as the chart got it: inline, or read from the file at the URL it was sent as."""
+    return json.loads(_layer_file(sent).read_text(encoding="utf-8")) if isinstance(sent, str) else sent
 
 
 def _layer_file(url: str) -> Path:
@@ -202,10 +200,10 @@ def test_a_change_that_leaves_a_layer_alone_sends_the_same_file_and_one_that_cha
     assert after["plots"] == before["plots"] and after["districts"] == before["districts"]
     assert after["communities"] != before["communities"]  # fewer communities: another file (or inline)
     at.selectbox(key="target").set_value("green_parks").run()
-    assert _layer(_deck(at), "districts")["data"] != _sent({"districts": before["districts"]}, "districts")
+    assert _layer(_deck(at), "districts")["data"] != _data(before["districts"])
     at.session_state["statuses"] = ["reclaimed"]
     plots = _layer(_deck(at.run()), "plots")["data"]
-    assert 0 < len(plots) < len(_sent({"plots": before["plots"]}, "plots"))
+    assert 0 < len(plots) < len(_data(before["plots"]))
 
 
 @pytest.mark.parametrize(("language", "names"), [("zh", {"海曙区", "北仑区", "象山县"}), ("en", {"Haishu", "Beilun"})])

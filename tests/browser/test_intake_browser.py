@@ -65,14 +65,21 @@ def test_upload_check_confirm_and_undo(page, writable_app, tmp_path, screenshot)
     assert page.errors == [] and page.outside_requests == []
 
 
-def test_a_bad_upload_shows_the_report_and_writes_nothing(page, writable_app, tmp_path, screenshot):
+def _refused_upload(page, writable_app, upload: Path) -> tuple[Path, bytes]:
+    """Upload ``upload`` as green factories on the Data page and wait for the refusal; returns the store and its
+    bytes from before the upload."""
     url, store = writable_app
     before = store.read_bytes()
     page.goto(f"{url}/data", wait_until="domcontentloaded")
     page.get_by_text("导入数据", exact=True).wait_for(timeout=READY)
     _choose(page, "导入到图层", "绿色工厂")
-    page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "bad.csv", level="县级")))
+    page.locator("input[type='file']").set_input_files(str(upload))
     page.get_by_text("文件有错误，未写入任何数据", exact=False).wait_for(timeout=READY)
+    return store, before
+
+
+def test_a_bad_upload_shows_the_report_and_writes_nothing(page, writable_app, tmp_path, screenshot):
+    store, before = _refused_upload(page, writable_app, _factories_csv(tmp_path / "bad.csv", level="县级"))
     screenshot(page, "intake_rejected")
     assert page.get_by_role("button", name="确认导入").count() == 0
     assert store.read_bytes() == before
@@ -80,13 +87,7 @@ def test_a_bad_upload_shows_the_report_and_writes_nothing(page, writable_app, tm
 
 
 def test_an_upload_over_the_row_limit_is_refused_before_it_is_read(page, writable_app, tmp_path, screenshot):
-    url, store = writable_app
-    before = store.read_bytes()
-    page.goto(f"{url}/data", wait_until="domcontentloaded")
-    page.get_by_text("导入数据", exact=True).wait_for(timeout=READY)
-    _choose(page, "导入到图层", "绿色工厂")
-    page.locator("input[type='file']").set_input_files(str(_factories_csv(tmp_path / "many.csv", rows=4)))
-    page.get_by_text("文件有错误，未写入任何数据", exact=False).wait_for(timeout=READY)
+    store, before = _refused_upload(page, writable_app, _factories_csv(tmp_path / "many.csv", rows=4))
     screenshot(page, "intake_too_many_rows")
     with page.expect_download(timeout=READY) as download:  # the report is drawn on a canvas: read its CSV
         page.get_by_role("button", name="下载校验报告（CSV）").click()
