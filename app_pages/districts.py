@@ -18,10 +18,10 @@ from spaces.view.charts import city_only_lines, progress_bars, trend_lines
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
-    TOOLTIP,
     CompactDeck,
     build_layers,
     district_choropleth,
+    map_tooltip,
     view_for,
 )
 from spaces.view.matrix import gap_matrix, matrix_columns, matrix_html
@@ -89,12 +89,13 @@ adcode = st.selectbox(t("district", language), options=columns[:-1], key="drill_
                       format_func=lambda code: names.loc[code, name_column])
 focus = load_districts().set_index("adcode").loc[[adcode]].reset_index()
 own = cached.filtered(store.location, version, replace(filters, districts=(adcode,)))
+choropleth = district_choropleth(focus, long, key=chart_key, status_labels=status_labels, language=language)
 deck = CompactDeck(
     layers=cached.published(build_layers(
         own, visible=["districts", "parks", "communities", "plots", "factories"], language=language, labels=focus,
-        choropleth=district_choropleth(focus, long, key=chart_key, status_labels=status_labels, language=language))),
+        choropleth=choropleth)),
     initial_view_state=pdk.ViewState(**view_for(focus.geometry.iloc[0]) if len(focus) else NINGBO_VIEW),
-    map_provider=None, tooltip=TOOLTIP,
+    map_provider=None, tooltip=map_tooltip(choropleth),
 )
 st.pydeck_chart(deck, key="district_map", height=380)
 trend = actual_by_year(everything, adcode=adcode, years=range(BASELINE_YEAR, filters.year + 1))

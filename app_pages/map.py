@@ -22,10 +22,10 @@ from spaces.view.basemaps import basemap_options, deck_basemap
 from spaces.view.deck import (
     NINGBO_VIEW,
     STATUS_COLOURS,
-    TOOLTIP,
     CompactDeck,
     build_layers,
     district_choropleth,
+    map_tooltip,
 )
 from spaces.view.detail import selected_detail
 from spaces.view.firms import firm_layers
@@ -108,7 +108,7 @@ deck = CompactDeck(
                                          language=language, plots=plots, firms=firm_layers(firms) if firms else None,
                                          labels=districts_drawn)),
     initial_view_state=pdk.ViewState(**shift_view(st.session_state.get("view") or NINGBO_VIEW, basemap)),
-    tooltip=TOOLTIP,
+    tooltip=map_tooltip(choropleth if "districts" in st.session_state["layers"] else None),
     **basemap_args,
 )
 with map_column:

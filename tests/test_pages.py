@@ -22,6 +22,7 @@ from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
 from spaces.view.layer_files import FOLDER
 from spaces.view.urlstate import DEFAULTS
+from tests.deck_expressions import fills_of
 
 APP = "../streamlit_app.py"
 TODAY = date(2026, 12, 5)  # 2025 is the latest final year; 2026 is still in progress
@@ -199,8 +200,17 @@ def test_a_change_that_leaves_a_layer_alone_sends_the_same_file_and_one_that_cha
     # The industry filter does not touch the plots or the districts' colours: deck.gl sees the same URLs, no work.
     assert after["plots"] == before["plots"] and after["districts"] == before["districts"]
     assert after["communities"] != before["communities"]  # fewer communities: another file (or inline)
-    at.selectbox(key="target").set_value("green_parks").run()
-    assert _layer(_deck(at), "districts")["data"] != _data(before["districts"])
+    colours = fills_of(_layer(_deck(at), "districts"))
+    for change in ({"target": "green_parks"}, {"year": 2023}, {"districts": ["330206"]}):
+        for key, value in change.items():
+            at.session_state[key] = value
+        districts = _layer(_deck(at.run()), "districts")
+        # The districts' outlines are one file whatever the target, year or district filter (one frame drawn,
+        # nothing loaded); their colours come in the chart message.
+        assert next(layer["data"] for layer in _deck(at)["layers"] if layer["id"] == "districts") == \
+            before["districts"], change
+        assert fills_of(districts) != colours, change
+        colours = fills_of(districts)
     at.session_state["statuses"] = ["reclaimed"]
     plots = _layer(_deck(at.run()), "plots")["data"]
     assert 0 < len(plots) < len(_data(before["plots"]))
@@ -231,14 +241,14 @@ def test_the_city_header_shows_twelve_cards_and_a_click_colours_the_map_by_its_t
     cards = [button for button in at.button if str(button.key).startswith("card_")]
     assert [button.key for button in cards] == [f"card_{key}" for key in TARGET_KEYS]
     assert t("header_city").format(year=2025) in [c.value for c in at.caption]
-    before = json.dumps(_layer(_deck(at), "districts")["data"])
+    before = fills_of(_layer(_deck(at), "districts"))
     at.button(key="card_inefficient_enterprises_upgraded").click().run()
     assert not at.exception and at.session_state["target"] == "inefficient_enterprises_upgraded"
     style = next(h.proto.body for h in at.get("html") if "st-key-hcard_" in h.proto.body)
     assert ".st-key-hcard_inefficient_enterprises_upgraded{border-left:5px solid #" in style
     chosen = style.split(".st-key-hcard_inefficient_enterprises_upgraded{")[1].split("}")[0]
     assert "outline" in chosen  # the map's target stands out (outlined), never in red
-    assert json.dumps(_layer(_deck(at), "districts")["data"]) != before  # the choropleth follows the card
+    assert fills_of(_layer(_deck(at), "districts")) != before  # the choropleth follows the card
 
 
 def test_the_city_header_follows_one_chosen_district(page):
@@ -655,8 +665,8 @@ def test_the_counts_follow_the_district_filter_and_the_map_flies_there(page):
     assert beilun != city
     view = _deck(at)["initialViewState"]
     assert view["zoom"] > 9 and 121.7 < view["longitude"] < 122.1  # 北仑
-    fills = {f["properties"]["id"]: f["properties"]["fill"][3] for f in _layer(_deck(at), "districts")["data"]["features"]}
-    assert fills["330206"] > fills["330212"]  # the others dimmed
+    fills = fills_of(_layer(_deck(at), "districts"))
+    assert fills["330206"][3] > fills["330212"][3]  # the others dimmed
 
 
 def test_a_focus_opens_zoomed_in_below_the_cell_limit(page):

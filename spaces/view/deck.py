@@ -180,6 +180,76 @@ def district_choropleth(districts: gpd.GeoDataFrame, long: pd.DataFrame, *, key:
     return {"type": "FeatureCollection", "features": features}
 
 
+def district_shapes(choropleth: dict) -> dict:
+    """The districts of ``choropleth`` with what never changes with the target, the year or the filters: the
+    outline, the kind, the adcode and the name (the status lines empty: :func:`map_tooltip` brings them)."""
+    static = ("kind", "id", "title")
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": feature["geometry"],
+         "properties": {**{k: feature["properties"][k] for k in static}, "line1": "", "line2": ""}}
+        for feature in choropleth["features"]]}
+
+
+def district_fill(choropleth: dict) -> str:
+    """A deck.gl accessor expression giving each district of ``choropleth`` its colour, by adcode.
+
+    Examples
+    --------
+    >>> district_fill({"features": [{"properties": {"id": "330203", "fill": [1, 2, 3, 4]}}]})
+    'properties.id == "330203" ? [1,2,3,4] : [189,189,189,120]'
+    """
+    expression = json.dumps(NO_DATA_COLOUR, separators=(",", ":"))
+    for feature in reversed(choropleth["features"]):
+        properties = feature["properties"]
+        colour = json.dumps([int(c) for c in properties["fill"]], separators=(",", ":"))
+        expression = f"properties.id == {json.dumps(str(properties['id']))} ? {colour} : {expression}"
+    return expression
+
+
+def district_layer(choropleth: dict) -> pdk.Layer:
+    """The district choropleth as a layer whose data is the same for every target, year and district filter.
+
+    Its outlines (~190 kB) travel as a file the browser fetches once (:mod:`spaces.view.layer_files`); the colours
+    come in the chart message, as an expression over the ten districts' RGBA (:func:`district_fill`), which is also
+    its ``updateTriggers`` entry (deck.gl's documented way to say that an accessor changed). With the colours in the
+    file, a target switch gave a new file and the browser drew the map twice: once when the chart message came
+    (deck.gl redraws on every new list of layers), once when the file had loaded, ~0.24 s each in software WebGL
+    (issue 12, BENCHMARKS.md). The tooltip's status lines come with the template (:func:`map_tooltip`)."""
+    fill = district_fill(choropleth)
+    return pdk.Layer("GeoJsonLayer", data=district_shapes(choropleth), id="districts", pickable=True, stroked=True,
+                     filled=True, get_fill_color=fill, update_triggers={"getFillColor": fill},
+                     get_line_color=[70, 70, 70, 255], line_width_min_pixels=1, _sub_layer_props=OUTLINE_NOT_PICKED)
+
+
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_-]+")
+
+
+def map_tooltip(choropleth: dict | None) -> dict:
+    """:data:`TOOLTIP` with, for each district of ``choropleth``, its status lines for the chosen target.
+
+    The districts' data (:func:`district_shapes`) holds no status, so that it stays the same file whatever the
+    target; the template holds them instead, one hidden block per district, and a style rule shows the block of
+    the district under the pointer (``data-pick`` is filled in from the picked object's ``kind`` and ``id``; on any
+    other object no rule matches). Streamlit escapes each value it puts into the template; the lines here are
+    escaped by us.
+    """
+    if not choropleth:
+        return TOOLTIP
+    blocks, rules = [], []
+    for feature in choropleth["features"]:
+        properties = feature["properties"]
+        adcode = str(properties["id"])
+        if not _PLAIN_ID.fullmatch(adcode):
+            continue
+        lines = "<br/>".join(html.escape(properties[k]) for k in ("line1", "line2") if properties[k])
+        blocks.append(f'<div class="spaces-status" data-of="{adcode}">{lines}</div>')
+        rules.append(f'.spaces-tip[data-pick="district:{adcode}"]>.spaces-status[data-of="{adcode}"]{{display:block}}')
+    return {**TOOLTIP, "html": (
+        '<div class="spaces-tip" data-pick="{kind}:{id}"><b>{title}</b><div>{line1}</div><div>{line2}</div>'
+        + "".join(blocks) + "</div><style>.spaces-tip>div:empty,.spaces-tip>.spaces-status{display:none}"
+        + "".join(rules) + "</style>")}
+
+
 # District names on the map: CJK glyphs drawn by deck.gl from a font on the planner's own machine (no web font,
 # offline): the first of these the browser has (Windows: 微软雅黑; Debian: Noto Sans CJK; macOS: 苹方).
 LABEL_FONT = "'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'SimHei', sans-serif"
@@ -348,9 +418,7 @@ def build_layers(layers: dict[str, pd.DataFrame], *, visible: list[str], choropl
     if "plots" in visible:
         plots = plots or plot_drawing(layers["plots"], language=language)
     if "districts" in visible and choropleth is not None:
-        built.append(pdk.Layer("GeoJsonLayer", data=choropleth, id="districts", pickable=True, stroked=True,
-                               filled=True, get_fill_color="properties.fill", get_line_color=[70, 70, 70, 255],
-                               line_width_min_pixels=1, _sub_layer_props=OUTLINE_NOT_PICKED))
+        built.append(district_layer(choropleth))
     if "plots" in visible and plots.cells:
         built.append(pdk.Layer("PolygonLayer", data=plots.cells, id="plot_cells", pickable=True, stroked=False,
                                filled=True, get_polygon="polygon", get_fill_color="color"))

@@ -16,6 +16,7 @@ on that store instead of the 6,000-plot sample (cells on it too when it has more
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -26,14 +27,26 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from PIL import Image
 from shapely.ops import polylabel
 
 from spaces.geo.grid import aggregate_plots, block_outline, cell_of
+from spaces.planning.calendar import today_in_beijing
 from spaces.planning.filters import Filters, apply_filters
+from spaces.planning.summary import build_summary
 from spaces.reference.districts import load_districts
+from spaces.reference.i18n import t
 from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
-from spaces.view.deck import NINGBO_VIEW, PLOT_POLYGON_LIMIT, PlotDrawing, build_layers
+from spaces.view.deck import (
+    NINGBO_VIEW,
+    NO_DATA_COLOUR,
+    PLOT_POLYGON_LIMIT,
+    STATUS_COLOURS,
+    PlotDrawing,
+    build_layers,
+    district_labels,
+)
 from spaces.view.mapstate import district_at
 from spaces.view.urlstate import defaults
 
@@ -158,13 +171,14 @@ class Served:
     url: str
     targets: dict[str, list[Target]]
     plots: int
+    store: Path
 
 
 def _serve(tmp_path_factory, streamlit_server, store: Path, name: str):
     layers = open_store(str(store)).read_all()
     with streamlit_server(ROOT / "streamlit_app.py", env={**os.environ, "SPACES_STORE": str(store)}, cwd=ROOT,
                           log_dir=tmp_path_factory.mktemp(f"{name}_log")) as url:
-        yield Served(url, click_targets(layers), len(layers["plots"]))
+        yield Served(url, click_targets(layers), len(layers["plots"]), store)
 
 
 @pytest.fixture(scope="module")
@@ -204,14 +218,12 @@ def _opened(page, condition: str) -> bool:
     return True
 
 
-def click_once(page, served: Served, kind: str, trial: int) -> tuple[Target, str]:
-    """A fresh session at the trial's window size: open the map, hover the kind's target, click once.
-
-    Returns the target clicked and the tooltip shown under the pointer before the click.
-    """
+def aim(page, served: Served, kind: str, trial: int, query: str = "") -> tuple[Target, float, float]:
+    """A fresh session at the trial's window size: open the map (``query`` after the URL); returns the kind's
+    target for this trial and where it is on the page."""
     page.set_viewport_size(VIEWPORTS[trial % len(VIEWPORTS)])
-    page.goto(served.url, wait_until="domcontentloaded")
-    page.get_by_text("示例数据", exact=False).first.wait_for(timeout=APP_READY)
+    page.goto(served.url + query, wait_until="domcontentloaded")
+    page.get_by_text("Sample data" if "lang=en" in query else "示例数据", exact=False).first.wait_for(timeout=APP_READY)
     canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(timeout=APP_READY)
     canvas.scroll_into_view_if_needed()
@@ -222,16 +234,36 @@ def click_once(page, served: Served, kind: str, trial: int) -> tuple[Target, str
                  if abs(t.x - VIEW_CENTRE[0]) < half_width and abs(t.y - VIEW_CENTRE[1]) < half_height]
     assert reachable, f"no {kind} can be clicked on this map: {served.targets[kind][:3]}"
     target = reachable[trial // len(VIEWPORTS) % min(len(reachable), 5)]  # a few of the best, in turn
-    x = box["x"] + box["width"] / 2 + (target.x - VIEW_CENTRE[0])
-    y = box["y"] + box["height"] / 2 + (target.y - VIEW_CENTRE[1])
+    return target, *on_page(page, target)
+
+
+def on_page(page, target: Target) -> tuple[float, float]:
+    """Where ``target`` is on the page, the map scrolled into view (the map still at its initial view)."""
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    return box["x"] + box["width"] / 2 + (target.x - VIEW_CENTRE[0]), box["y"] + box["height"] / 2 + (target.y - VIEW_CENTRE[1])
+
+
+def hover(page, target: Target, x: float, y: float) -> str:
+    """Move onto ``target`` at (x, y) as a hand does; the tooltip shown then."""
     page.mouse.move(x - 40, y - 30)  # as a hand comes onto the object
     page.mouse.move(x, y, steps=8)
     try:
         page.wait_for_function("t => { const e = document.querySelector('.deck-tooltip');"
                                " return e && e.innerText.includes(t); }", arg=target.name, timeout=10_000)
-    except Exception:  # noqa: BLE001 - reported below with what the tooltip did show
+    except Exception:  # noqa: BLE001 - reported by the caller with what the tooltip did show
         pass
-    tooltip = _tooltip(page)
+    return _tooltip(page)
+
+
+def click_once(page, served: Served, kind: str, trial: int) -> tuple[Target, str]:
+    """A fresh session at the trial's window size: open the map, hover the kind's target, click once.
+
+    Returns the target clicked and the tooltip shown under the pointer before the click.
+    """
+    target, x, y = aim(page, served, kind, trial)
+    tooltip = hover(page, target, x, y)
     page.mouse.down()
     page.wait_for_timeout(90)  # a hand's press
     page.mouse.up()
@@ -270,4 +302,55 @@ def test_one_click_on_a_cell_zooms_in_around_it(page, city, screenshot, trial):
     assert _opened(page, f"location.search.includes('sel={quote('district:' + district, safe='')}')"), page.url
     if trial == 0:
         screenshot(page, "click_cell")
+    assert page.errors == [] and page.outside_requests == []
+
+
+def _colour_at(page, x: float, y: float) -> np.ndarray:
+    """The median RGB of the 5×5 page pixels around (x, y)."""
+    png = page.screenshot(clip={"x": x - 2, "y": y - 2, "width": 5, "height": 5})
+    return np.median(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3), axis=0)
+
+
+def _nearest_status(colour: np.ndarray) -> str:
+    """The status (or ``no_data``) whose map colour, drawn at its alpha over the white page, is nearest."""
+    colours = {**STATUS_COLOURS, "no_data": NO_DATA_COLOUR}
+    drawn = {s: np.array(c[:3]) * c[3] / 255 + 255 * (1 - c[3] / 255) for s, c in colours.items()}
+    return min(drawn, key=lambda s: np.abs(drawn[s] - colour).sum())
+
+
+@pytest.mark.parametrize(("language", "trial"), [("zh", 0), ("en", 1)])
+def test_a_target_card_recolours_a_district_and_its_tooltip_says_the_new_status(page, town, screenshot, language,
+                                                                                 trial):
+    """The districts' outlines come in a file loaded once, their colours and tooltip lines in the chart message
+    (spaces/view/deck.py, district_layer and map_tooltip): a click on another target's card must still recolour the
+    district by its status for that target, and its tooltip must say that status, not the previous one."""
+    target, x, y = aim(page, town, "district", trial, "?lang=en" if language == "en" else "")
+    adcode = target.sel.removeprefix("district:")
+    year = defaults()["year"]
+    long = build_summary(open_store(str(town.store)).read_all(), year=year, today=today_in_beijing()).long
+    statuses = long.loc[long["adcode"] == adcode].set_index("key")["status"].dropna()
+    first = defaults()["target"]
+    second = next(k for k, s in statuses.items() if s != statuses[first])  # a target this district stands apart on
+    # Where to read the colour: inside the district, on the side away from its name (drawn on top).
+    label = next(lab for lab in district_labels(load_districts(), language=language)
+                 if lab["text"] == load_districts().set_index("adcode").loc[adcode, f"name_{language}"])
+    lx, ly = _world_pixels(np.array([label["position"]]))[0]
+    step = min(target.clearance_px * 0.6, 30)
+    dx, dy = max(((0, step), (0, -step), (step, 0), (-step, 0)),
+                 key=lambda d: math.hypot(target.x + d[0] - lx, target.y + d[1] - ly))
+    page.mouse.move(1, 1)  # no tooltip over the place read
+    for key in (first, second):
+        if key != first:
+            page.locator(f".st-key-card_{key} button").first.click()
+            page.wait_for_function(f"location.search.includes('t={key}')", timeout=APP_READY)
+            page.mouse.move(1, 1)
+            page.wait_for_timeout(3000)  # the chart message, then one frame in SwiftShader
+            x, y = on_page(page, target)  # the card is above the map: the page may have scrolled
+        status = statuses[key]
+        assert _nearest_status(_colour_at(page, x + dx, y + dy)) == status, f"{target.name}, {key}: not {status}"
+        tooltip = hover(page, target, x, y)
+        assert target.name in tooltip, f"the pointer is not on {target}: tooltip {tooltip!r}"
+        assert t(f"status_{status}", language) in tooltip.splitlines(), f"{key}: {tooltip!r}"
+        page.mouse.move(1, 1)
+    screenshot(page, f"target_card_recolours_{language}")
     assert page.errors == [] and page.outside_requests == []

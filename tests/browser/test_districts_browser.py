@@ -1,7 +1,18 @@
 """区县达标 and the parks directory as a planner reads them in Chromium: the matrix fits 1280 px, the search is
-bilingual."""
+bilingual; the drill-down map follows the chosen target."""
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
+
+from spaces.planning.calendar import today_in_beijing
+from spaces.planning.summary import build_summary
+from spaces.reference.targets import load_targets
+from spaces.sample import build_sample
+from spaces.view.deck import STATUS_COLOURS
+from spaces.view.urlstate import defaults
 
 READY = 60_000
 MATRIX_WIDTHS = """(() => {
@@ -72,4 +83,43 @@ def test_the_directory_finds_beilun_in_either_language(page, app_url, screenshot
     materials = _directory_rows(page, "new materials")
     shown = "New materials" if language == "en" else "新材料"
     assert materials and all(any(shown in cell for cell in row) for row in materials)
+    assert page.errors == [] and page.outside_requests == []
+
+
+def _status_pixels(png: bytes) -> dict[str, int]:
+    """How many pixels of a map screenshot are each status's district colour (drawn at its alpha over white)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(float)
+    counts = {}
+    for status, colour in STATUS_COLOURS.items():
+        drawn = np.array(colour[:3]) * colour[3] / 255 + 255 * (1 - colour[3] / 255)
+        counts[status] = int((np.abs(pixels - drawn).sum(axis=2) < 12).sum())
+    return counts
+
+
+def test_the_drill_down_map_colours_its_district_by_the_chosen_target(page, app_url, screenshot):
+    """The district map's outline comes in a file that stays the same, its colour in the chart message (an accessor
+    expression, spaces/view/deck.py district_layer): another target, another status, another colour."""
+    year = defaults()["year"]
+    long = build_summary(build_sample(plots=500), year=year, today=today_in_beijing()).long
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{app_url}/districts", wait_until="domcontentloaded")
+    chart = page.locator("[data-testid='stDeckGlJsonChart']").first
+    chart.wait_for(timeout=READY)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(3000)  # SwiftShader draws the first frame slowly
+    adcode = "330203"  # the drill-down opens on the first district, 海曙
+    statuses = long.loc[long["adcode"] == adcode].set_index("key")["status"].dropna()
+    keys = [k for k, target in load_targets().items() if target.scope == "district"]
+    first = keys[0]  # the target the page opens on
+    second = next(k for k in keys if statuses.get(k, statuses[first]) != statuses[first])
+    select = page.locator(".st-key-districts_target")
+    for key in (first, second):
+        if key != first:
+            select.click()
+            page.keyboard.type(load_targets()[key].label("zh"))
+            page.get_by_role("option", name=load_targets()[key].label("zh"), exact=True).click()
+            page.wait_for_timeout(3000)  # the rerun, then one frame
+        counts = _status_pixels(chart.screenshot())
+        assert max(counts, key=counts.get) == statuses[key], f"{key}: {counts}, not {statuses[key]}"
+    screenshot(page, "districts_drill_down_recoloured")
     assert page.errors == [] and page.outside_requests == []

@@ -1,7 +1,10 @@
 """Map layer data: colours by status and escaped tooltips."""
 
+import json
+
 import geopandas as gpd
 import pandas as pd
+import pydeck as pdk
 import shapely
 
 from spaces.view.deck import NO_DATA_COLOUR, STATUS_COLOURS, district_choropleth
@@ -41,10 +44,6 @@ def test_every_layer_object_carries_the_tooltip_fields():
 
 def test_compact_deck_sends_the_same_spec_in_fewer_bytes():
     """What st.pydeck_chart sends: equal to pydeck's JSON once parsed, without indentation or \\u escapes."""
-    import json
-
-    import pydeck as pdk
-
     from spaces.sample import build_sample
     from spaces.view.deck import TOOLTIP, CompactDeck, build_layers
 
@@ -148,3 +147,46 @@ def test_park_and_community_tooltips_name_industries_in_the_ui_language():
     communities = parks.rename(columns={"park_id": "community_id"})
     assert community_features(communities, language="en")["features"][0]["properties"]["line1"] == \
         "New materials, Integrated circuits"
+
+
+def _choropleth(statuses: dict[str, str | None], chosen: tuple[str, ...] = ()) -> dict:
+    adcodes = list(statuses)
+    districts = gpd.GeoDataFrame({"adcode": adcodes, "name_zh": [f"区{a}" for a in adcodes],
+                                  "name_en": [f"D{a}" for a in adcodes]},
+                                 geometry=[shapely.box(i, 0, i + 1, 1) for i in range(len(adcodes))], crs=4326)
+    long = pd.DataFrame({"adcode": adcodes, "key": "k", "status": list(statuses.values()),
+                         "progress": [0.5] * len(adcodes), "expected": [0.8] * len(adcodes)})
+    return district_choropleth(districts, long, key="k", status_labels={"met": "已达标", "behind": "<滞后>"},
+                               chosen=chosen)
+
+
+def test_the_district_layer_sends_the_same_outlines_for_every_target_and_the_colours_apart():
+    """Outlines, names and ids only in the data (one file whatever the target, year or filter); each district's
+    colour, dimmed when the district filter leaves it out, in the accessor expression and its update trigger."""
+    from spaces.view.deck import DIMMED_ALPHA, district_layer
+    from tests.deck_expressions import fills_of
+
+    met = district_layer(_choropleth({"1": "met", "2": None}))
+    behind = district_layer(_choropleth({"1": "behind", "2": "met"}, chosen=("2",)))
+    assert json.dumps(met.data, sort_keys=True) == json.dumps(behind.data, sort_keys=True)
+    assert {k for f in met.data["features"] for k in f["properties"]} == {"kind", "id", "title", "line1", "line2"}
+    spec = json.loads(pdk.Deck(layers=[met, behind], map_provider=None).to_json())["layers"]
+    assert [fills_of(layer) for layer in spec] == [
+        {"1": STATUS_COLOURS["met"], "2": NO_DATA_COLOUR},
+        {"1": [*STATUS_COLOURS["behind"][:3], DIMMED_ALPHA], "2": STATUS_COLOURS["met"]}]
+    for layer in spec:  # deck.gl evaluates the accessor again only when its trigger changes
+        assert layer["updateTriggers"] == {"getFillColor": layer["getFillColor"].removeprefix("@@=")}
+
+
+def test_the_map_tooltip_shows_the_status_lines_of_the_district_under_the_pointer_only():
+    from spaces.view.deck import TOOLTIP, map_tooltip
+
+    assert map_tooltip(None) == TOOLTIP
+    template = map_tooltip(_choropleth({"1": "met", "2": "behind"}))["html"]
+    assert '<div class="spaces-tip" data-pick="{kind}:{id}"><b>{title}</b>' in template
+    for field in ("{line1}", "{line2}"):  # every other layer's lines, as before
+        assert field in template
+    assert '<div class="spaces-status" data-of="1">已达标<br/>' in template
+    assert '<div class="spaces-status" data-of="2">&lt;滞后&gt;<br/>' in template  # our text, escaped by us
+    assert '.spaces-tip[data-pick="district:2"]>.spaces-status[data-of="2"]{display:block}' in template
+    assert ".spaces-tip>.spaces-status{display:none}" in template.replace(".spaces-tip>div:empty,", "")
