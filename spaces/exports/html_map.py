@@ -39,7 +39,7 @@ from spaces.reference.palette import (
 )
 from spaces.reference.targets import load_targets
 from spaces.reference.vocab import industry_labels_en, load_vocabularies, split_industries
-from spaces.view.deck import PLOT_POLYGON_LIMIT
+from spaces.view.deck import PLOT_POLYGON_LIMIT, district_labels
 from spaces.view.urlstate import LAYER_CHOICES
 
 from .map_features import (
@@ -190,6 +190,9 @@ def html_map(layers: dict[str, gpd.GeoDataFrame], *, districts: gpd.GeoDataFrame
     district_features = feature_collection(districts, [labels.district_of(adcode) for adcode in districts["adcode"]],
                                            [[] for _ in range(len(districts))],
                                            simplify_metres=DISTRICT_SIMPLIFY_METRES)
+    for feature, label in zip(district_features["features"], district_labels(districts, language=language),
+                              strict=True):
+        feature["properties"]["c"] = label["position"][::-1]  # where its name is written, [lat, lon] for Leaflet
     _land_layer(fmap, district_features)
     if "districts" in visible:
         statuses = None if summary is None or target is None else _DistrictStatuses(districts, summary, target)
@@ -281,10 +284,13 @@ class _Labels:
 
 def _land_layer(fmap, features: dict) -> None:
     """The districts as land in a paper white over the pale blue of the page, under everything and
-    not clickable: without a basemap this is the picture, whatever layers are shown."""
+    not clickable, each named where the app's map names it: without a basemap this is the picture, whatever
+    layers are shown. The names are Leaflet tooltips that stay open, their text set as text (``hmText``)."""
     style = {"color": DISTRICT_LINE, "weight": 1.6, "fillColor": LAND_COLOUR, "fillOpacity": 1.0}
-    _geojson(features, style, pane="land", on_each_feature="function () {}", interactive=False,
-             control=False).add_to(fmap)
+    name = ("function (feature, layer) { layer.on('add', function () {"
+            " L.tooltip({permanent: true, direction: 'center', className: 'hm-district-name'})"
+            ".setLatLng(feature.properties.c).setContent(hmText(feature.properties.t)).addTo(layer._map); }); }")
+    _geojson(features, style, pane="land", on_each_feature=name, interactive=False, control=False).add_to(fmap)
 
 
 class _DistrictStatuses:

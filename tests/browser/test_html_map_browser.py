@@ -113,6 +113,8 @@ def test_html_map_renders_offline_with_text_popups(page, map_url, screenshot):
     assert "示例数据" in page.inner_text(".hm-banner")
     legend = page.inner_text(".hm-legend")
     assert "已盘活" in legend and "国家级" in legend
+    names = page.evaluate("Array.from(document.querySelectorAll('.hm-district-name')).map(e => e.innerText)")
+    assert sorted(names) == sorted(load_districts()["name_zh"]), names  # every district named, as text
     control = page.inner_text(".leaflet-control-layers")
     for name in ("区县", "战略产业园", "优势产业社区", "低效用地地块", "绿色工厂"):
         assert name in control

@@ -481,6 +481,21 @@ def test_district_colours_are_the_apps_choropleth(sample_summary, key):
         adcode: (_hex(fill), _opacity(fill)) for adcode, fill in app_fill.items()}
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_district_is_named_on_its_own_land_as_text(language):
+    """As on the app's map: each district's name in the UI language, at a point inside the district (the main land
+    of an island district), set as text (``hmText``), in a tooltip that stays open and never takes a click."""
+    page = _render({}, language=language, notice=None)
+    land = _features_by_pane(page)["land"]
+    districts = load_districts().set_index("name_en" if language == "en" else "name_zh")
+    assert sorted(f["properties"]["t"] for f in land) == sorted(districts.index)
+    for feature in land:
+        lat, lon = feature["properties"]["c"]
+        assert districts.loc[feature["properties"]["t"], "geometry"].contains(shapely.Point(lon, lat))
+    assert ("L.tooltip({permanent: true, direction: 'center', className: 'hm-district-name'})"
+            ".setLatLng(feature.properties.c).setContent(hmText(feature.properties.t))") in page
+
+
 def test_colours_are_the_apps_palette(small_layers):
     page = _render(small_layers)
     (park, _), = _styled_layers(page, "parks")
