@@ -115,10 +115,24 @@ def _e(value) -> str:
     return str(value)
 
 
+# Streamlit's markdown (GFM) makes a live link of text that looks like an address after parsing, so that no
+# backslash stops it (tried in Chromium: "http\\://x", "li&#64;x.org", "www\\.x" all became links). A WORD JOINER
+# (U+2060: no width, no break) where the pattern needs two characters side by side does: before the "@" of an
+# e-mail, between a scheme and its ":", after "www".
+_AUTOLINK = re.compile(r"@|(?<![\w.+-])(?:https?|mailto|xmpp|ftp)(?=:)|(?<![\w.+-])www(?=\.)", re.IGNORECASE)
+
+
 def markdown_text(value) -> str:
-    """``value`` safe to put in Streamlit markdown: :func:`printable`, HTML escaped and markdown punctuation
-    backslashed, including ``$`` (maths) and ``:`` (``:red[…]``, and what makes ``http://x`` a live link)."""
-    escaped = html.escape(printable(value), quote=False)  # quotes need no escape; "&#x27;" would lose its "#"
+    r"""``value`` safe to put in Streamlit markdown: :func:`printable`, HTML escaped, markdown punctuation
+    backslashed, including ``$`` (maths) and ``:`` (``:red[…]``), and never a live link (``_AUTOLINK``).
+
+    Examples
+    --------
+    >>> markdown_text("li@example.org") == "li\u2060@example\\.org"
+    True
+    """
+    unlinked = _AUTOLINK.sub(lambda m: "\u2060@" if m.group(0) == "@" else m.group(0) + "\u2060", printable(value))
+    escaped = html.escape(unlinked, quote=False)  # quotes need no escape; "&#x27;" would lose its "#"
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>$:" else ch for ch in escaped)
 
 

@@ -8,6 +8,7 @@ from spaces.sample import build_sample
 from spaces.store import local_actor, open_store
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+LINKY = "见 http://evil.example/x 或 li@example.org 与 www.example.org"  # GFM would make three live links
 READY = 60_000
 
 
@@ -22,6 +23,7 @@ def hostile_app(tmp_path_factory, streamlit_server):
     layers["parks"].loc[layers["parks"]["park_id"] == "P012", "name_zh"] = HOSTILE
     layers["parks"].loc[layers["parks"]["park_id"] == "P012", "industries"] = f"模具;{HOSTILE}"
     layers["communities"].loc[0, "name_zh"] = f"**{HOSTILE}**"
+    layers["communities"].loc[1, "name_zh"] = LINKY
     folder = tmp_path_factory.mktemp("hostile")
     store = folder / "spaces.gpkg"
     open_store(str(store)).initialise(layers, dataset="sample", actor=local_actor())
@@ -61,4 +63,20 @@ def test_hostile_names_stay_text_on_map_detail_and_directory(page, hostile_app, 
     page.wait_for_timeout(2000)
     screenshot(page, "hostile_directory")
     _no_payload_ran(page, dialogs)
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_addresses_in_a_name_are_shown_as_text_not_as_live_links(page, hostile_app):
+    """A community named with a web address, an e-mail and a www name: the detail panel shows each as written
+    (an invisible word joiner breaks the pattern, spaces/view/deck.py markdown_text), none as a link."""
+    community_id = build_sample(plots=300)["communities"].loc[1, "community_id"]
+    page.goto(f"{hostile_app}/?ly=communities&sel={quote(f'community:{community_id}')}", wait_until="domcontentloaded")
+    page.get_by_text("evil", exact=False).first.wait_for(timeout=READY)
+    page.wait_for_timeout(1000)
+    main = page.locator("[data-testid='stMain']")
+    shown = main.inner_text().replace("\u2060", "")
+    assert "http://evil.example/x" in shown and "li@example.org" in shown and "www.example.org" in shown
+    links = page.evaluate("Array.from(document.querySelectorAll('[data-testid=stMain] a')).map(a => a.href)")
+    # The heading's own anchor (a link to this page) is Streamlit's; no link may lead anywhere else.
+    assert not [href for href in links if not href.startswith(hostile_app)], links
     assert page.errors == [] and page.outside_requests == []

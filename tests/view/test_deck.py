@@ -117,7 +117,11 @@ def test_factories_wear_no_status_colour_and_the_community_swatch_is_the_orange_
 def test_markdown_text_leaves_maths_colours_links_and_bidi_inert():
     from spaces.view.deck import markdown_text
 
-    assert markdown_text("$x^2$ :red[a] http://x") == "\\$x^2\\$ \\:red\\[a\\] http\\://x"
+    assert markdown_text("$x^2$ :red[a] http://x") == "\\$x^2\\$ \\:red\\[a\\] http\u2060\\://x"
+    # Addresses stay readable, each broken by an invisible word joiner where GFM would see a link.
+    assert markdown_text("li@a.cn HTTPS://b.cn www.c.cn mailto:d") == (
+        "li\u2060@a\\.cn HTTPS\u2060\\://b\\.cn www\u2060\\.c\\.cn mailto\u2060\\:d")
+    assert markdown_text("awww.x xhttp://y") == "awww\\.x xhttp\\://y"  # not an address: left alone
     assert markdown_text("a\u202eb\nc") == "ab c"
 
 
