@@ -79,7 +79,7 @@ def preview_positions(count: int, limit: int | None = None) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, limit).round().astype(int))
 
 
-TOOLTIP = {"html": "<b>{title}</b><br/>{line1}<br/>{line2}",
+TOOLTIP = {"html": "<b>{title}</b><div>{line1}</div><div>{line2}</div>",  # an empty line takes no room
            "style": {"fontSize": "13px", "maxWidth": "340px", "whiteSpace": "normal"}}
 COORDINATE_DECIMALS = 5  # about 1 m: finer than anything a planner sees on screen
 # Above this many plots the map gets 1 km grid cells instead: CompactDeck sends ~235 bytes a plot, so
@@ -259,9 +259,8 @@ def map_tooltip(choropleth: dict | None) -> dict:
         blocks.append(f'<div class="spaces-status" data-of="{adcode}">{lines}</div>')
         rules.append(f'.spaces-tip[data-pick="district:{adcode}"]>.spaces-status[data-of="{adcode}"]{{display:block}}')
     return {**TOOLTIP, "html": (
-        '<div class="spaces-tip" data-pick="{kind}:{id}"><b>{title}</b><div>{line1}</div><div>{line2}</div>'
-        + "".join(blocks) + "</div><style>.spaces-tip>div:empty,.spaces-tip>.spaces-status{display:none}"
-        + "".join(rules) + "</style>")}
+        '<div class="spaces-tip" data-pick="{kind}:{id}">' + TOOLTIP["html"] + "".join(blocks)
+        + "</div><style>.spaces-tip>.spaces-status{display:none}" + "".join(rules) + "</style>")}
 
 
 # District names on the map: CJK glyphs drawn by deck.gl from a font on the planner's own machine (no web font,
